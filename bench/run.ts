@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: runs every `bench/*.bench.ts` in one process, one after the other, so that
+ * each ratio compares two rates measured in the same run on the same (noisy, shared) machine.
+ * Pass names to run a subset: `npm run bench -- protocol store`.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { RESULTS_FILE } from './results';
+
+export interface Benchmark {
+  name: string;
+  title: string;
+  run(): Promise<void>;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.js'))
+    .sort();
+  for (const file of files) {
+    const { benchmark } = require(join(__dirname, file)) as { benchmark: Benchmark };
+    if (only.length && !only.includes(benchmark.name)) continue;
+    console.log(`\n# ${benchmark.name}: ${benchmark.title}`);
+    await benchmark.run();
+  }
+  console.log(`\nfigures written to ${RESULTS_FILE}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
