@@ -1,0 +1,121 @@
+/**
+ * The primitives of parley/v1. Ed25519 and X25519 run natively through node:crypto
+ * (tweetnacl's pure-JS Ed25519 is ~80x slower); NaCl's XSalsa20-Poly1305 formats
+ * (secretbox, and crypto_box after the key agreement) come from tweetnacl. Keys and
+ * signatures are byte-for-byte those of tweetnacl's `sign` and `box`.
+ */
+import {
+  KeyObject,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
+import nacl from 'tweetnacl';
+import { b64uDecode } from './encoding';
+
+// DER prefixes that wrap a raw 32-byte key as SPKI (public) or PKCS#8 (private).
+const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/**
+ * Imported public keys, by their b64u text. Importing costs about as much as a verify,
+ * and a channel's few keys verify every event, so they are kept (bounded, oldest first out).
+ */
+const MAX_CACHED_KEYS = 10_000;
+const publicKeys = new Map<string, KeyObject>();
+
+function cachedPublicKey(b64u: string, prefix: Buffer): KeyObject | null {
+  const hit = publicKeys.get(b64u);
+  if (hit) return hit;
+  const raw = b64uDecode(b64u, 32);
+  if (!raw) return null;
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'spki' });
+  } catch {
+    return null;
+  }
+  if (publicKeys.size >= MAX_CACHED_KEYS) publicKeys.delete(publicKeys.keys().next().value!);
+  publicKeys.set(b64u, key);
+  return key;
+}
+
+export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, seed]), format: 'der', type: 'pkcs8' });
+}
+
+export function x25519PrivateKey(secret: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8, secret]), format: 'der', type: 'pkcs8' });
+}
+
+function rawPublic(key: KeyObject): Buffer {
+  return Buffer.from(key.export({ format: 'jwk' }).x as string, 'base64url');
+}
+
+function rawPrivate(key: KeyObject): Buffer {
+  return Buffer.from(key.export({ format: 'jwk' }).d as string, 'base64url');
+}
+
+export interface RawKeyPair {
+  publicKey: Buffer;
+  secretKey: Buffer; // Ed25519: the 32-byte seed; X25519: the 32-byte scalar
+}
+
+export function ed25519KeyPair(seed?: Uint8Array): RawKeyPair {
+  const priv = seed ? ed25519PrivateKey(seed) : generateKeyPairSync('ed25519').privateKey;
+  return { publicKey: rawPublic(createPublicKey(priv)), secretKey: rawPrivate(priv) };
+}
+
+export function x25519KeyPair(secret?: Uint8Array): RawKeyPair {
+  const priv = secret ? x25519PrivateKey(secret) : generateKeyPairSync('x25519').privateKey;
+  return { publicKey: rawPublic(createPublicKey(priv)), secretKey: rawPrivate(priv) };
+}
+
+/** A signer: the private key imported once. */
+export type Signer = (message: Uint8Array) => Buffer;
+
+export function ed25519Signer(seed: Uint8Array): Signer {
+  const key = ed25519PrivateKey(seed);
+  return (message) => nodeSign(null, message, key);
+}
+
+/** Verifies an Ed25519 signature with a b64u public key; false for any malformed input. */
+export function ed25519Verify(publicKeyB64u: string, message: Uint8Array, signature: Uint8Array): boolean {
+  const key = cachedPublicKey(publicKeyB64u, ED25519_SPKI);
+  if (!key || signature.length !== 64) return false;
+  try {
+    return nodeVerify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+// tweetnacl's typings omit `lowlevel`, which the library does export.
+const { crypto_core_hsalsa20 } = (nacl as unknown as {
+  lowlevel: { crypto_core_hsalsa20(out: Uint8Array, inp: Uint8Array, k: Uint8Array, c: Uint8Array): number };
+}).lowlevel;
+
+const HSALSA_ZERO = new Uint8Array(16);
+const SIGMA = new Uint8Array([101, 120, 112, 97, 110, 100, 32, 51, 50, 45, 98, 121, 116, 101, 32, 107]); // "expand 32-byte k"
+
+/**
+ * NaCl crypto_box_beforenm with a native X25519: HSalsa20(X25519(secret, public), 0).
+ * Throws when the peer key is not a usable X25519 key (OpenSSL refuses low-order points).
+ */
+export function boxBeforeNm(peerPublicB64u: string, ownSecret: KeyObject): Uint8Array {
+  const peer = cachedPublicKey(peerPublicB64u, X25519_SPKI);
+  if (!peer) throw new Error('not an X25519 public key');
+  const shared = diffieHellman({ privateKey: ownSecret, publicKey: peer });
+  const k = new Uint8Array(32);
+  crypto_core_hsalsa20(k, HSALSA_ZERO, shared, SIGMA);
+  return k;
+}
+
+export const secretbox = nacl.secretbox;
+export { randomBytes };

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+/** base64url without padding (RFC 4648 §5). */
+export function b64uEncode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+const B64U = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Strict base64url decoding: only the url alphabet, no padding, and only the canonical
+ * spelling (unused trailing bits zero). Accepting other spellings would let anyone change
+ * an envelope's bytes, and so its hash, without touching what was signed.
+ * Returns null when the text is not canonical base64url (or has the wrong length).
+ */
+export function b64uDecode(text: string, expectedLength?: number): Buffer | null {
+  if (typeof text !== 'string' || !B64U.test(text) || text.length % 4 === 1) return null;
+  const bytes = Buffer.from(text, 'base64url');
+  if (expectedLength !== undefined && bytes.length !== expectedLength) return null;
+  if (bytes.toString('base64url') !== text) return null;
+  return bytes;
+}
+
+export function isB64u(text: unknown, expectedLength?: number): boolean {
+  return typeof text === 'string' && b64uDecode(text, expectedLength) !== null;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+/** A lowercase hex SHA-256 digest. */
+export function isHex64(text: unknown): text is string {
+  return typeof text === 'string' && HEX64.test(text);
+}
+
+export function sha256(...parts: (string | Uint8Array)[]): Buffer {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+export function sha256Hex(...parts: (string | Uint8Array)[]): string {
+  return sha256(...parts).toString('hex');
+}
+
+/**
+ * RFC 8785 JSON Canonicalization Scheme. The `canonicalize` package is the reference
+ * implementation by the RFC's author; protocol objects hold no floats, so its number
+ * serialisation (ECMAScript's) is exact for them.
+ */
+export function canonical(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError('value cannot be canonicalised');
+  return text;
+}
+
+export const ZERO_HASH = '0'.repeat(64);

@@ -1,0 +1,126 @@
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { b64uDecode, b64uEncode, canonical, sha256Hex } from './encoding';
+import { boxBeforeNm, ed25519Verify, randomBytes, secretbox, Signer, x25519PrivateKey } from './crypto';
+import { parseStrictJsonBytes } from './strict-json';
+import type { Body, Envelope, UnsignedEnvelope } from './types';
+
+const EVENT_PREFIX = 'parley/v1/event\n';
+const COMMIT_PREFIX = 'parley/v1/commit\n';
+
+export interface EnvelopeForms {
+  /** "parley/v1/event\n" ‖ canonical(envelope without "sig"): the bytes signed. */
+  signingInput: Buffer;
+  /** hex(SHA-256(canonical(envelope with "sig"))). */
+  hash: string;
+}
+
+// Both forms share every member but "sig", so each member is canonicalised once; and the
+// check → evolve of one envelope object reuses them instead of canonicalising again.
+const formsCache = new WeakMap<object, EnvelopeForms>();
+
+export function envelopeForms(env: Envelope): EnvelopeForms {
+  const hit = formsCache.get(env);
+  if (hit) return hit;
+  const record = env as unknown as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  const unsigned: string[] = [];
+  const signed: string[] = [];
+  for (const k of keys) {
+    const member = JSON.stringify(k) + ':' + canonical(record[k]);
+    if (k !== 'sig') unsigned.push(member);
+    signed.push(member);
+  }
+  const forms = {
+    signingInput: Buffer.from(EVENT_PREFIX + '{' + unsigned.join(',') + '}'),
+    hash: sha256Hex('{' + signed.join(',') + '}'),
+  };
+  formsCache.set(env, forms);
+  return forms;
+}
+
+export function signingInput(env: UnsignedEnvelope | Envelope): Buffer {
+  const { sig: _sig, ...unsigned } = env as Envelope;
+  return Buffer.from(EVENT_PREFIX + canonical(unsigned));
+}
+
+export function eventHash(env: Envelope): string {
+  return envelopeForms(env).hash;
+}
+
+export function signEnvelope<E extends UnsignedEnvelope>(unsigned: E, signer: Signer): E & { sig: string } {
+  return { ...unsigned, sig: b64uEncode(signer(signingInput(unsigned))) };
+}
+
+export function verifyEnvelopeSignature(env: Envelope, signKey: string): boolean {
+  const sig = b64uDecode(env.sig, 64);
+  return sig !== null && ed25519Verify(signKey, envelopeForms(env).signingInput, sig);
+}
+
+export interface Recipient {
+  id: string;
+  boxKey: string;
+}
+
+/**
+ * Seals `content` for exactly `recipients` (DESIGN.md 1.3): one secretbox under a random
+ * key k, k boxed to each recipient from one ephemeral X25519 key, and a commitment to
+ * k ‖ plaintext so that every recipient provably reads the same text.
+ */
+export function sealBody(content: Record<string, unknown>, recipients: readonly Recipient[]): Body {
+  const pt = Buffer.from(canonical(content));
+  const k = randomBytes(32);
+  const nonce = randomBytes(24);
+  const { privateKey: ephemeral, publicKey } = generateKeyPairSync('x25519');
+  const epk = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
+  const sorted = [...recipients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const keys = sorted.map((r) => {
+    const n = randomBytes(24);
+    return { to: r.id, nonce: b64uEncode(n), key: b64uEncode(secretbox(k, n, boxBeforeNm(r.boxKey, ephemeral))) };
+  });
+  return {
+    epk: b64uEncode(epk),
+    nonce: b64uEncode(nonce),
+    box: b64uEncode(secretbox(pt, nonce, k)),
+    commit: sha256Hex(COMMIT_PREFIX, k, pt),
+    keys,
+  };
+}
+
+export type OpenResult =
+  | { ok: true; content: Record<string, unknown>; plaintext: string }
+  | { ok: false; reason: 'not_recipient' | 'bad_body'; message: string };
+
+/** Opens a body as recipient `me`, checking the commitment and parsing the content strictly. */
+export function openBody(body: Body, me: { id: string; boxSecret: string | KeyObject }): OpenResult {
+  const entry = body.keys.find((e) => e.to === me.id);
+  if (!entry) return { ok: false, reason: 'not_recipient', message: `${me.id} is not a recipient` };
+  const bad = (message: string): OpenResult => ({ ok: false, reason: 'bad_body', message });
+  const secret = typeof me.boxSecret === 'string' ? b64uDecode(me.boxSecret, 32) : null;
+  const ownKey = typeof me.boxSecret === 'string' ? (secret ? x25519PrivateKey(secret) : null) : me.boxSecret;
+  if (!ownKey) return bad('not a 32-byte box secret');
+  const keyNonce = b64uDecode(entry.nonce, 24);
+  const boxedKey = b64uDecode(entry.key, 48);
+  const nonce = b64uDecode(body.nonce, 24);
+  const box = b64uDecode(body.box);
+  if (!keyNonce || !boxedKey || !nonce || !box) return bad('body fields are not valid b64u');
+  let shared: Uint8Array;
+  try {
+    shared = boxBeforeNm(body.epk, ownKey);
+  } catch {
+    return bad('epk is not a usable X25519 key');
+  }
+  const k = secretbox.open(boxedKey, keyNonce, shared);
+  if (!k) return bad('the content key does not open');
+  const pt = secretbox.open(box, nonce, k);
+  if (!pt) return bad('the box does not open');
+  if (sha256Hex(COMMIT_PREFIX, k, pt) !== body.commit) return bad('commit does not match');
+  let content: Record<string, unknown>;
+  try {
+    content = parseStrictJsonBytes(pt, { maxDepth: 256 });
+  } catch (err) {
+    return bad(`content is not strict JSON: ${(err as Error).message}`);
+  }
+  const plaintext = Buffer.from(pt).toString('utf8');
+  if (canonical(content) !== plaintext) return bad('content is not in canonical form');
+  return { ok: true, content, plaintext };
+}

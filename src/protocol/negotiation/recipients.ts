@@ -1,0 +1,76 @@
+/**
+ * Who must be able to read an event (DESIGN.md 1.4): the server checks `body.keys` against
+ * it and the SDK seals to it, so both use this one function.
+ */
+import type { Recipient } from '../envelope';
+import type { EventType, MetaByType, Participant, Policy, Role } from '../types';
+import type { ChannelState } from './channel-state';
+
+export type BodyRule = 'required' | 'optional' | 'forbidden';
+
+export const BODY_RULES: Record<EventType, BodyRule> = {
+  ChannelOpened: 'required',
+  ParticipantAdmitted: 'optional',
+  ParticipantRevoked: 'optional',
+  MessagePosted: 'required',
+  ReunificationRequested: 'required',
+  RequestInformationShared: 'required',
+  RequestWithdrawn: 'optional',
+  ProposalSubmitted: 'required',
+  ProposalAccepted: 'optional',
+  ProposalRejected: 'optional',
+  ProposalWithdrawn: 'optional',
+  TransferAgreed: 'forbidden',
+  HandoverConfirmed: 'optional',
+  ReunificationCompleted: 'optional',
+  TransferCancelled: 'required',
+};
+
+interface Member {
+  id: string;
+  party: string;
+  role: Role;
+  boxKey: string;
+}
+
+/** What an event is about, enough to know its readers: its type and meta. */
+export interface EventHead<T extends EventType = EventType> {
+  type: T;
+  meta: MetaByType[T];
+}
+
+const member = (p: Participant): Member => ({ id: p.id, party: p.party, role: p.role, boxKey: p.boxKey });
+
+/** Active participants counted after the event's own membership change. */
+function membersAfter(state: ChannelState, ev: EventHead): Member[] {
+  if (ev.type === 'ChannelOpened' && !state.opened) {
+    return (ev.meta as MetaByType['ChannelOpened']).participants.map(member);
+  }
+  const members = [...state.participants.values()].filter((p) => p.active).map((p) => member(p.record));
+  if (ev.type === 'ParticipantAdmitted') {
+    members.push(member((ev.meta as MetaByType['ParticipantAdmitted']).participant));
+  } else if (ev.type === 'ParticipantRevoked') {
+    const m = ev.meta as MetaByType['ParticipantRevoked'];
+    const rest = members.filter((p) => p.id !== m.participant);
+    if (m.replacement) rest.push(member(m.replacement));
+    return rest;
+  }
+  return members;
+}
+
+/**
+ * The exact recipient set of an event's body, sorted by id; empty when the body is
+ * forbidden. For MessagePosted: the audience parties' active non-auditors; otherwise every
+ * active non-auditor; plus every active auditor when `policy.auditorsRead`.
+ */
+export function requiredRecipients(state: ChannelState, ev: EventHead): Recipient[] {
+  if (BODY_RULES[ev.type] === 'forbidden') return [];
+  const policy: Policy | null =
+    ev.type === 'ChannelOpened' && !state.opened ? (ev.meta as MetaByType['ChannelOpened']).policy : state.policy;
+  const auditorsRead = policy?.auditorsRead === true;
+  const audience = ev.type === 'MessagePosted' ? new Set((ev.meta as MetaByType['MessagePosted']).audience) : null;
+  return membersAfter(state, ev)
+    .filter((m) => (m.role === 'auditor' ? auditorsRead : audience === null || audience.has(m.party)))
+    .map((m) => ({ id: m.id, boxKey: m.boxKey }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,138 @@
+/**
+ * The offline verifier: replays a log (several channels interleaved, in the order given)
+ * through the decider and reports each channel's first violation (DESIGN.md 1.5). After a
+ * channel's first violation the rest of that channel is unverified and not evolved.
+ * Optionally, as a recipient, it opens every body addressed to it and checks `commit`.
+ * Streaming: feed it one line or envelope at a time; memory grows with channel state only.
+ */
+import { KeyObject } from 'node:crypto';
+import { b64uDecode } from './encoding';
+import { x25519PrivateKey } from './crypto';
+import { openBody } from './envelope';
+import { ChannelState, initialState } from './negotiation/channel-state';
+import { firstViolation } from './negotiation/check';
+import { evolve } from './negotiation/evolve';
+import { parseStrictJson } from './strict-json';
+import type { Envelope } from './types';
+import { ViolationCode } from './violations';
+
+export interface LogViolation {
+  channel: string | null;
+  seq: number | null;
+  code: ViolationCode;
+  message: string;
+  /** 1-based position of the offending item in the input. */
+  index: number;
+}
+
+export interface ChannelSummary {
+  channel: string;
+  /** Events of this channel in the log, verified or not. */
+  events: number;
+  /** Hash of the last verified event (64 zeros if none). */
+  head: string;
+  verified: number;
+  state: ChannelState;
+}
+
+export interface LogReport {
+  ok: boolean;
+  events: number;
+  channels: ChannelSummary[];
+  violations: LogViolation[];
+}
+
+export interface VerifierOptions {
+  /** Open and check every body addressed to this participant (an auditor with `auditorsRead`). */
+  reader?: { id: string; boxSecret: string };
+}
+
+interface ChannelRun {
+  summary: ChannelSummary;
+  failed: boolean;
+}
+
+export class LogVerifier {
+  private readonly channels = new Map<string, ChannelRun>();
+  private readonly violations: LogViolation[] = [];
+  private events = 0;
+  private readonly reader?: { id: string; key: KeyObject };
+
+  constructor(options: VerifierOptions = {}) {
+    if (options.reader) {
+      const secret = b64uDecode(options.reader.boxSecret, 32);
+      if (!secret) throw new Error('reader.boxSecret must be 32 bytes of b64u');
+      this.reader = { id: options.reader.id, key: x25519PrivateKey(secret) };
+    }
+  }
+
+  /** One NDJSON line. Blank lines are skipped. */
+  addLine(line: string): void {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = parseStrictJson(line);
+    } catch (err) {
+      this.events++;
+      this.violations.push({ channel: null, seq: null, code: 'malformed', message: (err as Error).message, index: this.events });
+      return;
+    }
+    this.add(value);
+  }
+
+  add(input: unknown): void {
+    const index = ++this.events;
+    const rec = (typeof input === 'object' && input !== null ? input : {}) as Partial<Envelope>;
+    const channelId = typeof rec.channel === 'string' ? rec.channel : null;
+    const seq = Number.isSafeInteger(rec.seq) ? (rec.seq as number) : null;
+    const run = channelId === null ? null : this.channelRun(channelId);
+    if (run) run.summary.events++;
+    if (run?.failed) return; // unverified after the channel's first violation
+    const state = run ? run.summary.state : initialState();
+    const found = firstViolation(state, input);
+    if (found) {
+      this.violations.push({ channel: channelId, seq, ...found, index });
+      if (run) run.failed = true;
+      return;
+    }
+    const env = input as Envelope;
+    if (this.reader && env.body && env.body.keys.some((k) => k.to === this.reader!.id)) {
+      const opened = openBody(env.body, { id: this.reader.id, boxSecret: this.reader.key });
+      if (!opened.ok) {
+        this.violations.push({ channel: channelId, seq, code: 'bad_body', message: opened.message, index });
+        run!.failed = true;
+        return;
+      }
+    }
+    evolve(state, env);
+    run!.summary.head = state.head;
+    run!.summary.verified++;
+  }
+
+  private channelRun(channel: string): ChannelRun {
+    let run = this.channels.get(channel);
+    if (!run) {
+      const state = initialState();
+      run = { summary: { channel, events: 0, head: state.head, verified: 0, state }, failed: false };
+      this.channels.set(channel, run);
+    }
+    return run;
+  }
+
+  report(): LogReport {
+    return {
+      ok: this.violations.length === 0,
+      events: this.events,
+      channels: [...this.channels.values()].map((r) => r.summary),
+      violations: [...this.violations],
+    };
+  }
+}
+
+/** Verifies a whole NDJSON text or list of envelopes at once. */
+export function verifyLog(input: string | unknown[], options?: VerifierOptions): LogReport {
+  const v = new LogVerifier(options);
+  if (typeof input === 'string') for (const line of input.split('\n')) v.addLine(line);
+  else for (const env of input) v.add(env);
+  return v.report();
+}

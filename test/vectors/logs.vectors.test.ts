@@ -1,0 +1,34 @@
+/** Every log in PARLEY_VECTORS_DIR/logs gets exactly the verdict expected.json names. */
+import { verifyLog } from '../../src/protocol';
+import { loadLogExpectations, readLog } from '../support/vectors';
+
+const expectations = loadLogExpectations();
+
+describe('logs/expected.json', () => {
+  it('lists at least one valid and one invalid log', () => {
+    expect(expectations.some((e) => e.ok)).toBe(true);
+    expect(expectations.some((e) => !e.ok)).toBe(true);
+  });
+
+  it.each(expectations.map((e) => [e.file, e]))('%s', (_file, e) => {
+    const report = verifyLog(readLog(e.file));
+    if (!e.ok) {
+      expect(report.ok).toBe(false);
+      expect({ seq: report.violations[0].seq, code: report.violations[0].code }).toEqual({ seq: e.seq, code: e.code });
+      return;
+    }
+    expect(report.violations).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.events).toBe(e.events);
+    expect(report.channels).toHaveLength(1);
+    const [channel] = report.channels;
+    expect(channel.head).toBe(e.head);
+    const byStatus = (pick: (s: string) => boolean) =>
+      [...channel.state.requests.values()].filter((r) => pick(r.status)).map((r) => r.id).sort();
+    expect(byStatus((s) => s === 'reunited')).toEqual([...(e.reunited ?? [])].sort());
+    expect(byStatus((s) => s === 'withdrawn')).toEqual([...(e.withdrawn ?? [])].sort());
+    expect(byStatus((s) => s !== 'reunited' && s !== 'withdrawn')).toEqual([...(e.open ?? [])].sort());
+    const agreed = [...channel.state.proposals.values()].filter((p) => p.agreed !== null).map((p) => p.id).sort();
+    expect(agreed).toEqual([...(e.agreed ?? [])].sort());
+  });
+});
