@@ -13,3 +13,4 @@ export * from './negotiation/type-rules';
 export * from './negotiation/check';
 export * from './negotiation/evolve';
 export * from './verifier';
+export * from './http-signature';
