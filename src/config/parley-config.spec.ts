@@ -1,0 +1,24 @@
+import { ConfigError, loadConfig } from './parley-config';
+
+describe('loadConfig', () => {
+  it('given an empty environment, then the defaults: embedded SQLite in ./data on port 3000', () => {
+    expect(loadConfig({})).toMatchObject({ PORT: 3000, PARLEY_STORE: 'sqlite', PARLEY_DATA_DIR: './data', PARLEY_MAX_ENVELOPE_BYTES: 1048576 });
+  });
+
+  it('given numbers as text, then they are numbers', () => {
+    expect(loadConfig({ PORT: '8080', PARLEY_MAX_ENVELOPE_BYTES: '2048' })).toMatchObject({ PORT: 8080, PARLEY_MAX_ENVELOPE_BYTES: 2048 });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ PARLEY_STORE: 'mysql' }, /PARLEY_STORE/],
+    [{ PARLEY_STORE: 'postgres' }, /PARLEY_POSTGRES_URL is required/],
+    [{ PARLEY_POSTGRES_URL: 'mysql://x' }, /postgres:\/\//],
+    [{ PARLEY_NOTARY_SEED: 'short' }, /PARLEY_NOTARY_SEED/],
+    [{ PARLEY_AUDITORS: 'nope' }, /PARLEY_AUDITORS/],
+  ])('given %p, then a clear error', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The service's configuration, read from the environment once at start-up and validated
+ * with class-validator; a bad value stops the start with a message naming the variable.
+ */
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+export const PARLEY_CONFIG = Symbol('PARLEY_CONFIG');
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+export class ParleyConfig {
+  /** HTTP port. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** Host to bind. */
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** Where the embedded store and the notary key live. */
+  @IsString()
+  PARLEY_DATA_DIR = './data';
+
+  @IsIn(['sqlite', 'postgres', 'eventstoredb'])
+  PARLEY_STORE: 'sqlite' | 'postgres' | 'eventstoredb' = 'sqlite';
+
+  /** postgres://… ; required when PARLEY_STORE=postgres. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'PARLEY_POSTGRES_URL must be a postgres:// URL' })
+  PARLEY_POSTGRES_URL?: string;
+
+  /** esdb://… ; required when PARLEY_STORE=eventstoredb. */
+  @IsOptional()
+  @Matches(/^esdb(\+discover)?:\/\//, { message: 'PARLEY_ESDB_URL must be an esdb:// URL' })
+  PARLEY_ESDB_URL?: string;
+
+  /** Largest accepted envelope, in bytes (413 above). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  PARLEY_MAX_ENVELOPE_BYTES = 1024 * 1024;
+
+  /** The notary's Ed25519 seed (b64u); when unset a key is generated into PARLEY_DATA_DIR/notary.key (mode 0600). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'PARLEY_NOTARY_SEED must be a 32-byte b64u Ed25519 seed' })
+  PARLEY_NOTARY_SEED?: string;
+
+  /**
+   * Global auditors, comma-separated `signKey:boxKey` pairs (b64u); their keyid is the
+   * fingerprint of the pair. They may read every channel and GET /v1/export.
+   */
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9_-]{43}:[A-Za-z0-9_-]{43})(,[A-Za-z0-9_-]{43}:[A-Za-z0-9_-]{43})*$/, {
+    message: 'PARLEY_AUDITORS must be comma-separated signKey:boxKey pairs in b64u',
+  })
+  PARLEY_AUDITORS?: string;
+
+  /** Accepted age of a request signature's `created`, in seconds (DESIGN.md Part 3: 300). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PARLEY_SIGNATURE_WINDOW_S = 300;
+
+  /** How far in the future an envelope's `at` may be, in seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  PARLEY_MAX_CLOCK_SKEW_S = 300;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the configuration; throws ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
+  const known = Object.keys(new ParleyConfig());
+  const given: Record<string, string> = {};
+  for (const key of [...known, 'PARLEY_POSTGRES_URL', 'PARLEY_ESDB_URL', 'PARLEY_NOTARY_SEED', 'PARLEY_AUDITORS']) {
+    const v = env[key];
+    if (v !== undefined && v !== '') given[key] = v;
+  }
+  const config = plainToInstance(ParleyConfig, given);
+  const errors = validateSync(config, { forbidUnknownValues: true });
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`));
+  if (config.PARLEY_STORE === 'postgres' && !config.PARLEY_POSTGRES_URL) {
+    problems.push('PARLEY_POSTGRES_URL is required when PARLEY_STORE=postgres');
+  }
+  if (config.PARLEY_STORE === 'eventstoredb' && !config.PARLEY_ESDB_URL) {
+    problems.push('PARLEY_ESDB_URL is required when PARLEY_STORE=eventstoredb');
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return config;
+}
