@@ -12,7 +12,7 @@ import { openBody } from './envelope';
 import { ChannelState, initialState } from './negotiation/channel-state';
 import { firstViolation } from './negotiation/check';
 import { evolve } from './negotiation/evolve';
-import { parseStrictJson } from './strict-json';
+import { parseStrictJson, parseStrictJsonBytes } from './strict-json';
 import type { Envelope } from './types';
 import { ViolationCode } from './violations';
 
@@ -69,9 +69,19 @@ export class LogVerifier {
   /** One NDJSON line. Blank lines are skipped. */
   addLine(line: string): void {
     if (line.trim() === '') return;
+    this.addParsed(() => parseStrictJson(line));
+  }
+
+  /** One NDJSON line as bytes: invalid UTF-8 is malformed, not replaced. */
+  addLineBytes(line: Uint8Array): void {
+    if (Buffer.from(line).toString('latin1').trim() === '') return;
+    this.addParsed(() => parseStrictJsonBytes(line));
+  }
+
+  private addParsed(parse: () => unknown): void {
     let value: unknown;
     try {
-      value = parseStrictJson(line);
+      value = parse();
     } catch (err) {
       this.events++;
       this.violations.push({ channel: null, seq: null, code: 'malformed', message: (err as Error).message, index: this.events });

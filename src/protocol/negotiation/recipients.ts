@@ -41,21 +41,25 @@ export interface EventHead<T extends EventType = EventType> {
 
 const member = (p: Participant): Member => ({ id: p.id, party: p.party, role: p.role, boxKey: p.boxKey });
 
-/** Active participants counted after the event's own membership change. */
+/**
+ * Active participants counted after the event's own membership change, by id (a set: an
+ * admission that reuses an id is refused later, at step 8, not here).
+ */
 function membersAfter(state: ChannelState, ev: EventHead): Member[] {
   if (ev.type === 'ChannelOpened' && !state.opened) {
     return (ev.meta as MetaByType['ChannelOpened']).participants.map(member);
   }
-  const members = [...state.participants.values()].filter((p) => p.active).map((p) => member(p.record));
+  const members = new Map<string, Member>();
+  for (const p of state.participants.values()) if (p.active) members.set(p.id, member(p.record));
   if (ev.type === 'ParticipantAdmitted') {
-    members.push(member((ev.meta as MetaByType['ParticipantAdmitted']).participant));
+    const admitted = (ev.meta as MetaByType['ParticipantAdmitted']).participant;
+    members.set(admitted.id, member(admitted));
   } else if (ev.type === 'ParticipantRevoked') {
     const m = ev.meta as MetaByType['ParticipantRevoked'];
-    const rest = members.filter((p) => p.id !== m.participant);
-    if (m.replacement) rest.push(member(m.replacement));
-    return rest;
+    members.delete(m.participant);
+    if (m.replacement) members.set(m.replacement.id, member(m.replacement));
   }
-  return members;
+  return [...members.values()];
 }
 
 /**

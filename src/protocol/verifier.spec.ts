@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { canonical, sha256Hex } from './encoding';
+import { randomBytes } from './crypto';
+import { sealBody } from './envelope';
+import { NegotiationFixture } from './negotiation/negotiation.fixture';
+import { verifyLog, LogVerifier } from './verifier';
+
+describe('LogVerifier', () => {
+  it('given two channels interleaved, then each is verified on its own chain', () => {
+    const f1 = new NegotiationFixture();
+    const f2 = new NegotiationFixture();
+    const o1 = f1.apply(f1.opening({ quorum: 'sides', auditorsRead: false }));
+    const o2 = f2.apply(f2.opening({ quorum: 'sides', auditorsRead: false }));
+    const r1 = f1.apply(f1.build('ua.lead', 'ReunificationRequested', { request: randomUUID(), category: 'minor', holder: 'ru' }, { p: 1 }));
+    const r2 = f2.apply(f2.build('ru.lead', 'ReunificationRequested', { request: randomUUID(), category: 'minor', holder: 'ua' }, { p: 2 }));
+    const report = verifyLog([o1, o2, r2, r1]);
+    expect(report.violations).toEqual([]);
+    expect(report.channels.map((c) => [c.channel, c.events, c.head])).toEqual([
+      [f1.channel, 2, f1.state.head],
+      [f2.channel, 2, f2.state.head],
+    ]);
+  });
+
+  it('given a violation, then that channel is unverified after it and other channels go on', () => {
+    const f1 = new NegotiationFixture();
+    const f2 = new NegotiationFixture();
+    const o1 = f1.apply(f1.opening({ quorum: 'sides', auditorsRead: false }));
+    const o2 = f2.apply(f2.opening({ quorum: 'sides', auditorsRead: false }));
+    const m1 = f1.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { t: 1 });
+    const bad = { ...m1, seq: 5 };
+    const m2 = f2.apply(f2.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { t: 2 }));
+    const report = verifyLog([o1, bad, m1, o2, m2]);
+    expect(report.violations.map((v) => [v.channel, v.seq, v.code, v.index])).toEqual([[f1.channel, 5, 'seq_gap', 2]]);
+    expect(report.channels.find((c) => c.channel === f1.channel)).toMatchObject({ events: 3, verified: 1 });
+    expect(report.channels.find((c) => c.channel === f2.channel)).toMatchObject({ events: 2, verified: 2 });
+  });
+
+  it('given a line that is not strict JSON, then malformed with seq null', () => {
+    const report = verifyLog('{"a":1,"a":2}\n');
+    expect(report.violations).toEqual([expect.objectContaining({ channel: null, seq: null, code: 'malformed', index: 1 })]);
+  });
+
+  it('given invalid UTF-8 bytes, then malformed rather than replaced', () => {
+    const v = new LogVerifier();
+    v.addLineBytes(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
+    expect(v.report().violations[0]).toMatchObject({ code: 'malformed', seq: null });
+  });
+
+  describe('as a recipient (auditorsRead)', () => {
+    const reader = (f: NegotiationFixture) => ({ id: 'icrc.audit', boxSecret: f.members.get('icrc.audit')!.identity.boxSecret });
+
+    it('given honest bodies, then every body opens and commits', () => {
+      const f = new NegotiationFixture();
+      const log = [f.apply(f.opening({ quorum: 'sides', auditorsRead: true }))];
+      log.push(f.apply(f.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { text: 'x' })));
+      expect(verifyLog(log, { reader: reader(f) }).ok).toBe(true);
+    });
+
+    it('given a sender whose commit does not match the plaintext, then bad_body at that seq', () => {
+      const f = new NegotiationFixture();
+      const log = [f.apply(f.opening({ quorum: 'sides', auditorsRead: true }))];
+      const env = f.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, null, (e) => {
+        const body = sealBody({ text: 'one thing' }, [
+          { id: 'icrc.audit', boxKey: f.members.get('icrc.audit')!.record.boxKey },
+          { id: 'ua.lead', boxKey: f.members.get('ua.lead')!.record.boxKey },
+          { id: 'ua.obs', boxKey: f.members.get('ua.obs')!.record.boxKey },
+        ]);
+        body.commit = sha256Hex('parley/v1/commit\n', randomBytes(32), canonical({ text: 'another' }));
+        e.body = body;
+      });
+      log.push(env);
+      const report = verifyLog(log, { reader: reader(f) });
+      expect(report.violations).toEqual([expect.objectContaining({ seq: 1, code: 'bad_body' })]);
+      // Without the reader's key, the server-side checks cannot see it.
+      expect(verifyLog(log).ok).toBe(true);
+    });
+  });
+});
