@@ -4,6 +4,7 @@ import { randomBytes } from './crypto';
 import { sealBody } from './envelope';
 import { NegotiationFixture } from './negotiation/negotiation.fixture';
 import { verifyLog, LogVerifier } from './verifier';
+import type { Envelope } from './types';
 
 describe('LogVerifier', () => {
   it('given two channels interleaved, then each is verified on its own chain', () => {
@@ -51,14 +52,14 @@ describe('LogVerifier', () => {
 
     it('given honest bodies, then every body opens and commits', () => {
       const f = new NegotiationFixture();
-      const log = [f.apply(f.opening({ quorum: 'sides', auditorsRead: true }))];
+      const log: Envelope[] = [f.apply(f.opening({ quorum: 'sides', auditorsRead: true }))];
       log.push(f.apply(f.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { text: 'x' })));
       expect(verifyLog(log, { reader: reader(f) }).ok).toBe(true);
     });
 
     it('given a sender whose commit does not match the plaintext, then bad_body at that seq', () => {
       const f = new NegotiationFixture();
-      const log = [f.apply(f.opening({ quorum: 'sides', auditorsRead: true }))];
+      const log: Envelope[] = [f.apply(f.opening({ quorum: 'sides', auditorsRead: true }))];
       const env = f.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, null, (e) => {
         const body = sealBody({ text: 'one thing' }, [
           { id: 'icrc.audit', boxKey: f.members.get('icrc.audit')!.record.boxKey },

@@ -118,13 +118,13 @@ describe('bodies (step 7)', () => {
   it.each(required)('%s: when the body is missing, then body_required', (type) => {
     const f = NegotiationFixture.opened();
     const env = validEvent[type](f);
-    const rebuilt = f.build(env.sender, env.type, env.meta, null);
+    const rebuilt = f.build(env.sender, env.type as EventType, env.meta as never, null);
     expect(codeOf(f, rebuilt)).toBe('body_required');
   });
   it('TransferAgreed: when it carries a body, then body_forbidden', () => {
     const f = NegotiationFixture.opened();
     const env = validEvent.TransferAgreed(f);
-    const withBody = f.build('notary', 'TransferAgreed', env.meta, null, (e) => {
+    const withBody = f.build('notary', 'TransferAgreed', env.meta as MetaByType['TransferAgreed'], null, (e) => {
       e.body = sealBody({ x: 1 }, [{ id: 'ua.lead', boxKey: f.members.get('ua.lead')!.record.boxKey }]);
     });
     expect(codeOf(f, withBody)).toBe('body_forbidden');
@@ -135,7 +135,7 @@ describe('bodies (step 7)', () => {
     const env = validEvent[type](f);
     const want = requiredRecipients(f.state, env).map((r) => r.id);
     const extra = ['icrc.audit', 'ua.obs', 'ru.lead'].find((id) => !want.includes(id))!;
-    const leaky = f.build(env.sender, env.type, env.meta, null, (e) => {
+    const leaky = f.build(env.sender, env.type as EventType, env.meta as never, null, (e) => {
       e.body = sealedTo(f, [...want, extra]);
     });
     expect(codeOf(f, leaky)).toBe('recipients_mismatch');
