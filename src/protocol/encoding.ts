@@ -15,15 +15,26 @@ const B64U = /^[A-Za-z0-9_-]*$/;
  * Returns null when the text is not canonical base64url (or has the wrong length).
  */
 export function b64uDecode(text: string, expectedLength?: number): Buffer | null {
-  if (typeof text !== 'string' || !B64U.test(text) || text.length % 4 === 1) return null;
-  const bytes = Buffer.from(text, 'base64url');
-  if (expectedLength !== undefined && bytes.length !== expectedLength) return null;
-  if (bytes.toString('base64url') !== text) return null;
-  return bytes;
+  if (!isB64u(text, expectedLength)) return null;
+  return Buffer.from(text, 'base64url');
 }
 
-export function isB64u(text: unknown, expectedLength?: number): boolean {
-  return typeof text === 'string' && b64uDecode(text, expectedLength) !== null;
+const B64U_VALUE = new Int8Array(128).fill(-1);
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').forEach((c, i) => (B64U_VALUE[c.charCodeAt(0)] = i));
+
+/**
+ * Whether `text` is canonical base64url (and decodes to `expectedLength` bytes), checked
+ * without decoding: the alphabet, a length that is not 1 mod 4, and zero unused bits in the
+ * last character.
+ */
+export function isB64u(text: unknown, expectedLength?: number): text is string {
+  if (typeof text !== 'string' || !B64U.test(text)) return false;
+  const rem = text.length % 4;
+  if (rem === 1) return false;
+  if (expectedLength !== undefined && Math.floor((text.length * 3) / 4) !== expectedLength) return false;
+  if (rem === 0) return true;
+  const last = B64U_VALUE[text.charCodeAt(text.length - 1)];
+  return (last & (rem === 2 ? 0x0f : 0x03)) === 0;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;

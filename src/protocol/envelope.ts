@@ -1,7 +1,8 @@
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { b64uDecode, b64uEncode, canonical, sha256Hex } from './encoding';
 import { boxBeforeNm, ed25519Verify, randomBytes, secretbox, Signer, x25519PrivateKey } from './crypto';
-import { parseStrictJsonBytes } from './strict-json';
+import { parseStrictJson, parseStrictJsonBytes, StrictJsonError } from './strict-json';
+import { scanCanonical } from './canonical-scan';
 import type { Body, Envelope, UnsignedEnvelope } from './types';
 
 const EVENT_PREFIX = 'parley/v1/event\n';
@@ -123,4 +124,31 @@ export function openBody(body: Body, me: { id: string; boxSecret: string | KeyOb
   const plaintext = Buffer.from(pt).toString('utf8');
   if (canonical(content) !== plaintext) return bad('content is not in canonical form');
   return { ok: true, content, plaintext };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Strictly parses one stored or received envelope text, computing its hash and signing
+ * input from the text's own spans (scanCanonical) rather than re-serialising the parsed
+ * value: the verifier's hot path. The returned value must be treated as immutable: its
+ * cached forms describe it as parsed.
+ */
+export function parseEnvelopeText(text: string): unknown {
+  const scan = scanCanonical(text);
+  if (!scan) return parseStrictJson(text);
+  const value = JSON.parse(text) as Record<string, unknown>;
+  formsCache.set(value, { signingInput: Buffer.from(EVENT_PREFIX + scan.unsigned), hash: sha256Hex(scan.canonical) });
+  return value;
+}
+
+/** As parseEnvelopeText, from UTF-8 bytes; invalid UTF-8 is a StrictJsonError. */
+export function parseEnvelopeBytes(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new StrictJsonError('invalid UTF-8', 0);
+  }
+  return parseEnvelopeText(text);
 }

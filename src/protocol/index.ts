@@ -6,6 +6,7 @@ export * from './strict-json';
 export * from './crypto';
 export * from './keys';
 export * from './envelope';
+export * from './canonical-scan';
 export * from './shape';
 export * from './negotiation/channel-state';
 export * from './negotiation/recipients';

@@ -8,11 +8,10 @@
 import { KeyObject } from 'node:crypto';
 import { b64uDecode } from './encoding';
 import { x25519PrivateKey } from './crypto';
-import { openBody } from './envelope';
+import { openBody, parseEnvelopeBytes, parseEnvelopeText } from './envelope';
 import { ChannelState, initialState } from './negotiation/channel-state';
 import { firstViolation } from './negotiation/check';
 import { evolve } from './negotiation/evolve';
-import { parseStrictJson, parseStrictJsonBytes } from './strict-json';
 import type { Envelope } from './types';
 import { ViolationCode } from './violations';
 
@@ -69,13 +68,13 @@ export class LogVerifier {
   /** One NDJSON line. Blank lines are skipped. */
   addLine(line: string): void {
     if (line.trim() === '') return;
-    this.addParsed(() => parseStrictJson(line));
+    this.addParsed(() => parseEnvelopeText(line));
   }
 
   /** One NDJSON line as bytes: invalid UTF-8 is malformed, not replaced. */
   addLineBytes(line: Uint8Array): void {
     if (Buffer.from(line).toString('latin1').trim() === '') return;
-    this.addParsed(() => parseStrictJsonBytes(line));
+    this.addParsed(() => parseEnvelopeBytes(line));
   }
 
   private addParsed(parse: () => unknown): void {
