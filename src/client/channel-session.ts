@@ -1,0 +1,108 @@
+/**
+ * One participant working in one channel against a server: keeps the local view caught
+ * up, and submits events — checked locally first (the rule's message without a round
+ * trip), then re-read and re-signed on a chain conflict (409) a bounded number of times.
+ */
+import { randomUUID } from 'node:crypto';
+import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, ViolationCode } from '../protocol';
+import { ChannelView } from './channel-view';
+import { ApiError, RetriesExhaustedError, RuleViolationError } from './errors';
+import { buildEnvelope, Draft } from './event-drafts';
+import { AppendResult, ParleyHttpClient } from './http-client';
+
+export interface Member {
+  id: string;
+  signSeed: string;
+  boxSecret: string;
+}
+
+export interface Submitted<T extends EventType = EventType> extends AppendResult {
+  envelope: Envelope<T>;
+  attempts: number;
+}
+
+export interface SubmitOptions {
+  /** Attempts in all, the first included (default 5). */
+  attempts?: number;
+}
+
+export class ChannelSession {
+  readonly view: ChannelView;
+
+  constructor(
+    readonly http: ParleyHttpClient,
+    readonly member: Member,
+    readonly channel: string,
+  ) {
+    this.view = new ChannelView(channel, { id: member.id, boxSecret: member.boxSecret });
+  }
+
+  get state(): ChannelState {
+    return this.view.state;
+  }
+
+  /** Reads and verifies every event the view does not have yet. */
+  async sync(): Promise<number> {
+    let added = 0;
+    for await (const { envelope } of this.http.events(this.channel, { from: this.view.state.nextSeq })) {
+      this.view.apply(envelope);
+      added++;
+    }
+    return added;
+  }
+
+  /**
+   * Submits the draft `make(state)` returns, at the current head. The draft is made again
+   * after every re-read, since what it refers to (a proposal's hash, the recipients) may
+   * have changed; the envelope id stays, so an attempt that was stored is recognised.
+   */
+  async submit<T extends EventType>(make: (state: ChannelState) => Draft<T>, options: SubmitOptions = {}): Promise<Submitted<T>> {
+    const attempts = options.attempts ?? 5;
+    const id = randomUUID();
+    const opening = this.view.state.nextSeq === 0 && make(this.view.state).type === 'ChannelOpened';
+    let last: ApiError | null = null;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (!opening) await this.sync();
+      const stored = this.findOwn<T>(id);
+      if (stored) return { ...stored, attempts: attempt - 1, status: 200 };
+      const env = buildEnvelope(this.view.state, this.member, make(this.view.state), { id, channel: this.channel });
+      const local = firstViolation(this.view.state, env, { channel: this.channel });
+      if (local) throw new RuleViolationError(local);
+      try {
+        const result = await this.http.append(env);
+        this.view.apply(env);
+        return { ...result, envelope: env, attempts: attempt };
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 409 || !CHAIN_CONFLICT_CODES.includes(err.code as ViolationCode)) throw err;
+        if (opening) throw err; // someone opened this channel first: nothing to re-sign onto
+        last = err;
+        await jitter(attempt);
+      }
+    }
+    throw new RetriesExhaustedError(attempts, last!);
+  }
+
+  /** Polls until `predicate(state)` holds (the notary's TransferAgreed, say) or the time is up. */
+  async waitFor(predicate: (state: ChannelState) => boolean, options: { timeoutMs: number; intervalMs?: number }): Promise<boolean> {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      await this.sync();
+      if (predicate(this.view.state)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+    }
+  }
+
+  private findOwn<T extends EventType>(id: string): Omit<Submitted<T>, 'attempts' | 'status'> | null {
+    if (!this.view.state.ids.has(id)) return null;
+    const entry = this.view.entries.find((e) => e.envelope.id === id)!;
+    // The global position is not in the stream; the seq and hash are what matter to the author.
+    return { envelope: entry.envelope as Envelope<T>, seq: entry.seq, hash: entry.hash, position: '' };
+  }
+}
+
+/** Backoff with full jitter, so two racing clients do not collide again in lockstep. */
+function jitter(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(1000, 25 * 2 ** attempt);
+  return new Promise((r) => setTimeout(r, ms));
+}

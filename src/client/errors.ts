@@ -1,0 +1,85 @@
+/**
+ * What can go wrong in the SDK, as types a caller (and the CLI's exit codes) can tell apart:
+ * the server refused (ApiError), could not be reached (ServerUnreachableError), the rules
+ * refuse an event before it is sent (RuleViolationError), the log does not verify
+ * (ChannelIntegrityError), or a keystore does not open (WrongPassphraseError, KeystoreError).
+ */
+import type { Violation, ViolationCode } from '../protocol';
+
+/** A 4xx/5xx answer: `code` and `message` are the server's `error` and `message`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export class ServerUnreachableError extends Error {
+  constructor(readonly server: string, cause: unknown) {
+    super(`cannot reach ${server}: ${describeCause(cause)}`);
+    this.name = 'ServerUnreachableError';
+  }
+}
+
+/** The server answered something that is not what DESIGN.md Part 3 says it answers. */
+export class UnexpectedResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnexpectedResponseError';
+  }
+}
+
+/** The rule engine refuses an event locally, before any round trip. */
+export class RuleViolationError extends Error {
+  readonly code: ViolationCode;
+  constructor(violation: Violation) {
+    super(violation.message);
+    this.name = 'RuleViolationError';
+    this.code = violation.code;
+  }
+}
+
+/** The channel's log, as served, does not verify: nothing after `seq` is trusted. */
+export class ChannelIntegrityError extends Error {
+  constructor(
+    readonly code: ViolationCode,
+    readonly seq: number | null,
+    message: string,
+  ) {
+    super(`the channel log does not verify at seq ${seq ?? '?'}: ${code}: ${message}`);
+    this.name = 'ChannelIntegrityError';
+  }
+}
+
+/** A chain conflict outlasted the retries (someone else keeps appending). */
+export class RetriesExhaustedError extends Error {
+  constructor(attempts: number, readonly last: ApiError) {
+    super(`the channel head kept moving; gave up after ${attempts} attempts (${last.code}: ${last.message})`);
+    this.name = 'RetriesExhaustedError';
+  }
+}
+
+export class KeystoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeystoreError';
+  }
+}
+
+export class WrongPassphraseError extends KeystoreError {
+  constructor() {
+    super('wrong passphrase: the keystore does not open with it');
+    this.name = 'WrongPassphraseError';
+  }
+}
+
+function describeCause(cause: unknown): string {
+  const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
+  if (inner?.code) return inner.code;
+  return (cause as Error)?.message ?? String(cause);
+}

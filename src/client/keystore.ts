@@ -1,0 +1,142 @@
+/**
+ * A participant's keystore: its secrets and who it is, sealed with a passphrase.
+ * scrypt (node:crypto) derives a 32-byte key from the passphrase and a random salt;
+ * tweetnacl's secretbox seals the JSON. Nothing of the contents is written in clear.
+ * This module turns contents into a document and back; `keystore-file.ts` does the I/O.
+ */
+import { randomBytes, scryptSync } from 'node:crypto';
+import {
+  b64uDecode,
+  b64uEncode,
+  fingerprint,
+  identityFromSecrets,
+  Identity,
+  isParticipantId,
+  isPartyId,
+  parseStrictJson,
+  ROLES,
+  Role,
+  secretbox,
+} from '../protocol';
+import { KeystoreError, WrongPassphraseError } from './errors';
+
+export const KEYSTORE_FORMAT = 'parley-keystore/1';
+
+/** Interactive use: 2^15 (about 0.1 s and 32 MiB). Tests may lower it with PARLEY_KEYSTORE_SCRYPT_N. */
+export const DEFAULT_SCRYPT_N = 2 ** 15;
+// Bounds for N read from a file: below is too weak to be ours, above lets a file exhaust memory.
+const MIN_SCRYPT_N = 2 ** 10;
+const MAX_SCRYPT_N = 2 ** 20;
+
+/** Who the keys belong to, and the secrets. */
+export interface KeystoreContents {
+  id: string;
+  party: string;
+  role: Role;
+  signSeed: string;
+  boxSecret: string;
+  /** Channels this participant consented to join (made a record for), oldest first. */
+  channels: string[];
+}
+
+/** A loaded keystore: the contents plus the public halves and fingerprint. */
+export interface Keys extends KeystoreContents {
+  identity: Identity;
+  fingerprint: string;
+}
+
+export interface KeystoreDocument {
+  format: typeof KEYSTORE_FORMAT;
+  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string };
+  nonce: string;
+  box: string;
+}
+
+/** N from PARLEY_KEYSTORE_SCRYPT_N (a power of two, for tests), else the default. */
+export function scryptCostFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PARLEY_KEYSTORE_SCRYPT_N;
+  if (raw === undefined || raw === '') return DEFAULT_SCRYPT_N;
+  const n = Number(raw);
+  if (!isPowerOfTwo(n) || n < MIN_SCRYPT_N || n > MAX_SCRYPT_N) {
+    throw new KeystoreError(`PARLEY_KEYSTORE_SCRYPT_N must be a power of two from ${MIN_SCRYPT_N} to ${MAX_SCRYPT_N}`);
+  }
+  return n;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+function deriveKey(passphrase: string, salt: Buffer, N: number, r: number, p: number): Buffer {
+  return scryptSync(passphrase.normalize('NFC'), salt, 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+}
+
+export function sealKeystore(contents: KeystoreContents, passphrase: string, N = scryptCostFromEnv()): KeystoreDocument {
+  validateContents(contents);
+  if (passphrase.length === 0) throw new KeystoreError('the passphrase must not be empty');
+  const salt = randomBytes(16);
+  const nonce = randomBytes(24);
+  const r = 8;
+  const p = 1;
+  const key = deriveKey(passphrase, salt, N, r, p);
+  const plain = Buffer.from(JSON.stringify(contents));
+  const box = secretbox(plain, nonce, key);
+  plain.fill(0);
+  key.fill(0);
+  return { format: KEYSTORE_FORMAT, kdf: { name: 'scrypt', N, r, p, salt: b64uEncode(salt) }, nonce: b64uEncode(nonce), box: b64uEncode(box) };
+}
+
+/** Opens a keystore document; WrongPassphraseError when the passphrase does not open it. */
+export function openKeystore(text: string, passphrase: string): Keys {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseStrictJson(text);
+  } catch (err) {
+    throw new KeystoreError(`not a keystore file: ${(err as Error).message}`);
+  }
+  const kdf = doc.kdf as KeystoreDocument['kdf'] | undefined;
+  const salt = typeof kdf?.salt === 'string' ? b64uDecode(kdf.salt) : null;
+  const nonce = typeof doc.nonce === 'string' ? b64uDecode(doc.nonce, 24) : null;
+  const box = typeof doc.box === 'string' ? b64uDecode(doc.box) : null;
+  if (doc.format !== KEYSTORE_FORMAT || kdf?.name !== 'scrypt' || !salt || !nonce || !box) {
+    throw new KeystoreError(`not a ${KEYSTORE_FORMAT} file`);
+  }
+  if (!isPowerOfTwo(kdf.N) || kdf.N < MIN_SCRYPT_N || kdf.N > MAX_SCRYPT_N || kdf.r !== 8 || kdf.p !== 1) {
+    throw new KeystoreError('the keystore names scrypt parameters outside the accepted range');
+  }
+  const key = deriveKey(passphrase, salt, kdf.N, kdf.r, kdf.p);
+  const plain = secretbox.open(box, nonce, key);
+  key.fill(0);
+  if (!plain) throw new WrongPassphraseError();
+  let contents: KeystoreContents;
+  try {
+    contents = parseStrictJson(Buffer.from(plain).toString('utf8')) as unknown as KeystoreContents;
+  } catch {
+    throw new KeystoreError('the keystore opened but its contents are not valid');
+  } finally {
+    plain.fill(0);
+  }
+  validateContents(contents);
+  return withPublicHalves(contents);
+}
+
+export function withPublicHalves(contents: KeystoreContents): Keys {
+  const identity = identityFromSecrets(contents.signSeed, contents.boxSecret);
+  return { ...contents, identity, fingerprint: fingerprint(identity) };
+}
+
+/** The contents alone (what is sealed), from loaded keys. */
+export function contentsOf(keys: Keys): KeystoreContents {
+  const { id, party, role, signSeed, boxSecret, channels } = keys;
+  return { id, party, role, signSeed, boxSecret, channels: [...channels] };
+}
+
+function validateContents(c: KeystoreContents): void {
+  const problems: string[] = [];
+  if (!isParticipantId(c.id)) problems.push('id is not a participant id (a-z, 0-9, ".", "-"; not "notary")');
+  if (!isPartyId(c.party)) problems.push('party is not a party id (a-z, 0-9, "-")');
+  if (!ROLES.includes(c.role)) problems.push(`role must be one of ${ROLES.join(', ')}`);
+  if (!b64uDecode(c.signSeed, 32) || !b64uDecode(c.boxSecret, 32)) problems.push('secrets must be 32 bytes of b64u');
+  if (!Array.isArray(c.channels) || c.channels.some((x) => typeof x !== 'string')) problems.push('channels must be a list');
+  if (problems.length) throw new KeystoreError(`invalid keystore contents: ${problems.join('; ')}`);
+}

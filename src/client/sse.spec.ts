@@ -1,0 +1,22 @@
+import { SseParser } from './sse';
+
+describe('SseParser', () => {
+  it('given events split across chunks, when fed, then each completes at its blank line with id and type', () => {
+    const p = new SseParser();
+    expect(p.push('id: 3\nevent: envel')).toEqual([]);
+    expect(p.push('ope\ndata: {"a":1}\n\nid: 4\r\n')).toEqual([{ id: '3', event: 'envelope', data: '{"a":1}' }]);
+    expect(p.push('data: x\r')).toEqual([]);
+    expect(p.push('\ndata: y\r\n\r\n')).toEqual([{ id: '4', event: 'message', data: 'x\ny' }]);
+    expect(p.lastEventId).toBe('4');
+  });
+
+  it('given comments, retry and a field without a value, then comments are ignored and retry is kept', () => {
+    const p = new SseParser();
+    expect(p.push(': keep-alive\nretry: 250\nevent\ndata\n\n')).toEqual([{ id: null, event: 'message', data: '' }]);
+    expect(p.retryMs).toBe(250);
+  });
+
+  it('given a blank line without data, then no event is dispatched', () => {
+    expect(new SseParser().push('event: envelope\n\n')).toEqual([]);
+  });
+});
