@@ -1,0 +1,316 @@
+/**
+ * EventStoreDB store (`@eventstore/db-client` 6): the port is EventStoreDB's own model, so
+ * this adapter mostly translates — event id = envelope id, expected revision = seq − 1 as a
+ * BigInt or NO_STREAM, WrongExpectedVersionError → WrongExpectedRevisionError, `$all`
+ * positions kept whole (commit and prepare). Event data is written as binary so the server
+ * returns the exact bytes it was given (a JSON event would be re-serialised).
+ *
+ * Idempotency: EventStoreDB itself only recognises a retry at the revisions the retried
+ * events were written at. That is the case for envelopes (a retry carries the same seq),
+ * so this adapter checks the ids in that slot, and on a conflict scans the stream for them;
+ * it does not scan on every append, so uniqueness of ids elsewhere in the stream rests on
+ * the decider's `duplicate_id` rule.
+ *
+ * Nonces live in one stream per nonce, `parley-nonce-<sha256(keyid \n nonce)>`, created with
+ * expected revision NO_STREAM (the server arbitrates between instances) and given a
+ * `$maxAge` so scavenging purges them; both nonce and system streams are hidden from the
+ * global log.
+ */
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START,
+  StreamNotFoundError as EsdbStreamNotFoundError,
+  WrongExpectedVersionError,
+  binaryEvent,
+  excludeSystemEvents,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+import { createHash } from 'node:crypto';
+import { appendResult, planAppend, validateAppend, type StoredCopy } from '../append-plan';
+import {
+  EventStoreClosedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamHead,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store.port';
+import { checkLimit, checkRevision, DEFAULT_READ_ALL_LIMIT } from '../read-arguments';
+import { decodeEsdbPosition, encodeEsdbPosition, type EsdbPosition } from './eventstoredb-position';
+
+export const NONCE_STREAM_PREFIX = 'parley-nonce-';
+const READ_ALL_CHUNK = 512;
+
+export interface EventStoreDbOptions {
+  /** esdb://… or esdb+discover://… */
+  connectionString: string;
+}
+
+/** The stream recording one used nonce. */
+export function nonceStream(keyid: string, nonce: string): string {
+  return NONCE_STREAM_PREFIX + createHash('sha256').update(`${keyid}\n${nonce}`).digest('hex');
+}
+
+/** Events of the global log that belong to Parley: not system, not nonce bookkeeping. */
+export function isApplicationEvent(stream: string, type: string): boolean {
+  return !stream.startsWith('$') && !type.startsWith('$') && !stream.startsWith(NONCE_STREAM_PREFIX);
+}
+
+type EsdbRecorded = NonNullable<ResolvedEvent['event']>;
+
+export class EventStoreDbEventStore implements EventStore {
+  private readonly subscriptions = new Set<EsdbSubscription>();
+  private closed = false;
+
+  /** `owned`: close() disposes the client. */
+  constructor(
+    readonly client: EventStoreDBClient,
+    private readonly owned = true,
+  ) {}
+
+  static connect(options: EventStoreDbOptions): EventStoreDbEventStore {
+    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(options.connectionString));
+  }
+
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.assertOpen();
+    validateAppend(stream, events, expected);
+    const slot = expected === 'no_stream' ? 0 : expected + 1;
+    const earlier = this.storedCopies(events, await this.readRange(stream, slot, events.length));
+    if (earlier.size > 0) return this.planOrThrow(stream, events, expected, earlier);
+    try {
+      const result = await this.client.appendToStream(
+        stream,
+        events.map((e) => binaryEvent({ id: e.id, type: e.type, data: Buffer.from(e.data, 'utf8') })),
+        { expectedRevision: expected === 'no_stream' ? NO_STREAM : BigInt(expected) },
+      );
+      const last = Number(result.nextExpectedRevision);
+      const written = await this.readRange(stream, last - events.length + 1, events.length);
+      return appendResult(
+        written.map((e) => ({ revision: Number(e.revision), position: positionOf(e, result.position) })),
+        true,
+      );
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      // Lost a race, or a retry of events stored elsewhere in the stream: look for the ids.
+      const stored = this.storedCopies(events, await this.readRange(stream, 0, Number.MAX_SAFE_INTEGER));
+      if (stored.size > 0) return this.planOrThrow(stream, events, expected, stored);
+      const actual = error.actualVersion;
+      throw new WrongExpectedRevisionError(stream, expected, actual === NO_STREAM ? 'no_stream' : Number(actual));
+    }
+  }
+
+  async readStream(stream: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const events = await this.readRange(stream, checkRevision(fromRevision), checkLimit(limit, Number.MAX_SAFE_INTEGER), true);
+    return events.map((e) => toRecordedEvent(e));
+  }
+
+  async streamHead(stream: string): Promise<StreamHead | null> {
+    this.assertOpen();
+    try {
+      for await (const resolved of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        if (resolved.event) return { revision: Number(resolved.event.revision), position: positionOf(resolved.event) };
+      }
+      return null;
+    } catch (error) {
+      if (error instanceof EsdbStreamNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  async readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const max = checkLimit(limit, DEFAULT_READ_ALL_LIMIT);
+    const out: RecordedEvent[] = [];
+    let cursor = fromPosition;
+    // $all includes system and nonce events that are filtered out here, so read in chunks
+    // until the page is full or the log ends.
+    for (;;) {
+      let read = 0;
+      let last: string | undefined;
+      const chunk = this.client.readAll({
+        direction: FORWARDS,
+        fromPosition: cursor === undefined ? START : decodeEsdbPosition(cursor),
+        maxCount: READ_ALL_CHUNK,
+      });
+      for await (const resolved of chunk) {
+        read++;
+        const event = resolved.event;
+        if (!event) continue;
+        const position = encodeEsdbPosition(event.position);
+        if (cursor !== undefined && position <= cursor) continue; // the server's start is inclusive
+        last = position;
+        if (isApplicationEvent(event.streamId, event.type)) out.push(toRecordedEvent(event));
+        if (out.length === max) return out;
+      }
+      if (read < READ_ALL_CHUNK || last === undefined) return out;
+      cursor = last;
+    }
+  }
+
+  subscribeToAll(fromPosition?: string, options: SubscribeOptions = {}): Subscription {
+    this.assertOpen();
+    void options; // the client streams with gRPC flow control; there are no pages to size
+    const subscription = new EsdbSubscription(
+      this.client.subscribeToAll({
+        fromPosition: fromPosition === undefined ? START : decodeEsdbPosition(fromPosition),
+        filter: excludeSystemEvents(),
+      }),
+      fromPosition,
+      (s) => this.subscriptions.delete(s),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async rememberNonce(keyid: string, nonce: string, expiresAtMs: number, nowMs = Date.now()): Promise<boolean> {
+    this.assertOpen();
+    const stream = nonceStream(keyid, nonce);
+    const record = (expected: typeof NO_STREAM | bigint) =>
+      this.client.appendToStream(
+        stream,
+        binaryEvent({ type: 'NonceUsed', data: Buffer.from(JSON.stringify({ keyid, nonce, expiresAtMs }), 'utf8') }),
+        { expectedRevision: expected },
+      );
+    try {
+      await record(NO_STREAM);
+      const maxAge = Math.max(1, Math.ceil((expiresAtMs - nowMs) / 1000));
+      await this.client.setStreamMetadata(stream, { maxAge });
+      return true;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError) || error.actualVersion === NO_STREAM) throw error;
+      // Used before: a replay, unless that use has expired (then renew it, racing safely on the revision).
+      const last = await this.readLastNonceUse(stream);
+      if (last !== null && last > nowMs) return false;
+      try {
+        await record(error.actualVersion);
+        return true;
+      } catch (again) {
+        if (again instanceof WrongExpectedVersionError) return false;
+        throw again;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    if (this.owned) await this.client.dispose();
+  }
+
+  /** Events of `stream` from `from`, at most `count`; [] for a missing stream unless `mustExist`. */
+  private async readRange(stream: string, from: number, count: number, mustExist = false): Promise<EsdbRecorded[]> {
+    const events: EsdbRecorded[] = [];
+    try {
+      const read = this.client.readStream(stream, { direction: FORWARDS, fromRevision: BigInt(from), maxCount: count });
+      for await (const resolved of read) if (resolved.event) events.push(resolved.event);
+    } catch (error) {
+      if (!(error instanceof EsdbStreamNotFoundError)) throw error;
+      if (mustExist) throw new StreamNotFoundError(stream);
+    }
+    return events;
+  }
+
+  private storedCopies(events: NewEvent[], candidates: EsdbRecorded[]): Map<string, StoredCopy> {
+    const wanted = new Map(events.map((e) => [e.id, e]));
+    const stored = new Map<string, StoredCopy>();
+    for (const c of candidates) {
+      const mine = wanted.get(c.id);
+      if (!mine) continue;
+      const sameContent = c.type === mine.type && dataText(c) === mine.data;
+      stored.set(c.id, { id: c.id, revision: Number(c.revision), position: positionOf(c), sameContent });
+    }
+    return stored;
+  }
+
+  private planOrThrow(stream: string, events: NewEvent[], expected: ExpectedRevision, stored: Map<string, StoredCopy>): AppendResult {
+    const plan = planAppend(stream, events, expected, null, stored);
+    if (plan.kind !== 'retry') throw new Error('unreachable: stored copies always plan a retry');
+    return plan.result;
+  }
+
+  private async readLastNonceUse(stream: string): Promise<number | null> {
+    try {
+      for await (const r of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        if (r.event) return (JSON.parse(dataText(r.event)) as { expiresAtMs: number }).expiresAtMs;
+      }
+    } catch (error) {
+      if (!(error instanceof EsdbStreamNotFoundError)) throw error;
+    }
+    return null; // expired by $maxAge and scavenged
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosedError();
+  }
+}
+
+/** Wraps the client's catch-up subscription: exclusive start, application events only. */
+class EsdbSubscription implements Subscription {
+  private closed = false;
+
+  constructor(
+    private readonly source: AllStreamSubscription,
+    private readonly after: string | undefined,
+    private readonly onClose: (s: EsdbSubscription) => void,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    try {
+      for await (const resolved of this.source as AsyncIterable<AllStreamResolvedEvent>) {
+        const event = resolved.event;
+        if (!event) continue;
+        // The server resumes at the given position inclusively; the port's start is exclusive.
+        if (this.after !== undefined && encodeEsdbPosition(event.position) <= this.after) continue;
+        if (isApplicationEvent(event.streamId, event.type)) yield toRecordedEvent(event);
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
+    await this.source.unsubscribe().catch(() => undefined);
+  }
+}
+
+function dataText(event: EsdbRecorded): string {
+  const data = event.data as unknown;
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  return typeof data === 'string' ? data : JSON.stringify(data);
+}
+
+/** The event's $all position; servers before 22.6 omit it on stream reads, then the append's is used. */
+function positionOf(event: EsdbRecorded, fallback?: EsdbPosition): string {
+  const position = event.position ?? fallback;
+  if (!position) throw new Error('EventStoreDB did not report an event position; version 22.6 or later is required');
+  return encodeEsdbPosition(position);
+}
+
+function toRecordedEvent(event: EsdbRecorded): RecordedEvent {
+  return {
+    stream: event.streamId,
+    id: event.id,
+    type: event.type,
+    revision: Number(event.revision),
+    position: positionOf(event),
+    data: dataText(event),
+    createdAt: event.created.toISOString(),
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * PostgreSQL store (`pg`, pooled connections), for several service instances sharing one
+ * database.
+ *
+ * Global order safe for subscribers — the technique and why:
+ * every append transaction first takes one transaction-level advisory lock per schema
+ * (`pg_advisory_xact_lock`), and only then draws positions from the identity sequence.
+ * PostgreSQL releases that lock after the commit has become visible, so the transaction that
+ * draws the next positions starts only after the previous one is visible: positions become
+ * visible in exactly the order they were drawn. A reader that has seen position p can
+ * therefore never later meet a newly committed event below p — the late-committing-
+ * transaction gap of a plain sequence cannot happen. The cost is that appends to one
+ * schema are serialised; group commit (many appends per transaction, per instance) wins
+ * that throughput back. The alternative — xid8 / pg_snapshot_xmin() visibility filters on
+ * the reader side, as Marten and Emmett do — allows parallel writers but makes every reader
+ * reason about in-flight transactions; one writer's fsync at a time is the bottleneck in
+ * both, so the simpler lock was chosen.
+ *
+ * Subscribers are woken in-process after our own commits and by LISTEN/NOTIFY for other
+ * instances' commits (pg_notify inside the append transaction is delivered on commit);
+ * an idle subscription also re-reads every pollIntervalMs in case a notification is lost.
+ */
+import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
+import { appendResult, planAppend, validateAppend, type StoredCopy } from '../append-plan';
+import { ChangeSignal } from '../change-signal';
+import {
+  EventStoreClosedError,
+  EventStoreError,
+  StreamNotFoundError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamHead,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store.port';
+import { GroupCommitQueue, type BatchOutcome } from '../group-commit.queue';
+import { PollingSubscription } from '../polling-subscription';
+import { checkLimit, checkRevision, DEFAULT_READ_ALL_LIMIT } from '../read-arguments';
+import { decodeSqlPosition, encodeSqlPosition } from '../sql-position';
+import { checkSchemaName, LOCK_CLASS, migrationSql, notifyChannel, schemaLockKey } from './postgres-schema';
+
+export interface PostgresEventStoreOptions {
+  /** postgres://… */
+  connectionString: string;
+  /** Schema holding the store's tables (default `parley`); created if missing. */
+  schema?: string;
+  /** Batch concurrent appends into one transaction (default true). */
+  groupCommit?: boolean;
+  /** Pool size (default 10). */
+  poolSize?: number;
+  /** Idle subscriptions re-read this often even without a notification (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** Extra pg pool settings. */
+  pool?: Omit<PoolConfig, 'connectionString' | 'max'>;
+}
+
+interface AppendRequest {
+  stream: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+}
+
+interface EventRow {
+  position: string;
+  stream: string;
+  revision: string;
+  id: string;
+  type: string;
+  data: string;
+  created_at: Date;
+}
+
+const EVENT_COLUMNS = 'position, stream, revision, id, type, data, created_at';
+
+export class PostgresEventStore implements EventStore {
+  /** The pool, for tables that must live in the same database (read models, …). */
+  readonly pool: Pool;
+  /** The schema holding the store's tables. */
+  readonly schema: string;
+  private readonly table: string;
+  private readonly changes = new ChangeSignal();
+  private readonly queue: GroupCommitQueue<AppendRequest, AppendResult>;
+  private readonly subscriptions = new Set<PollingSubscription>();
+  private readonly lockKey: number;
+  private listener: Client | null = null;
+  private listening: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(private readonly options: PostgresEventStoreOptions) {
+    this.schema = checkSchemaName(options.schema ?? 'parley');
+    this.table = `"${this.schema}".events`;
+    this.lockKey = schemaLockKey(this.schema);
+    this.pool = new Pool({ ...options.pool, connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    // An idle client's connection dropping must not crash the process; the next query reconnects.
+    this.pool.on('error', () => {});
+    this.queue = new GroupCommitQueue((requests) => this.runBatch(requests), { enabled: options.groupCommit ?? true });
+  }
+
+  /** Connects and runs the (idempotent) migration. */
+  static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    const store = new PostgresEventStore(options);
+    try {
+      await store.withTransaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.migrate, store.lockKey]);
+        await client.query(migrationSql(store.schema));
+      });
+    } catch (error) {
+      await store.pool.end();
+      throw error;
+    }
+    return store;
+  }
+
+  /** Transactions and appends they carried (group commit at work). */
+  get commitStats(): { batches: number; requests: number } {
+    return { ...this.queue.stats };
+  }
+
+  /** Runs `fn` in a transaction on a pooled client: committed if it resolves, rolled back if it throws. */
+  async withTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new EventStoreClosedError());
+    try {
+      validateAppend(stream, events, expected);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.queue.submit({ stream, events: events.map(({ id, type, data }) => ({ id, type, data })), expected });
+  }
+
+  async readStream(stream: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+      [stream, checkRevision(fromRevision), checkLimit(limit, undefined) ?? null],
+    );
+    if (rows.length === 0 && (await this.streamHead(stream)) === null) throw new StreamNotFoundError(stream);
+    return rows.map(toRecordedEvent);
+  }
+
+  async streamHead(stream: string): Promise<StreamHead | null> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<{ revision: string; position: string }>(
+      `SELECT revision, position FROM ${this.table} WHERE stream = $1 ORDER BY revision DESC LIMIT 1`,
+      [stream],
+    );
+    return rows[0] ? { revision: Number(rows[0].revision), position: encodeSqlPosition(rows[0].position) } : null;
+  }
+
+  async readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE position > $1 ORDER BY position LIMIT $2`,
+      [decodeSqlPosition(fromPosition), checkLimit(limit, DEFAULT_READ_ALL_LIMIT)],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  subscribeToAll(fromPosition?: string, options: SubscribeOptions = {}): Subscription {
+    this.assertOpen();
+    decodeSqlPosition(fromPosition);
+    const subscription = new PollingSubscription(this, this.changes, fromPosition, options, this.options.pollIntervalMs ?? 1000, (s) =>
+      this.subscriptions.delete(s),
+    );
+    this.subscriptions.add(subscription);
+    this.listening ??= this.listen();
+    return subscription;
+  }
+
+  async rememberNonce(keyid: string, nonce: string, expiresAtMs: number, nowMs = Date.now()): Promise<boolean> {
+    this.assertOpen();
+    const s = `"${this.schema}"`;
+    // Purge other expired nonces and record this one in one statement; an expired record of
+    // the same nonce is renewed (DO UPDATE … WHERE expired), a live one makes it a replay.
+    const { rowCount } = await this.pool.query(
+      `WITH purge AS (DELETE FROM ${s}.used_nonces WHERE expires_at <= $4 AND NOT (keyid = $1 AND nonce = $2))
+       INSERT INTO ${s}.used_nonces AS u (keyid, nonce, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (keyid, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE u.expires_at <= $4`,
+      [keyid, nonce, expiresAtMs, nowMs],
+    );
+    return rowCount === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.close();
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.closed = true;
+    await this.listening?.catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  private async runBatch(requests: AppendRequest[]): Promise<BatchOutcome<AppendResult>[]> {
+    const outcomes = await this.withTransaction(async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(${LOCK_CLASS.append}, ${this.lockKey})`);
+      const results: BatchOutcome<AppendResult>[] = [];
+      for (const request of requests) results.push(await this.appendInTransaction(client, request));
+      if (results.some((o) => o.ok && o.value.created)) {
+        await client.query('SELECT pg_notify($1, $2)', [notifyChannel(this.schema), '']);
+      }
+      return results;
+    });
+    if (outcomes.some((o) => o.ok && o.value.created)) this.changes.notify();
+    return outcomes;
+  }
+
+  private async appendInTransaction(client: PoolClient, { stream, events, expected }: AppendRequest): Promise<BatchOutcome<AppendResult>> {
+    const ids = events.map((e) => e.id);
+    // One round trip: the head, and which of the batch's ids the stream already holds
+    // (contents compared by the server, so a 1 MiB event is not sent back).
+    const { rows } = await client.query<{ head: string | null; id: string | null; revision: string; position: string; same: boolean }>(
+      `SELECT (SELECT max(revision) FROM ${this.table} WHERE stream = $1) AS head,
+              e.id, e.revision, e.position, (e.type = n.type AND e.data = n.data) AS same
+         FROM (SELECT 1) AS one
+         LEFT JOIN (unnest($2::text[], $3::text[], $4::text[]) AS n(id, type, data)
+                    JOIN ${this.table} e ON e.stream = $1 AND e.id = n.id) ON true`,
+      [stream, ids, events.map((e) => e.type), events.map((e) => e.data)],
+    );
+    const head = rows[0].head === null ? null : Number(rows[0].head);
+    const stored = new Map<string, StoredCopy>();
+    for (const r of rows) {
+      if (r.id !== null) {
+        stored.set(r.id, { id: r.id, revision: Number(r.revision), position: encodeSqlPosition(r.position), sameContent: r.same });
+      }
+    }
+    let plan;
+    try {
+      plan = planAppend(stream, events, expected, head, stored);
+    } catch (error) {
+      if (error instanceof EventStoreError) return { ok: false, error };
+      throw error;
+    }
+    if (plan.kind === 'retry') return { ok: true, value: plan.result };
+    const inserted = await client.query<{ revision: string; position: string }>(
+      `INSERT INTO ${this.table} (stream, revision, id, type, data)
+       SELECT $1, $2 + n.ord - 1, n.id, n.type, n.data
+         FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS n(id, type, data, ord)
+        ORDER BY n.ord
+       RETURNING revision, position`,
+      [stream, plan.firstRevision, ids, events.map((e) => e.type), events.map((e) => e.data)],
+    );
+    const written = inserted.rows
+      .map((r) => ({ revision: Number(r.revision), position: encodeSqlPosition(r.position) }))
+      .sort((a, b) => a.revision - b.revision);
+    return { ok: true, value: appendResult(written, true) };
+  }
+
+  /** A dedicated connection LISTENing for other instances' commits; on failure, polling still works. */
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.options.connectionString });
+    client.on('notification', () => this.changes.notify());
+    client.on('error', () => {
+      // Lost: fall back to polling; the next subscribeToAll tries again.
+      this.listener = null;
+      this.listening = null;
+      void client.end().catch(() => undefined);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${notifyChannel(this.schema)}"`);
+      if (this.closed) await client.end();
+      else this.listener = client;
+    } catch {
+      this.listening = null;
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosedError();
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    stream: row.stream,
+    id: row.id,
+    type: row.type,
+    revision: Number(row.revision),
+    position: encodeSqlPosition(row.position),
+    data: row.data,
+    createdAt: row.created_at.toISOString(),
+  };
+}

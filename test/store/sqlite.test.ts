@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
+import { WrongExpectedRevisionError, type RecordedEvent } from '../../src/store';
+import { describeEventStoreContract } from './event-store.contract';
+import { logEnd, newEvent, newStream, tempDir } from './store-test-kit';
+
+const dir = tempDir('parley-sqlite-');
+const file = join(dir.path, 'contract', 'parley.sqlite');
+
+afterAll(() => dir.remove());
+
+describeEventStoreContract('SQLite (group commit)', {
+  open: async () => SqliteEventStore.open({ file }),
+});
+
+describeEventStoreContract('SQLite (group commit off)', {
+  open: async () => SqliteEventStore.open({ file: join(dir.path, 'plain.sqlite'), groupCommit: false }),
+});
+
+describe('SQLite adapter', () => {
+  let store: SqliteEventStore;
+  const path = join(dir.path, 'adapter.sqlite');
+
+  beforeAll(() => {
+    store = SqliteEventStore.open({ file: path, pollIntervalMs: 20 });
+  });
+  afterAll(() => store.close());
+
+  it('runs WAL with synchronous=FULL', () => {
+    expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.database.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  it('group-commits concurrent appends into one transaction, each checked against the batch so far', async () => {
+    const before = store.commitStats;
+    const fresh = newStream();
+    const busy = newStream();
+    await store.append(busy, [newEvent()], 'no_stream');
+    const mid = store.commitStats;
+    const outcomes = await Promise.allSettled([
+      store.append(fresh, [newEvent()], 'no_stream'),
+      store.append(fresh, [newEvent()], 0), // sees the first append of the same batch
+      store.append(fresh, [newEvent()], 0), // conflicts with it, and fails alone
+      store.append(busy, [newEvent()], 0),
+      ...Array.from({ length: 12 }, () => store.append(newStream(), [newEvent()], 'no_stream')),
+    ]);
+    const after = store.commitStats;
+    expect(mid.batches - before.batches).toBe(1);
+    expect(after.batches - mid.batches).toBe(1);
+    expect(after.requests - mid.requests).toBe(16);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', ...Array(13).fill('fulfilled')]);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ actual: 1 });
+    expect((await store.readStream(fresh)).map((e) => e.revision)).toEqual([0, 1]);
+  });
+
+  it('shows a subscriber the appends of another connection to the same file (another process)', async () => {
+    const other = SqliteEventStore.open({ file: path });
+    try {
+      const subscription = store.subscribeToAll(await logEnd(store), { pollIntervalMs: 60_000 });
+      const iterator = subscription[Symbol.asyncIterator]();
+      const stream = newStream();
+      const event = newEvent();
+      const arrived = (async (): Promise<RecordedEvent> => {
+        for (;;) {
+          const { value } = await iterator.next();
+          if (value.id === event.id) return value;
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const started = Date.now();
+      await other.append(stream, [event], 'no_stream');
+      const seen = await arrived;
+      expect(seen.stream).toBe(stream);
+      expect(Date.now() - started).toBeLessThan(2_000); // data_version watch, not the 60 s poll
+      await subscription.close();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps events and nonces across a reopen', async () => {
+    const stream = newStream();
+    const event = newEvent();
+    await store.append(stream, [event], 'no_stream');
+    expect(await store.rememberNonce('key', 'reopen-nonce', Date.now() + 300_000)).toBe(true);
+    const reopened = SqliteEventStore.open({ file: path });
+    try {
+      expect((await reopened.readStream(stream))[0].data).toBe(event.data);
+      expect(await reopened.rememberNonce('key', 'reopen-nonce', Date.now() + 300_000)).toBe(false);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('offers transactions on the same file for read models, rolled back on a throw', () => {
+    store.transaction((db) => {
+      db.exec('CREATE TABLE IF NOT EXISTS rm_test (k TEXT PRIMARY KEY, v INTEGER)');
+      db.prepare('INSERT OR REPLACE INTO rm_test VALUES (?, ?)').run('a', 1);
+    });
+    expect(() =>
+      store.transaction((db) => {
+        db.prepare('UPDATE rm_test SET v = 2').run();
+        throw new Error('projection failed');
+      }),
+    ).toThrow('projection failed');
+    expect(store.database.prepare('SELECT v FROM rm_test').pluck().get()).toBe(1);
+  });
+
+  it('refuses calls after close', async () => {
+    const closing = SqliteEventStore.open({ file: join(dir.path, 'closing.sqlite') });
+    const pending = closing.append(newStream(), [newEvent()], 'no_stream');
+    await closing.close();
+    await expect(pending).resolves.toMatchObject({ created: true }); // queued before close: written
+    await expect(closing.append(newStream(), [newEvent()], 'no_stream')).rejects.toMatchObject({ code: 'closed' });
+    await expect(closing.readAll()).rejects.toMatchObject({ code: 'closed' });
+  });
+});
