@@ -76,4 +76,27 @@ describe('LogVerifier', () => {
       expect(verifyLog(log).ok).toBe(true);
     });
   });
+  describe('with hints computed ahead (the auditor\'s worker threads)', () => {
+    it('given a signature verdict for the sender\'s key, then the signature step takes it and is told that key', () => {
+      const f = new NegotiationFixture();
+      const open = f.apply(f.opening({ quorum: 'sides', auditorsRead: false }));
+      const msg = f.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { t: 1 });
+      const asked: string[] = [];
+      const v = new LogVerifier();
+      v.add(open);
+      v.add(msg, { verifySignature: (_env, key) => (asked.push(key), false) });
+      expect(asked).toEqual([f.members.get('ua.lead')!.record.signKey]);
+      expect(v.report().violations).toEqual([expect.objectContaining({ seq: 1, code: 'bad_signature' })]);
+    });
+
+    it('given an opening of the body, then the reader uses it instead of opening again', () => {
+      const f = new NegotiationFixture();
+      const open = f.apply(f.opening({ quorum: 'sides', auditorsRead: true }));
+      const msg = f.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { t: 1 });
+      const v = new LogVerifier({ reader: { id: 'icrc.audit', boxSecret: f.members.get('icrc.audit')!.identity.boxSecret } });
+      v.add(open);
+      v.add(msg, { opened: { ok: false, reason: 'bad_body', message: 'from the hint' } });
+      expect(v.report().violations).toEqual([expect.objectContaining({ seq: 1, code: 'bad_body', message: 'from the hint' })]);
+    });
+  });
 });

@@ -8,9 +8,9 @@
 import { KeyObject } from 'node:crypto';
 import { b64uDecode } from './encoding';
 import { x25519PrivateKey } from './crypto';
-import { openBody, parseEnvelopeBytes, parseEnvelopeText } from './envelope';
+import { openBody, OpenResult, parseEnvelopeBytes, parseEnvelopeText } from './envelope';
 import { ChannelState, initialState } from './negotiation/channel-state';
-import { firstViolation } from './negotiation/check';
+import { CheckOptions, firstViolation } from './negotiation/check';
 import { evolve } from './negotiation/evolve';
 import type { Envelope } from './types';
 import { ViolationCode } from './violations';
@@ -44,6 +44,13 @@ export interface LogReport {
 export interface VerifierOptions {
   /** Open and check every body addressed to this participant (an auditor with `auditorsRead`). */
   reader?: { id: string; boxSecret: string };
+}
+
+/** Results computed ahead for one input (by the auditor's worker threads); each must equal what `add` computes. */
+export interface AddHints {
+  verifySignature?: CheckOptions['verifySignature'];
+  /** The reader's opening of this envelope's body. */
+  opened?: OpenResult;
 }
 
 interface ChannelRun {
@@ -89,7 +96,7 @@ export class LogVerifier {
     this.add(value);
   }
 
-  add(input: unknown): void {
+  add(input: unknown, hints: AddHints = {}): void {
     const index = ++this.events;
     const rec = (typeof input === 'object' && input !== null ? input : {}) as Partial<Envelope>;
     const channelId = typeof rec.channel === 'string' ? rec.channel : null;
@@ -98,7 +105,7 @@ export class LogVerifier {
     if (run) run.summary.events++;
     if (run?.failed) return; // unverified after the channel's first violation
     const state = run ? run.summary.state : initialState();
-    const found = firstViolation(state, input);
+    const found = firstViolation(state, input, { verifySignature: hints.verifySignature });
     if (found) {
       this.violations.push({ channel: channelId, seq, ...found, index });
       if (run) run.failed = true;
@@ -106,7 +113,7 @@ export class LogVerifier {
     }
     const env = input as Envelope;
     if (this.reader && env.body && env.body.keys.some((k) => k.to === this.reader!.id)) {
-      const opened = openBody(env.body, { id: this.reader.id, boxSecret: this.reader.key });
+      const opened = hints.opened ?? openBody(env.body, { id: this.reader.id, boxSecret: this.reader.key });
       if (!opened.ok) {
         this.violations.push({ channel: channelId, seq, code: 'bad_body', message: opened.message, index });
         run!.failed = true;

@@ -14,6 +14,12 @@ import { checkTypeRules, Sender } from './type-rules';
 export interface CheckOptions {
   /** The channel appended to (the server's path); an auditor reading a log leaves it out. */
   channel?: string;
+  /**
+   * Step 6 with the key the state names for the sender; defaults to verifyEnvelopeSignature.
+   * The auditor passes verdicts its worker threads computed, and verifies itself for any key
+   * they did not use: the result must be exactly verifyEnvelopeSignature's.
+   */
+  verifySignature?: (env: Envelope, signKey: string) => boolean;
 }
 
 export function check(state: ChannelState, input: unknown, options: CheckOptions = {}): Violation[] {
@@ -48,7 +54,8 @@ export function firstViolation(state: ChannelState, input: unknown, options: Che
   const { sender, signKey } = resolved;
 
   // 6. Signature.
-  if (!verifyEnvelopeSignature(env, signKey)) return violation('bad_signature', `sig does not verify with ${env.sender}'s signKey`);
+  const verify = options.verifySignature ?? verifyEnvelopeSignature;
+  if (!verify(env, signKey)) return violation('bad_signature', `sig does not verify with ${env.sender}'s signKey`);
 
   // 7. Body.
   const bodyRule = BODY_RULES[env.type];
