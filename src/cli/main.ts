@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXIT } from './support/cli-errors';
 
 export interface CliCommandModule {
   register(program: Command): void;
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
   const program = new Command('parley')
     .description('Parley: signed, end-to-end encrypted negotiation channels')
     .showHelpAfterError()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .addHelpText('after', HELP_AFTER);
   const dir = join(__dirname, 'commands');
   const ext = __filename.endsWith('.ts') ? '.command.ts' : '.command.js';
   for (const file of readdirSync(dir).filter((f) => f.endsWith(ext)).sort()) {
@@ -25,7 +27,24 @@ export function buildProgram(): Command {
 }
 
 /** Exit codes: 0 ok, 1 a verdict or refusal (violations, 4xx), 2 unusable input or arguments, 3 server unreachable. */
-export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
+export { EXIT };
+
+const HELP_AFTER = `
+Exit codes:
+  ${EXIT.ok}  ok
+  ${EXIT.refused}  refused: a rule violation (checked locally or by the server), a 4xx answer, a log that does not verify
+  ${EXIT.usage}  unusable input or arguments, or a keystore that does not open (wrong passphrase)
+  ${EXIT.unreachable}  the server cannot be reached
+
+Environment:
+  PARLEY_SERVER      server URL (default http://127.0.0.1:3000), as --server
+  PARLEY_KEYSTORE    your keystore file, as --keystore
+  PARLEY_PASSPHRASE  the keystore passphrase (else --passphrase-file, else a prompt)
+  PARLEY_CHANNEL     the channel, as --channel
+  PARLEY_KEYSTORE_SCRYPT_N  scrypt cost for new keystores (power of two; default 32768; lower only for tests)
+
+Errors print the server's error code and message: parley: <code>: <message>.
+Run \`parley <command> --help\` for a command's options and examples.`;
 
 if (require.main === module) {
   buildProgram()

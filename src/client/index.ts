@@ -11,3 +11,4 @@ export * from './channel-session';
 export * from './http-client';
 export * from './ndjson';
 export * from './sse';
+export * from './channel-summary';

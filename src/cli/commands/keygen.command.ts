@@ -1,0 +1,33 @@
+import { Command, Option } from 'commander';
+import { fingerprint, generateIdentity, ROLES, safetyNumber } from '../../protocol';
+import { writeKeystore } from '../../client/keystore-file';
+import { action, withCommonOptions } from '../support/cli-context';
+import { examples } from '../support/event-command';
+import { passphrase } from '../support/passphrase';
+
+export function register(program: Command): void {
+  const cmd = withCommonOptions(program.command('keygen').description('Create your keys in a new encrypted keystore (never overwrites one)'), { channel: false })
+    .requiredOption('--id <participant>', 'your participant id, e.g. ua.lead')
+    .requiredOption('--party <party>', 'your party id, e.g. ua')
+    .addOption(new Option('--role <role>', 'your role').choices([...ROLES]).default('negotiator'))
+    .addHelpText('after', examples([
+      'parley keygen --keystore ua-lead.keystore --id ua.lead --party ua --role negotiator',
+      'parley keygen --keystore audit.keystore --id icrc.audit --party icrc --role auditor --passphrase-file pass.txt',
+    ]));
+  cmd.action(
+    action(async (ctx) => {
+      const { id, party, role } = cmd.opts() as { id: string; party: string; role: (typeof ROLES)[number] };
+      const path = ctx.keystorePath;
+      const pass = await passphrase(ctx.options, `the new keystore ${path}`, { confirm: true });
+      const { signSeed, boxSecret } = generateIdentity();
+      const keys = writeKeystore(path, { id, party, role, signSeed, boxSecret, channels: [] }, pass, { overwrite: false });
+      ctx.out.result({ ok: true, keystore: path, id, party, role, fingerprint: keys.fingerprint, signKey: keys.identity.signKey, boxKey: keys.identity.boxKey }, () =>
+        [
+          `Keys for ${id} (${role} of ${party}) written to ${path}, encrypted.`,
+          `Safety number (compare it with the others out of band):`,
+          `  ${safetyNumber(fingerprint(keys.identity))}`,
+        ].join('\n'),
+      );
+    }),
+  );
+}

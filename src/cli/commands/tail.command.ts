@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { Envelope, parseStrictJson } from '../../protocol';
+import { UnexpectedResponseError, ViewEntry } from '../../client';
+import { action, withCommonOptions } from '../support/cli-context';
+import { UsageError } from '../support/cli-errors';
+import { examples } from '../support/event-command';
+import { eventLine } from '../support/event-lines';
+
+export function register(program: Command): void {
+  const cmd = withCommonOptions(
+    program.command('tail').description('Follow the channel live (Server-Sent Events): each event verified and, where you can, decrypted'),
+  )
+    .option('--last <n>', 'first show the last n events already in the channel', '10')
+    .option('--count <n>', 'stop after n new events (default: follow until interrupted)')
+    .addHelpText('after', examples(['parley tail', 'parley tail --last 0 --count 1 --json']));
+  cmd.action(
+    action(async (ctx) => {
+      const o = cmd.opts() as { last: string; count?: string };
+      const last = count(o.last, '--last');
+      const limit = o.count === undefined ? Infinity : count(o.count, '--count');
+      const session = await ctx.session();
+      const print = (e: ViewEntry) =>
+        process.stdout.write((ctx.out.json ? JSON.stringify({ seq: e.seq, hash: e.hash, readability: e.readability, content: e.content, envelope: e.envelope }) : eventLine(e)) + '\n');
+      session.view.entries.slice(Math.max(0, session.view.entries.length - last)).forEach(print);
+      if (limit === 0) return;
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      let seen = 0;
+      const lastEventId = session.state.nextSeq > 0 ? String(session.state.nextSeq - 1) : null;
+      for await (const msg of session.http.stream(session.channel, { lastEventId, signal: abort.signal })) {
+        if (msg.event !== 'envelope') continue;
+        let env: Envelope;
+        try {
+          env = parseStrictJson(msg.data) as unknown as Envelope;
+        } catch (err) {
+          throw new UnexpectedResponseError(`the stream sent data that is not strict JSON: ${(err as Error).message}`);
+        }
+        if (env.seq < session.state.nextSeq) continue; // already verified (a reconnect replays)
+        print(session.view.apply(env));
+        if (++seen >= limit) {
+          abort.abort();
+          break;
+        }
+      }
+    }),
+  );
+}
+
+function count(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number`);
+  return Number(text);
+}

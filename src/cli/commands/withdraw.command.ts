@@ -1,0 +1,29 @@
+import { Command, Option } from 'commander';
+import { WithdrawReason } from '../../protocol';
+import { draft } from '../../client';
+import { findProposal, findRequest, noteOptions, optionalNote, registerEventCommand } from '../support/event-command';
+
+interface WithdrawOptions {
+  reason: WithdrawReason;
+  note?: string;
+  content?: string;
+}
+
+export function register(program: Command): void {
+  registerEventCommand<WithdrawOptions>(program, {
+    name: 'withdraw <id>',
+    summary: "Withdraw your party's request (with a reason) or proposal",
+    examples: ['parley withdraw e1223ea9 --reason duplicate --note "duplicate of 42505acb"', 'parley withdraw 7f10312f'],
+    options: (cmd) => {
+      cmd.addOption(new Option('--reason <reason>', 'why a request is withdrawn').choices(['duplicate', 'resolved-elsewhere', 'other']).default('other'));
+      noteOptions(cmd);
+    },
+    draft: ({ state, options, args: [ref] }) => {
+      const body = optionalNote(options);
+      if (state.proposals.has(ref) || (!state.requests.has(ref) && [...state.proposals.keys()].some((id) => id.startsWith(ref)))) {
+        return draft('ProposalWithdrawn', { proposal: findProposal(state, ref).id }, body);
+      }
+      return draft('RequestWithdrawn', { request: findRequest(state, ref).id, reason: options.reason }, body);
+    },
+  });
+}

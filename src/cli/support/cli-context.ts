@@ -1,0 +1,128 @@
+/**
+ * What every command shares: the common options (server, keystore, passphrase file,
+ * channel, --json), loading the keystore, the signed HTTP client, a caught-up channel
+ * session, output, and the action wrapper that turns errors into messages and exit codes.
+ */
+import { Command, Option } from 'commander';
+import { isUuid } from '../../protocol';
+import { ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient } from '../../client';
+import { readKeystore, writeKeystore } from '../../client/keystore-file';
+import { describeFailure, EXIT, UsageError } from './cli-errors';
+import { passphrase } from './passphrase';
+import { Output } from './output';
+
+export interface CommonOptions {
+  server: string;
+  keystore?: string;
+  passphraseFile?: string;
+  channel?: string;
+  json?: boolean;
+}
+
+/** Adds the options every command takes (each command carries them, so they work after its name). */
+export function withCommonOptions(cmd: Command, options: { channel?: boolean } = { channel: true }): Command {
+  cmd
+    .addOption(new Option('--server <url>', 'Parley server').env('PARLEY_SERVER').default(DEFAULT_SERVER))
+    .addOption(new Option('--keystore <file>', 'your encrypted keystore').env('PARLEY_KEYSTORE'))
+    .option('--passphrase-file <file>', 'read the keystore passphrase from a file (else PARLEY_PASSPHRASE, else a prompt)')
+    .option('--json', 'machine-readable output (one JSON document)');
+  if (options.channel !== false) {
+    cmd.addOption(new Option('--channel <uuid>', "the channel (default: the keystore's only channel)").env('PARLEY_CHANNEL'));
+  }
+  return cmd;
+}
+
+export class CliContext {
+  readonly out: Output;
+  private loaded: { keys: Keys; passphrase: string } | null = null;
+
+  constructor(readonly options: CommonOptions) {
+    this.out = new Output(options.json === true);
+  }
+
+  get keystorePath(): string {
+    if (!this.options.keystore) throw new UsageError('no keystore: give --keystore <file> or set PARLEY_KEYSTORE');
+    return this.options.keystore;
+  }
+
+  async keys(): Promise<Keys> {
+    if (!this.loaded) {
+      const path = this.keystorePath;
+      const pass = await passphrase(this.options, path);
+      this.loaded = { keys: readKeystore(path, pass), passphrase: pass };
+    }
+    return this.loaded.keys;
+  }
+
+  /** The passphrase the keystore opened with (to seal a rotated key under the same one). */
+  async passphrase(): Promise<string> {
+    await this.keys();
+    return this.loaded!.passphrase;
+  }
+
+  /** Records that this participant joined `channel`, re-sealing the keystore. */
+  async remember(channel: string): Promise<void> {
+    const keys = await this.keys();
+    if (keys.channels.includes(channel)) return;
+    keys.channels.push(channel);
+    writeKeystore(this.keystorePath, keys, this.loaded!.passphrase, { overwrite: true });
+  }
+
+  async http(): Promise<ParleyHttpClient> {
+    const keys = await this.keys();
+    return new ParleyHttpClient({ server: this.options.server, keys: keys.identity });
+  }
+
+  unsignedHttp(): ParleyHttpClient {
+    return new ParleyHttpClient({ server: this.options.server });
+  }
+
+  async channel(): Promise<string> {
+    const given = this.options.channel;
+    if (given !== undefined) {
+      if (!isUuid(given)) throw new UsageError(`--channel must be a lowercase uuid, not ${given}`);
+      return given;
+    }
+    const { channels } = await this.keys();
+    if (channels.length === 1) return channels[0];
+    throw new UsageError(
+      channels.length === 0
+        ? 'no channel: give --channel <uuid> (the keystore has joined none yet)'
+        : `the keystore has joined ${channels.length} channels: choose one with --channel (${channels.join(', ')})`,
+    );
+  }
+
+  /** A session on the channel, caught up and verified. */
+  async session(): Promise<ChannelSession> {
+    const keys = await this.keys();
+    const session = new ChannelSession(await this.http(), keys, await this.channel());
+    await session.sync();
+    return session;
+  }
+}
+
+/**
+ * Wraps a command's action: builds the context from the command's options, runs, and on
+ * failure prints the error code and message (or a JSON error) and sets the exit code.
+ */
+export function action<A extends unknown[]>(run: (ctx: CliContext, ...args: A) => Promise<void>) {
+  return async function (this: Command, ...args: unknown[]): Promise<void> {
+    const ctx = new CliContext(this.opts() as CommonOptions);
+    try {
+      await run(ctx, ...(args.slice(0, this.registeredArguments.length) as A));
+      process.exitCode ??= EXIT.ok;
+    } catch (err) {
+      const failure = describeFailure(err);
+      if (ctx.out.json) process.stdout.write(JSON.stringify({ ok: false, error: failure.code, message: failure.message, ...pick(failure) }) + '\n');
+      else process.stderr.write(`parley: ${failure.code}: ${failure.message}\n`);
+      process.exitCode = failure.exit;
+    }
+  };
+}
+
+function pick(f: ReturnType<typeof describeFailure>): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  if (f.status !== undefined) extra.status = f.status;
+  if (f.seq !== undefined) extra.seq = f.seq;
+  return extra;
+}

@@ -1,0 +1,47 @@
+/** Errors of the command line itself, and how every error maps to an exit code (EXIT). */
+import {
+  ApiError,
+  ChannelIntegrityError,
+  KeystoreError,
+  RetriesExhaustedError,
+  RuleViolationError,
+  ServerUnreachableError,
+  UnexpectedResponseError,
+} from '../../client';
+
+/** Bad arguments or unusable input: exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+// Kept here (not imported from main.ts) so commands do not load the entry point.
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
+
+export interface Failure {
+  exit: number;
+  code: string;
+  message: string;
+  status?: number;
+  seq?: number | null;
+}
+
+/** What the user is told: the server's `error` code and `message`, or ours. */
+export function describeFailure(err: unknown): Failure {
+  if (err instanceof ApiError) {
+    const seq = typeof err.body.seq === 'number' ? err.body.seq : undefined;
+    return { exit: EXIT.refused, code: err.code, message: err.message, status: err.status, seq };
+  }
+  if (err instanceof RuleViolationError) return { exit: EXIT.refused, code: err.code, message: err.message };
+  if (err instanceof ChannelIntegrityError) return { exit: EXIT.refused, code: err.code, message: err.message, seq: err.seq };
+  if (err instanceof RetriesExhaustedError) return { exit: EXIT.refused, code: err.last.code, message: err.message };
+  if (err instanceof ServerUnreachableError) return { exit: EXIT.unreachable, code: 'unreachable', message: err.message };
+  if (err instanceof KeystoreError) {
+    return { exit: EXIT.usage, code: err.name === 'WrongPassphraseError' ? 'wrong_passphrase' : 'keystore', message: err.message };
+  }
+  if (err instanceof UsageError) return { exit: EXIT.usage, code: 'usage', message: err.message };
+  if (err instanceof UnexpectedResponseError) return { exit: EXIT.refused, code: 'unexpected_response', message: err.message };
+  return { exit: EXIT.usage, code: 'error', message: (err as Error)?.message ?? String(err) };
+}

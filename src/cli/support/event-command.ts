@@ -1,0 +1,105 @@
+/**
+ * The shape shared by every command that appends an event: common options, a draft made
+ * from the caught-up channel state (made again if the head moves and the event is
+ * re-signed), the local rule check and submission by the SDK, and one report.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { ChannelState, parseStrictJson, ProposalState, RequestState, violation } from '../../protocol';
+import { Draft, Keys, RuleViolationError, Submitted } from '../../client';
+import { action, CliContext, withCommonOptions } from './cli-context';
+import { UsageError } from './cli-errors';
+
+export interface DraftInput<O> {
+  state: ChannelState;
+  keys: Keys;
+  options: O;
+  args: string[];
+  /** A uuid made once per invocation (a new request or proposal id survives re-signing). */
+  newId: string;
+}
+
+export interface EventCommandSpec<O> {
+  /** Commander's name with arguments, e.g. `accept <proposal>`. */
+  name: string;
+  summary: string;
+  examples: string[];
+  options?: (cmd: Command) => void;
+  draft: (input: DraftInput<O>) => Draft;
+  /** Extra fields for the report (a new request's id, say). */
+  report?: (input: DraftInput<O>, submitted: Submitted) => Record<string, string>;
+}
+
+export function registerEventCommand<O>(program: Command, spec: EventCommandSpec<O>): Command {
+  const cmd = withCommonOptions(program.command(spec.name).description(spec.summary));
+  spec.options?.(cmd);
+  cmd.addHelpText('after', examples(spec.examples));
+  cmd.action(
+    action(async (ctx: CliContext, ...args: string[]) => {
+      const session = await ctx.session();
+      const keys = await ctx.keys();
+      const options = cmd.opts() as O;
+      const newId = randomUUID();
+      let last: DraftInput<O> | null = null;
+      const submitted = await session.submit((state) => spec.draft((last = { state, keys, options, args, newId })));
+      const extra = spec.report?.(last!, submitted) ?? {};
+      reportSubmitted(ctx, submitted, extra);
+    }),
+  );
+  return cmd;
+}
+
+export function reportSubmitted(ctx: CliContext, s: Submitted, extra: Record<string, string> = {}): void {
+  const data = { ok: true, type: s.envelope.type, id: s.envelope.id, seq: s.seq, hash: s.hash, position: s.position, attempts: s.attempts, ...extra };
+  ctx.out.result(data, () => {
+    const lines = [`${s.envelope.type} appended at seq ${s.seq} (hash ${s.hash.slice(0, 16)}…)`];
+    if (s.attempts > 1) lines.push(`  the head had moved: re-signed ${s.attempts - 1} time(s)`);
+    for (const [k, v] of Object.entries(extra)) lines.push(`  ${k}: ${v}`);
+    return lines.join('\n');
+  });
+}
+
+export function examples(lines: string[]): string {
+  return '\nExamples:\n' + lines.map((l) => `  $ ${l}`).join('\n');
+}
+
+/** A request by id or unique id prefix (tables show 8 digits). */
+export function findRequest(state: ChannelState, ref: string): RequestState {
+  return unique(state.requests, ref, 'unknown_request', 'request');
+}
+
+export function findProposal(state: ChannelState, ref: string): ProposalState {
+  return unique(state.proposals, ref, 'unknown_proposal', 'proposal');
+}
+
+function unique<T>(map: Map<string, T>, ref: string, code: 'unknown_request' | 'unknown_proposal', what: string): T {
+  const exact = map.get(ref);
+  if (exact) return exact;
+  const hits = ref.length >= 4 ? [...map.keys()].filter((id) => id.startsWith(ref)) : [];
+  if (hits.length === 1) return map.get(hits[0])!;
+  if (hits.length > 1) throw new UsageError(`${ref} names ${hits.length} ${what}s: give more of the id`);
+  throw new RuleViolationError(violation(code, `no ${what} ${ref} in this channel`));
+}
+
+/** `--content <file>`: a JSON object merged over what the flags say. */
+export function contentFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  try {
+    return parseStrictJson(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--content ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** An optional body: `{note}` and/or `--content`, or no body at all. */
+export function optionalNote(options: { note?: string; content?: string }, key = 'note'): Record<string, unknown> | null {
+  const content = { ...(options.note !== undefined ? { [key]: options.note } : {}), ...contentFile(options.content) };
+  return Object.keys(content).length ? content : null;
+}
+
+export function noteOptions(cmd: Command, key = 'note'): void {
+  cmd.option(`--${key} <text>`, `an encrypted ${key} for the recipients`).option('--content <file>', 'encrypted content as a JSON object file');
+}
+
+export const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);

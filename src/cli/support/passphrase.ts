@@ -1,0 +1,64 @@
+/**
+ * Where a passphrase comes from, in this order: `--passphrase-file`, PARLEY_PASSPHRASE, or
+ * a prompt on the terminal without echo. Never from an argument (it would sit in the
+ * shell history and the process list).
+ */
+import { readFileSync } from 'node:fs';
+import { UsageError } from './cli-errors';
+
+export interface PassphraseSource {
+  passphraseFile?: string;
+}
+
+export async function passphrase(source: PassphraseSource, purpose: string, options: { confirm?: boolean } = {}): Promise<string> {
+  if (source.passphraseFile) {
+    let text: string;
+    try {
+      text = readFileSync(source.passphraseFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read the passphrase file: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    return nonEmpty(text.replace(/\r?\n$/, ''));
+  }
+  const env = process.env.PARLEY_PASSPHRASE;
+  if (env !== undefined && env !== '') return env;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new UsageError('a passphrase is needed: give --passphrase-file, set PARLEY_PASSPHRASE, or run in a terminal');
+  }
+  const first = nonEmpty(await prompt(`Passphrase for ${purpose}: `));
+  if (options.confirm && (await prompt('Repeat the passphrase: ')) !== first) throw new UsageError('the passphrases differ');
+  return first;
+}
+
+function nonEmpty(p: string): string {
+  if (p.length === 0) throw new UsageError('the passphrase is empty');
+  return p;
+}
+
+/** Reads one line from the terminal in raw mode, echoing nothing. */
+function prompt(question: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.resume();
+    let text = '';
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(text);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003') return done(new UsageError('interrupted'));
+        if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+        else text += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}

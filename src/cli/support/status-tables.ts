@@ -1,0 +1,52 @@
+/** The decrypted agreement state as tables for people (`parley status`, the demo). */
+import { safetyNumber } from '../../protocol';
+import type { ChannelSummary } from '../../client';
+import { short, table } from './output';
+
+const CLOSED = '(closed to you)';
+
+function personLine(p: Record<string, unknown> | null): string {
+  if (!p) return CLOSED;
+  const name = typeof p.fullName === 'string' ? p.fullName : '?';
+  return typeof p.dateOfBirth === 'string' ? `${name}, born ${p.dateOfBirth}` : name;
+}
+
+function infoLine(info: ChannelSummary['requests'][number]['information']): string {
+  return info.map((i) => `${i.kind}: ${i.content ? (typeof i.content.text === 'string' ? i.content.text : JSON.stringify(i.content)) : CLOSED}`).join('; ');
+}
+
+export function statusTables(s: ChannelSummary, options: { messages?: boolean } = {}): string {
+  const parts = [
+    `Channel ${s.channel}${s.title ? ` — ${s.title}` : ''}`,
+    `As seen by ${s.reader}: ${s.head.seq + 1} events verified, head ${s.head.hash.slice(0, 16)}…, quorum ${s.policy?.quorum ?? '-'}` +
+      (s.closed ? `, ${s.closed} bodies closed to you` : ''),
+    '',
+    table('Participants', ['id', 'party', 'role', 'status', 'safety number (first groups)'], s.participants.map((p) => [
+      p.id,
+      p.party,
+      p.role,
+      p.replacedBy ? `revoked → ${p.replacedBy}` : p.status,
+      safetyNumber(p.fingerprint).slice(0, 19),
+    ])),
+    table('Requests', ['request', 'category', 'from → holder', 'status', 'person', 'information'], s.requests.map((r) => [
+      short(r.id),
+      r.category,
+      `${r.party} → ${r.holder}`,
+      r.status,
+      personLine(r.person),
+      infoLine(r.information),
+    ])),
+    table('Proposals', ['proposal', 'by', 'status', 'requests', 'accepted by', 'terms'], s.proposals.map((p) => [
+      short(p.id),
+      p.party,
+      p.supersedes ? `${p.status} (supersedes ${short(p.supersedes)})` : p.status,
+      p.requests.map(short).join(','),
+      p.acceptedBy.join(',') || '-',
+      p.terms ?? CLOSED,
+    ])),
+  ];
+  if (options.messages !== false) {
+    parts.push(table('Messages', ['seq', 'from', 'to', 'text'], s.messages.map((m) => [m.seq, m.sender, m.audience.join(','), m.text ?? CLOSED]), 72));
+  }
+  return parts.join('\n');
+}
