@@ -11,6 +11,7 @@ import {
   InvalidPositionError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
+  type AppendResult,
   type EventStore,
   type RecordedEvent,
 } from '../../src/store';
@@ -148,7 +149,7 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
           writer = (async () => {
             let otherHead: number | 'no_stream' = 'no_stream';
             for (let i = 0; i < 15; i++) {
-              const [a, b] = await Promise.all([
+              const [a, b]: AppendResult[] = await Promise.all([
                 store.append(stream, [newEvent()], head),
                 store.append(other, [newEvent()], otherHead),
               ]);
