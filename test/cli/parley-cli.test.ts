@@ -1,0 +1,254 @@
+/**
+ * `parley` end to end: the real CLI binary against a real service process (SQLite in a
+ * temporary data directory), keystores encrypted on disk. One server for the whole file;
+ * keystores use a low scrypt cost (PARLEY_KEYSTORE_SCRYPT_N) so the file stays quick.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyLog } from '../../src/protocol';
+import { parley, parleyBackground, ServerProcess } from './parley-harness';
+
+jest.setTimeout(60_000);
+
+const PASS = 'correct horse battery staple';
+
+describe('parley CLI against a running service', () => {
+  const server = new ServerProcess();
+  const dir = mkdtempSync(join(tmpdir(), 'parley-e2e-cli-'));
+  const ks = (id: string) => join(dir, `${id}.keystore`);
+  let channel = '';
+  const env = (id: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    PARLEY_SERVER: server.url,
+    PARLEY_KEYSTORE: ks(id),
+    PARLEY_PASSPHRASE: PASS,
+    PARLEY_KEYSTORE_SCRYPT_N: '1024',
+    PARLEY_CHANNEL: channel,
+    ...extra,
+  });
+  /** Runs a command as `id`, expecting success, and returns its JSON. */
+  const ok = async (id: string, args: string[]) => {
+    const r = await parley([...args, '--json'], env(id));
+    if (r.code !== 0) throw new Error(`parley ${args.join(' ')} as ${id} exited ${r.code}: ${r.stdout}${r.stderr}`);
+    return r.json;
+  };
+  const status = (id: string) => ok(id, ['status']);
+  const headSeq = async () => (await status('us.envoy')).head.seq as number;
+
+  beforeAll(async () => {
+    await server.start();
+    const keygens = [
+      ['ua.lead', 'ua', 'negotiator'],
+      ['ru.lead', 'ru', 'negotiator'],
+      ['us.envoy', 'us', 'negotiator'],
+      ['icrc.audit', 'icrc', 'auditor'],
+      ['ru.deputy', 'ru', 'negotiator'],
+    ];
+    await Promise.all(keygens.map(([id, party, role]) => ok(id, ['keygen', '--id', id, '--party', party, '--role', role])));
+    channel = (await parley(['channel', 'new-id'], {})).stdout.trim();
+    const records = await Promise.all(['ru.lead', 'us.envoy', 'icrc.audit'].map((id) => ok(id, ['whoami', '--record', channel])));
+    writeFileSync(
+      join(dir, 'channel.json'),
+      JSON.stringify({
+        channel,
+        title: 'Return of children',
+        mandate: 'Safe return of displaced children.',
+        parties: [
+          { id: 'icrc', kind: 'observer' },
+          { id: 'ru', kind: 'side' },
+          { id: 'ua', kind: 'side' },
+          { id: 'us', kind: 'mediator' },
+        ],
+        participants: records,
+        policy: { quorum: 'sides', auditorsRead: false },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keygen writes an encrypted 0600 keystore; whoami shows the safety number; a wrong passphrase is refused', async () => {
+    expect(statSync(ks('ua.lead')).mode & 0o777).toBe(0o600);
+    const text = readFileSync(ks('ua.lead'), 'utf8');
+    expect(text).not.toContain('ua.lead');
+    const who = await parley(['whoami'], env('ua.lead'));
+    expect(who.code).toBe(0);
+    expect(who.stdout).toMatch(/Safety number: ([0-9a-f]{4} ){15}[0-9a-f]{4}/);
+    const wrong = await parley(['whoami'], env('ua.lead', { PARLEY_PASSPHRASE: 'not it' }));
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('wrong_passphrase');
+    const again = await parley(['keygen', '--id', 'ua.lead', '--party', 'ua'], env('ua.lead'));
+    expect(again.code).toBe(2);
+    expect(readFileSync(ks('ua.lead'), 'utf8')).toBe(text);
+  });
+
+  let r1 = '';
+  let r2 = '';
+  let r3 = '';
+
+  it('opens the channel, files requests and shares information', async () => {
+    const opened = await ok('ua.lead', ['channel', 'open', '--file', join(dir, 'channel.json')]);
+    expect(opened).toMatchObject({ ok: true, type: 'ChannelOpened', seq: 0 });
+    r1 = (await ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child One', '--born', '2015-03-02', '--contact', 'Parent One', '--relation', 'mother'])).request;
+    r2 = (await ok('ua.lead', ['request', '--holder', 'ru', '--category', 'adult-displaced-as-minor', '--name', 'Person Two'])).request;
+    r3 = (await ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child Three'])).request;
+    await ok('ru.lead', ['share', r1.slice(0, 8), '--kind', 'health', '--text', 'Asthma, inhaler supplied.']);
+    writeFileSync(join(dir, 'doc.txt'), 'certificate');
+    await ok('ua.lead', ['share', r2, '--kind', 'document', '--file', join(dir, 'doc.txt')]);
+    const s = await status('ru.lead');
+    const one = s.requests.find((r: { id: string }) => r.id === r1);
+    expect(one).toMatchObject({ person: { fullName: 'Child One', dateOfBirth: '2015-03-02' }, information: [{ kind: 'health', content: { text: 'Asthma, inhaler supplied.' } }] });
+    const two = s.requests.find((r: { id: string }) => r.id === r2);
+    expect(two.information[0].content.document).toMatchObject({ name: 'doc.txt', size: 11 });
+  });
+
+  it('a back-channel message reaches its audience only: the other side sees it closed', async () => {
+    await ok('us.envoy', ['message', 'Back channel: the first two cases?', '--to', 'ru']);
+    const msg = (s: { messages: { text: string | null }[] }) => s.messages[s.messages.length - 1].text;
+    expect(msg(await status('ru.lead'))).toBe('Back channel: the first two cases?');
+    expect(msg(await status('ua.lead'))).toBeNull();
+    const human = await parley(['status'], env('ua.lead'));
+    expect(human.stdout).toContain('(closed to you)');
+    expect(human.stdout).toContain('Child One');
+  });
+
+  let p3 = '';
+
+  it('negotiates: proposal, counter-proposal, rejection, admission, acceptances, notary agreement', async () => {
+    const p1 = (await ok('us.envoy', ['propose', '--requests', `${r1},${r2}`, '--terms', 'Both at Crossing A', '--location', 'Crossing A'])).proposal;
+    const p2 = (await ok('ru.lead', ['propose', '--requests', r1, '--terms', 'One first', '--supersedes', p1])).proposal;
+    await ok('ua.lead', ['reject', p2, '--reason', 'Both together, please.']);
+    p3 = (await ok('us.envoy', ['propose', '--requests', `${r1},${r2}`, '--terms', 'Both, escorted', '--from', '2026-10-24', '--until', '2026-10-25'])).proposal;
+    await ok('ua.lead', ['accept', p3]);
+    const record = await parley(['whoami', '--record', channel], env('ru.deputy'));
+    writeFileSync(join(dir, 'deputy.json'), record.stdout);
+    await ok('ru.lead', ['admit', '--record', join(dir, 'deputy.json'), '--note', 'Deputy joins.']);
+    await ok('ru.deputy', ['accept', p3.slice(0, 8)]);
+    let agreed = false;
+    for (let i = 0; i < 50 && !agreed; i++) {
+      const s = await status('us.envoy');
+      agreed = s.proposals.find((p: { id: string }) => p.id === p3).status === 'agreed';
+      if (!agreed) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(agreed).toBe(true);
+    const s = await status('ua.lead');
+    expect(s.proposals.map((p: { status: string }) => p.status)).toEqual(['superseded', 'rejected', 'agreed']);
+    expect(s.proposals[2]).toMatchObject({ acceptedBy: ['ru', 'ua'], terms: 'Both, escorted', handover: { window: { from: '2026-10-24', to: '2026-10-25' } } });
+  });
+
+  it('a rule violation is refused locally with its code, and nothing is stored', async () => {
+    const before = await headSeq();
+    const r = await parley(['complete', r3], env('ua.lead'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^parley: invalid_transition: /);
+    const j = await parley(['handover', r1, '--step', 'released', '--json'], env('ua.lead'));
+    expect(j.code).toBe(1);
+    expect(j.json).toMatchObject({ ok: false, error: 'forbidden' });
+    expect(await headSeq()).toBe(before);
+  });
+
+  it('hands over and completes two reunifications; requests and reunifications list them with names', async () => {
+    await ok('ru.lead', ['handover', r1, '--step', 'released', '--note', 'Released 10:05']);
+    await ok('ua.lead', ['handover', r1, '--step', 'received']);
+    await ok('ua.lead', ['complete', r1, '--note', 'With mother.']);
+    await ok('ru.deputy', ['handover', r2, '--step', 'released']);
+    await ok('ua.lead', ['handover', r2, '--step', 'received']);
+    await ok('ua.lead', ['complete', r2]);
+    const dup = (await ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child One', '--notes', 'duplicate'])).request;
+    await ok('ua.lead', ['withdraw', dup, '--reason', 'duplicate']);
+    let reunited: { request: string; person: string }[] = [];
+    for (let i = 0; i < 50 && reunited.length < 2; i++) {
+      reunited = (await ok('ru.lead', ['reunifications'])).items;
+      if (reunited.length < 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(reunited.map((x) => [x.request, x.person]).sort()).toEqual([[r1, 'Child One'], [r2, 'Person Two']].sort());
+    const open = (await ok('ru.lead', ['requests'])).items;
+    expect(open.map((x: { request: string; person: string }) => [x.request, x.person])).toEqual([[r3, 'Child Three']]);
+    const table = await parley(['reunifications'], env('ru.lead'));
+    expect(table.stdout).toContain('Person Two');
+  });
+
+  it('withdraws a proposal, cancels an agreed transfer (its request returns to open)', async () => {
+    const p4 = (await ok('us.envoy', ['propose', '--requests', r3, '--terms', 'Child Three alone'])).proposal;
+    await ok('us.envoy', ['withdraw', p4]);
+    const p5 = (await ok('us.envoy', ['propose', '--requests', r3, '--terms', 'Child Three, next week'])).proposal;
+    await ok('ua.lead', ['accept', p5]);
+    await ok('ru.lead', ['accept', p5]);
+    let status5 = '';
+    for (let i = 0; i < 50 && status5 !== 'agreed'; i++) {
+      status5 = (await status('ua.lead')).proposals.find((p: { id: string }) => p.id === p5).status;
+      if (status5 !== 'agreed') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status5).toBe('agreed');
+    await ok('ua.lead', ['cancel', p5, '--reason', 'Crossing closed.']);
+    const s = await status('ru.lead');
+    expect(s.proposals.find((p: { id: string }) => p.id === p4).status).toBe('withdrawn');
+    expect(s.proposals.find((p: { id: string }) => p.id === p5).status).toBe('cancelled');
+    expect(s.requests.find((r: { id: string }) => r.id === r3).status).toBe('open');
+  });
+
+  it('tail follows the channel live over SSE, decrypting what it may', async () => {
+    const tail = parleyBackground(['tail', '--last', '0', '--count', '2', '--json'], env('ru.lead'));
+    await ok('us.envoy', ['message', 'Live one', '--to', 'ru']);
+    await ok('ua.lead', ['message', 'Live two']);
+    expect(await tail.exited).toBe(0);
+    const lines = tail.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.content?.text)).toEqual(['Live one', 'Live two']);
+    const human = parleyBackground(['tail', '--last', '3', '--count', '0'], env('ua.lead'));
+    expect(await human.exited).toBe(0);
+    expect(human.stdout()).toMatch(/MessagePosted \(to ru,us\)  \[not recipient\]/);
+  });
+
+  it('two clients racing on one channel both land: stale heads are re-read and re-signed', async () => {
+    const before = await headSeq();
+    const results = await Promise.all([
+      ok('ua.lead', ['message', 'race ua 1']),
+      ok('ru.lead', ['message', 'race ru 1']),
+      ok('us.envoy', ['message', 'race us 1']),
+      ok('ua.lead', ['message', 'race ua 2']),
+    ]);
+    expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual([before + 1, before + 2, before + 3, before + 4]);
+    expect(await headSeq()).toBe(before + 4);
+  });
+
+  it('export writes the log exactly as stored, and it verifies offline', async () => {
+    const out = join(dir, 'export.ndjson');
+    const r = await parley(['export', '--out', out], env('icrc.audit'));
+    expect(r.code).toBe(0);
+    const report = verifyLog(readFileSync(out, 'utf8'));
+    expect(report).toMatchObject({ ok: true, events: (await headSeq()) + 1 });
+    const stdout = await parley(['export'], env('us.envoy'));
+    expect(stdout.stdout).toBe(readFileSync(out, 'utf8'));
+  });
+
+  it('a revoked key is refused; a rotated key takes over with a new encrypted keystore', async () => {
+    await ok('ru.lead', ['revoke', 'ru.deputy', '--note', 'Left.']);
+    const refused = await parley(['message', 'still here?'], env('ru.deputy'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^parley: not_found: /);
+
+    const rotated = await ok('ua.lead', ['revoke', 'ua.lead', '--replacement-id', 'ua.lead2', '--replacement-keystore', ks('ua.lead2')]);
+    expect(rotated).toMatchObject({ type: 'ParticipantRevoked', replacement: 'ua.lead2' });
+    expect(statSync(ks('ua.lead2')).mode & 0o777).toBe(0o600);
+    const s2 = await ok('ua.lead2', ['status']);
+    expect(s2.participants.find((p: { id: string }) => p.id === 'ua.lead')).toMatchObject({ status: 'revoked', replacedBy: 'ua.lead2' });
+    expect(s2.requests.find((r: { id: string }) => r.id === r3).person).toBeNull(); // from before its admission
+    await ok('ua.lead2', ['share', r3, '--kind', 'location', '--text', 'City X']);
+    const old = await parley(['status'], env('ua.lead'));
+    expect(old.code).toBe(1);
+    expect(old.stderr).toContain('not_found');
+  });
+
+  it('usage errors exit 2, an unreachable server exits 3', async () => {
+    const noKind = await parley(['share', r3, '--text', 'x'], env('ru.lead'));
+    expect(noKind.code).toBe(2);
+    const down = await parley(['status'], env('ru.lead', { PARLEY_SERVER: 'http://127.0.0.1:9' }));
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('unreachable');
+    const help = await parley(['--help'], {});
+    expect(help.stdout).toContain('Exit codes:');
+  });
+});

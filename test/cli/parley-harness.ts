@@ -1,0 +1,94 @@
+/**
+ * For end-to-end tests of the CLI: a real service process (`node dist/src/main.js`, built
+ * by `npm test`'s pretest) on a free loopback port with its own data directory, and the
+ * real `parley` binary run as a child process.
+ */
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export class ServerProcess {
+  private child: ChildProcess | null = null;
+  private output = '';
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-data-'));
+  url = '';
+
+  async start(env: NodeJS.ProcessEnv = {}): Promise<void> {
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}`;
+    this.child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PARLEY_DATA_DIR: this.dataDir, PARLEY_STORE: 'sqlite', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (c) => (this.output += c));
+    this.child.stderr!.on('data', (c) => (this.output += c));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`the server exited (${this.child.exitCode}):\n${this.output}`);
+      try {
+        if ((await fetch(`${this.url}/v1/notary`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the server did not answer within 20 s:\n${this.output}`);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON when it is one document. */
+  json: any;
+}
+
+/** Runs `parley <args>` with the environment given (PARLEY_SERVER, PARLEY_KEYSTORE, ...). */
+export function parley(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, [join(ROOT, 'bin', 'parley'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      let json: unknown = null;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        // human output
+      }
+      resolvePromise({ code: typeof code === 'number' ? code : 1, stdout, stderr, json });
+    });
+  });
+}
+
+/** Spawns a long-running `parley` (tail) and collects its output. */
+export function parleyBackground(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stdout: () => string; exited: Promise<number> } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'parley'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+  return { child, stdout: () => out, exited };
+}

@@ -1,0 +1,94 @@
+/**
+ * The SDK's session against a real service process: a stale head is re-read and
+ * re-signed, an attempt that was stored although its answer was lost is recognised, and
+ * the rules refuse locally before any round trip.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ApiError,
+  AppendResult,
+  ChannelSession,
+  draft,
+  ParleyHttpClient,
+  RuleViolationError,
+} from '../../src/client';
+import { Envelope, generateIdentity, makeParticipant, Role } from '../../src/protocol';
+import { ServerProcess } from '../cli/parley-harness';
+
+jest.setTimeout(30_000);
+
+/** A client that runs `before` once, just before its first append reaches the server. */
+class InterleavingClient extends ParleyHttpClient {
+  constructor(options: ConstructorParameters<typeof ParleyHttpClient>[0], private before: (() => Promise<void>) | null) {
+    super(options);
+  }
+  override async append(env: Envelope): Promise<AppendResult> {
+    const run = this.before;
+    this.before = null;
+    if (run) await run();
+    return super.append(env);
+  }
+}
+
+describe('ChannelSession against a running service', () => {
+  const server = new ServerProcess();
+  const channel = randomUUID();
+  const member = (id: string, party: string, role: Role = 'negotiator') => ({ id, party, role, ...generateIdentity() });
+  const ua = member('ua.lead', 'ua');
+  const ru = member('ru.lead', 'ru');
+  const session = (m: typeof ua, before: (() => Promise<void>) | null = null) =>
+    new ChannelSession(new InterleavingClient({ server: server.url, keys: m }, before), m, channel);
+
+  beforeAll(async () => {
+    await server.start();
+    const { signKey } = await new ParleyHttpClient({ server: server.url }).notary();
+    const participants = [ua, ru].map((m) => makeParticipant(channel, m, { id: m.id, party: m.party, role: m.role }));
+    await session(ua).submit(() =>
+      draft('ChannelOpened', { parties: [{ id: 'ru', kind: 'side' }, { id: 'ua', kind: 'side' }], participants, notary: { signKey }, policy: { quorum: 'sides', auditorsRead: false } }, { title: 't', mandate: 'm' }),
+    );
+  });
+  afterAll(() => server.stop());
+
+  it('given another client appends between my read and my append, when I submit, then I re-read, re-sign and land after it', async () => {
+    const other = session(ru);
+    const mine = session(ua, async () => {
+      await other.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'first' }));
+    });
+    const done = await mine.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'second' }));
+    expect(done.attempts).toBe(2);
+    expect(done.seq).toBe(2);
+    await other.sync();
+    expect(other.view.entries.slice(1).map((e) => e.content?.text)).toEqual(['first', 'second']);
+  });
+
+  it('given my append was stored but its answer lost, when I retry, then the stored event is recognised, not doubled', async () => {
+    let lost = true;
+    const flaky = new (class extends ParleyHttpClient {
+      override async append(env: Envelope): Promise<AppendResult> {
+        const result = await super.append(env);
+        if (lost) {
+          lost = false;
+          // As if the connection dropped after the server stored it; a rival then moves the head.
+          await session(ru).submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'rival' }));
+          throw new ApiError(409, 'seq_gap', 'simulated stale answer');
+        }
+        return result;
+      }
+    })({ server: server.url, keys: ua });
+    const s = new ChannelSession(flaky, ua, channel);
+    const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'once' }));
+    expect(done.status).toBe(200);
+    expect(s.view.entries.filter((e) => e.content?.text === 'once')).toHaveLength(1);
+    expect(s.view.entries[done.seq].content).toEqual({ text: 'once' });
+  });
+
+  it('given an event the rules refuse, when I submit, then RuleViolationError before anything is sent', async () => {
+    const s = session(ua, async () => {
+      throw new Error('must not be sent');
+    });
+    await expect(s.submit(() => draft('ReunificationCompleted', { request: randomUUID() }, null))).rejects.toMatchObject({
+      constructor: RuleViolationError,
+      code: 'unknown_request',
+    });
+  });
+});
