@@ -1,0 +1,65 @@
+/**
+ * The auditor's report (issue 6, DESIGN.md Part 3): what `parley audit --json` prints and
+ * what GET /v1/channels/{channel}/audit answers, both from the verifier's LogReport.
+ */
+import type { LogReport, ViolationCode } from '../protocol';
+
+export interface AuditViolation {
+  channel: string | null;
+  seq: number | null;
+  code: ViolationCode;
+  message: string;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  events: number;
+  channels: { channel: string; events: number; head: string }[];
+  /** In log order; at most the first of each channel (the rest of it is unverified). */
+  violations: AuditViolation[];
+}
+
+export function auditReportOf(log: LogReport): AuditReport {
+  return {
+    ok: log.ok,
+    events: log.events,
+    channels: log.channels.map(({ channel, events, head }) => ({ channel, events, head })),
+    violations: log.violations.map(({ channel, seq, code, message }) => ({ channel, seq, code, message })),
+  };
+}
+
+/** The server's audit of one channel: `head` is the hash of its last verified event. */
+export interface ChannelAudit {
+  ok: boolean;
+  events: number;
+  head: string;
+  violations: { seq: number | null; code: ViolationCode; message: string }[];
+}
+
+export function channelAuditOf(log: LogReport, channel: string, emptyHead: string): ChannelAudit {
+  const summary = log.channels.find((c) => c.channel === channel);
+  // A stored line that names no channel (not JSON, say) still belongs to this channel's stream.
+  const violations = log.violations
+    .filter((v) => v.channel === channel || v.channel === null)
+    .map(({ seq, code, message }) => ({ seq, code, message }));
+  return { ok: violations.length === 0, events: log.events, head: summary?.head ?? emptyHead, violations };
+}
+
+/** The readable summary `parley audit` prints. */
+export function formatAuditReport(report: AuditReport): string {
+  const out: string[] = [];
+  const verdict = report.ok ? 'VERIFIED: no violation' : `NOT VERIFIED: ${report.violations.length} violation(s)`;
+  out.push(`${verdict} in ${report.events} event(s) of ${report.channels.length} channel(s)`);
+  out.push('');
+  out.push('channels:');
+  if (report.channels.length === 0) out.push('  (none)');
+  for (const c of report.channels) out.push(`  ${c.channel}  events ${c.events}  head ${c.head}`);
+  if (report.violations.length) {
+    out.push('');
+    out.push('violations (in log order; a channel is unverified after its first):');
+    for (const v of report.violations) {
+      out.push(`  channel ${v.channel ?? '(none)'}  seq ${v.seq ?? '-'}  ${v.code}: ${v.message}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

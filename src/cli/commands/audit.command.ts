@@ -1,0 +1,176 @@
+/**
+ * `parley audit`: replays a log and verifies all of it without trusting the server (issue 6).
+ * `parley audit verify-report <file>`: checks a report signed with `--sign`.
+ * Exit codes: 0 clean (or a valid report), 1 a violation (or an invalid report), 2 unusable
+ * input or arguments (a server refusal included: nothing was audited), 3 server unreachable.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { auditStream, AuditProgress } from '../../audit/audit-stream';
+import { auditReportOf, formatAuditReport } from '../../audit/audit-report';
+import { UnusableInputError } from '../../audit/line-batches';
+import { signAuditReport, verifyAuditReport } from '../../audit/signed-report';
+import { serverLog } from '../../audit/server-log';
+import { ApiError, KeystoreError, ServerUnreachableError } from '../../client/errors';
+import { readKeystore } from '../../client/keystore-file';
+import { isUuid, safetyNumber } from '../../protocol';
+import { EXIT, UsageError } from '../support/cli-errors';
+import { passphrase } from '../support/passphrase';
+
+interface AuditOptions {
+  file?: string;
+  server?: string;
+  channel?: string;
+  all?: boolean;
+  keystore?: string;
+  passphraseFile?: string;
+  json?: boolean;
+  sign?: boolean;
+  workers: number;
+  quiet?: boolean;
+}
+
+function positiveInt(max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0 || n > max || !/^\d+$/.test(text)) throw new InvalidArgumentError(`an integer from 0 to ${max}`);
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  const audit = program
+    .command('audit')
+    .description('verify a log: chain, signatures, proofs, recipients, every rule; as a recipient, every body')
+    .option('--file <path>', 'NDJSON log to audit ("-" for standard input; channels may be interleaved)')
+    .addOption(new Option('--server <url>', 'fetch the log from a Parley server with signed requests').env('PARLEY_SERVER'))
+    .option('--channel <uuid>', 'with --server: the channel to audit')
+    .option('--all', 'with --server: every channel (GET /v1/export, a global auditor key)')
+    .addOption(new Option('--keystore <file>', 'the auditor keystore: signs requests and reports, opens bodies addressed to it').env('PARLEY_KEYSTORE'))
+    .option('--passphrase-file <file>', 'read the keystore passphrase from a file (else PARLEY_PASSPHRASE, else a prompt)')
+    .option('--json', 'print the report as JSON')
+    .option('--sign', 'sign the report with the keystore (implies --json)')
+    .addOption(
+      new Option('--workers <n>', 'worker threads verifying signatures (0: none)').argParser(positiveInt(256)).default(availableParallelism(), 'the CPU count'),
+    )
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  parley audit --file export.ndjson
+  parley audit --file - --json < export.ndjson
+  parley audit --server https://parley.example --channel 6f1c…  --keystore auditor.keystore
+  parley audit --file export.ndjson --keystore auditor.keystore --sign > report.json
+  parley audit verify-report report.json
+
+Exit: 0 clean, 1 violations, 2 unusable input or arguments, 3 server unreachable.`,
+    )
+    .action(async (options: AuditOptions) => {
+      process.exitCode = await runAudit(options);
+    });
+
+  audit
+    .command('verify-report <file>')
+    .description('check a report signed with `parley audit --sign`: exit 0 valid, 1 not valid')
+    .action((file: string) => {
+      process.exitCode = verifyReportFile(file);
+    });
+}
+
+async function runAudit(options: AuditOptions): Promise<number> {
+  let bar: SingleBar | null = null;
+  try {
+    const sources = [options.file !== undefined, options.channel !== undefined || options.all === true].filter(Boolean).length;
+    if (sources !== 1) throw new UsageError('give --file, or --server with --channel or --all');
+    if (options.channel !== undefined && options.all) throw new UsageError('give --channel or --all, not both');
+    if (options.channel !== undefined && !isUuid(options.channel)) throw new UsageError('--channel must be a channel uuid');
+    const keys = options.keystore ? readKeystore(options.keystore, await passphrase(options, options.keystore)) : null;
+    if (options.sign && !keys) throw new UsageError('--sign needs --keystore');
+
+    let chunks: AsyncIterable<Uint8Array>;
+    let total: number | null = null;
+    if (options.file !== undefined) {
+      if (options.file === '-') chunks = process.stdin;
+      else {
+        total = fileSize(options.file);
+        chunks = createReadStream(options.file, { highWaterMark: 256 * 1024 });
+      }
+    } else {
+      if (!options.server) throw new UsageError('--channel and --all need --server (or PARLEY_SERVER)');
+      if (!keys) throw new UsageError('a server answers signed requests only: give --keystore');
+      chunks = serverLog(options.server, keys.identity, options.all ? { all: true } : { channel: options.channel! });
+    }
+
+    bar = options.quiet || !process.stderr.isTTY ? null : progressBar(total);
+    const started = Date.now();
+    const onProgress = bar
+      ? (p: AuditProgress) => bar!.update(total === null ? p.lines : p.bytes, { events: p.lines, rate: Math.round(p.lines / Math.max(0.001, (Date.now() - started) / 1000)) })
+      : undefined;
+    const log = await auditStream(chunks, {
+      workers: options.workers,
+      reader: keys ? { id: keys.id, boxSecret: keys.boxSecret } : undefined,
+      onProgress,
+    });
+    bar?.stop();
+    bar = null;
+
+    const report = auditReportOf(log);
+    if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
+    else if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
+    else process.stdout.write(formatAuditReport(report));
+    return report.ok ? EXIT.ok : EXIT.refused;
+  } catch (err) {
+    bar?.stop();
+    process.stderr.write(`parley audit: ${(err as Error).message}\n`);
+    if (err instanceof ServerUnreachableError) return EXIT.unreachable;
+    if (err instanceof UsageError || err instanceof UnusableInputError || err instanceof KeystoreError || err instanceof ApiError) return EXIT.usage;
+    if ((err as NodeJS.ErrnoException).code !== undefined) return EXIT.usage; // unreadable input (ENOENT, EISDIR, …)
+    throw err;
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UsageError(`${path} is not a file`);
+    return st.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function progressBar(total: number | null): SingleBar {
+  const format =
+    total === null
+      ? 'auditing | {events} events | {rate} events/s'
+      : 'auditing [{bar}] {percentage}% | {events} events | {rate} events/s | ETA {eta_formatted}';
+  const bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5 });
+  bar.start(total ?? 0, 0, { events: 0, rate: 0 });
+  return bar;
+}
+
+function verifyReportFile(file: string): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`parley audit verify-report: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const check = verifyAuditReport(text);
+  if (!check.valid) {
+    process.stdout.write(`NOT VALID: ${check.reason}\n`);
+    return EXIT.refused;
+  }
+  const { report } = check;
+  process.stdout.write(
+    `VALID: signed by ${report.signer.id} at ${report.signedAt}\n` +
+      `  fingerprint ${safetyNumber(report.signer.fingerprint)} (compare it with the auditor out of band)\n` +
+      `  verdict: ${report.ok ? 'no violation' : `${report.violations.length} violation(s)`} in ${report.events} event(s) of ${report.channels.length} channel(s)\n`,
+  );
+  return EXIT.ok;
+}
