@@ -1,0 +1,95 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { IncomingHttpHeaders } from 'node:http';
+import { malformed, notFound, unauthorized } from '../common/api-error';
+import type { RawBodyRequest } from '../common/raw-body.middleware';
+import { PARLEY_CONFIG, type ParleyConfig } from '../config/parley-config';
+import { isUuid, ParsedSignature, parleyPolicyProblem, parseSignature, SignatureError, verifySignature } from '../protocol';
+import { EVENT_STORE, type EventStore } from '../store/event-store.port';
+import type { Caller } from './caller';
+import { globalAuditors } from './global-auditors';
+import { KEY_DIRECTORY, type KeyDirectory } from './key-directory';
+
+const GLOBAL_AUDITOR_ONLY = 'parley:global-auditor-only';
+/** Marks a route only a global auditor (PARLEY_AUDITORS) may call; others get 404. */
+export const GlobalAuditorOnly = () => SetMetadata(GLOBAL_AUDITOR_ONLY, true);
+
+export interface SignedRequest extends RawBodyRequest {
+  originalUrl: string;
+  params?: Record<string, string>;
+  caller?: Caller;
+}
+
+/**
+ * RFC 9421 request signatures as DESIGN.md Part 3 has them. In order: a `:channel` that is
+ * not a uuid → 400; unparseable, incomplete, stale (`created` outside the window either
+ * way), unknown keyid or a signature that does not verify → 401; a replayed nonce → 401
+ * (nonces are recorded only for verified signatures, in the store's database, so they hold
+ * across restarts and instances); a known key that is no active participant of the path's
+ * channel → 404. On success `request.caller` is set.
+ */
+@Injectable()
+export class SignedRequestGuard implements CanActivate {
+  private readonly auditors: Map<string, string>;
+  private readonly windowS: number;
+
+  constructor(
+    @Inject(PARLEY_CONFIG) config: ParleyConfig,
+    @Inject(KEY_DIRECTORY) private readonly directory: KeyDirectory,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly reflector: Reflector,
+  ) {
+    this.auditors = globalAuditors(config.PARLEY_AUDITORS);
+    this.windowS = config.PARLEY_SIGNATURE_WINDOW_S;
+  }
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<SignedRequest>();
+    const channel = req.params?.channel;
+    if (channel !== undefined && !isUuid(channel)) throw malformed('the channel in the path must be a lowercase uuid');
+
+    const headers = headerStrings(req.headers);
+    const parsed = this.parse(req, headers);
+    const problem = parleyPolicyProblem(parsed, req.rawBody, headers['content-digest']);
+    if (problem) throw unauthorized(`request signature: ${problem}`);
+    const nowS = Date.now() / 1000;
+    if (Math.abs(nowS - parsed.created!) > this.windowS) {
+      throw unauthorized(`request signature: created must be within ${this.windowS} s of the server's clock`);
+    }
+
+    const keyid = parsed.keyid!;
+    const auditorKey = this.auditors.get(keyid);
+    const memberships = await this.directory.resolve(keyid);
+    const signKey = auditorKey ?? memberships[0]?.signKey;
+    if (!signKey) throw unauthorized('request signature: unknown keyid');
+    if (!verifySignature(parsed, signKey)) throw unauthorized('request signature does not verify');
+    const expiresAtMs = (Math.max(parsed.created!, nowS) + this.windowS) * 1000;
+    if (!(await this.store.rememberNonce(keyid, parsed.nonce!, expiresAtMs))) {
+      throw unauthorized('request signature: nonce already used');
+    }
+
+    const globalAuditor = auditorKey !== undefined;
+    const active = memberships.filter((m) => m.active);
+    if (!globalAuditor) {
+      if (this.reflector.getAllAndOverride<boolean>(GLOBAL_AUDITOR_ONLY, [ctx.getHandler(), ctx.getClass()])) throw notFound();
+      if (channel !== undefined && !active.some((m) => m.channel === channel)) throw notFound();
+    }
+    req.caller = { keyid, globalAuditor, memberships: active.map(({ channel: c, participant }) => ({ channel: c, participant })) };
+    return true;
+  }
+
+  private parse(req: SignedRequest, headers: Record<string, string | undefined>): ParsedSignature {
+    try {
+      return parseSignature({ method: req.method!, target: req.originalUrl, headers });
+    } catch (err) {
+      if (err instanceof SignatureError) throw unauthorized(`request signature: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
+function headerStrings(headers: IncomingHttpHeaders): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}

@@ -1,0 +1,130 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
+import { PARLEY_CONFIG, type ParleyConfig } from '../../config/parley-config';
+import { NOTARY_KEY, type NotaryKey } from '../../notary/notary-key';
+import { ParleyMetrics } from '../../ops/parley-metrics';
+import {
+  CHAIN_CONFLICT_CODES,
+  ChannelState,
+  Envelope,
+  eventHash,
+  firstViolation,
+  MetaByType,
+  parseEnvelopeText,
+  violation,
+  Violation,
+} from '../../protocol';
+import { channelStream, EVENT_STORE, type EventStore, IdempotencyError, WrongExpectedRevisionError } from '../../store/event-store.port';
+import { ChannelQueue } from '../channel-queue';
+import { ChannelStateCache } from '../channel-state.cache';
+import { EventAppended } from '../events/event-appended.event';
+import { AppendEventCommand, AppendResult } from './append-event.command';
+import { AppendRejected } from './append-rejected.error';
+
+/**
+ * Appends one envelope: `check` against the channel's state → the server's own policy →
+ * store append with expected revision seq−1 → fold into the cached state → EventAppended.
+ * Runs in the channel's queue, so this process never checks two envelopes of a channel
+ * against the same state; the expected revision stops a fork between processes.
+ */
+@CommandHandler(AppendEventCommand)
+export class AppendEventHandler implements ICommandHandler<AppendEventCommand, AppendResult> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(NOTARY_KEY) private readonly notary: NotaryKey,
+    @Inject(PARLEY_CONFIG) private readonly config: ParleyConfig,
+    private readonly states: ChannelStateCache,
+    private readonly queue: ChannelQueue,
+    private readonly eventBus: EventBus,
+    private readonly metrics: ParleyMetrics,
+  ) {}
+
+  async execute({ channel, envelope }: AppendEventCommand): Promise<AppendResult> {
+    try {
+      const result = await this.queue.run(channel, () => this.append(channel, envelope));
+      this.metrics.appends.inc({ created: String(result.created) });
+      return result;
+    } catch (err) {
+      if (err instanceof AppendRejected) this.metrics.rejections.inc({ code: err.code });
+      throw err;
+    }
+  }
+
+  private async append(channel: string, input: unknown): Promise<AppendResult> {
+    let state = await this.states.current(channel);
+    let found = firstViolation(state, input, { channel });
+    if (found) {
+      // The cache may be behind the store (another process appended): decide on the
+      // caught-up state only. An in-date cache makes this one empty read.
+      state = await this.states.catchUp(channel);
+      found = firstViolation(state, input, { channel });
+    }
+    if (found) return this.refuse(channel, state, input, found);
+    const env = input as Envelope;
+    const policy = this.policyViolation(env);
+    if (policy) throw AppendRejected.violation(policy, env.seq);
+
+    let stored;
+    try {
+      stored = await this.store.append(
+        channelStream(channel),
+        // Stored as JSON.stringify of the strict parse: the received members in the received
+        // order, without the sender's whitespace (which could break an NDJSON line). The hash
+        // and signature are over the canonical form, so they are unchanged.
+        [{ id: env.id, type: env.type, data: JSON.stringify(env) }],
+        env.seq === 0 ? 'no_stream' : env.seq - 1,
+      );
+    } catch (err) {
+      if (!(err instanceof WrongExpectedRevisionError || err instanceof IdempotencyError)) throw err;
+      // Another process appended first: answer from what the store now holds.
+      state = await this.states.catchUp(channel);
+      const again = firstViolation(state, input, { channel }) ?? violation('seq_gap', 'the channel moved on while appending');
+      return this.refuse(channel, state, input, again);
+    }
+    const hash = eventHash(env);
+    const position = stored.position;
+    this.states.applied(channel, state, env);
+    this.eventBus.publish(new EventAppended(channel, env, hash, position));
+    return { created: true, seq: env.seq, hash, position };
+  }
+
+  /** A refusal, or 200 for an identical retry of an envelope already stored at its seq. */
+  private async refuse(channel: string, state: ChannelState, input: unknown, found: Violation): Promise<AppendResult> {
+    if (found.code === 'malformed') throw AppendRejected.malformed(found.message);
+    const env = input as Envelope;
+    if (CHAIN_CONFLICT_CODES.includes(found.code)) {
+      const retry = env.seq < state.nextSeq ? await this.storedCopy(channel, env) : null;
+      if (retry) return retry;
+      throw AppendRejected.chainConflict(found, { seq: state.nextSeq, prev: state.head });
+    }
+    throw AppendRejected.violation(found, env.seq);
+  }
+
+  private async storedCopy(channel: string, env: Envelope): Promise<AppendResult | null> {
+    const [stored] = await this.store.readStream(channelStream(channel), env.seq, 1);
+    if (!stored || stored.id !== env.id) return null;
+    const hash = eventHash(parseEnvelopeText(stored.data) as Envelope);
+    return hash === eventHash(env) ? { created: false, seq: env.seq, hash, position: stored.position } : null;
+  }
+
+  /**
+   * The server's policy beyond the protocol, answered 422 `forbidden`: Part 3 names that
+   * code for the notary-key refusal, the other refusal of a valid envelope on the server's
+   * own terms. An `at` too far ahead is the same kind of refusal (the author's clock, not the
+   * envelope's form or the channel's state, is wrong), so it uses the same code rather than
+   * `invalid_transition`, which clients read as "the negotiation's state forbids this".
+   */
+  private policyViolation(env: Envelope): Violation | null {
+    if (env.type === 'ChannelOpened') {
+      const named = (env.meta as MetaByType['ChannelOpened']).notary.signKey;
+      if (named !== this.notary.signKey) {
+        return violation('forbidden', `meta.notary.signKey must be this server's notary key (GET /v1/notary)`);
+      }
+    }
+    const skewMs = this.config.PARLEY_MAX_CLOCK_SKEW_S * 1000;
+    if (Date.parse(env.at) > Date.now() + skewMs) {
+      return violation('forbidden', `at is more than ${this.config.PARLEY_MAX_CLOCK_SKEW_S} s in the future`);
+    }
+    return null;
+  }
+}

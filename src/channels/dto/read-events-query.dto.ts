@@ -1,0 +1,26 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+
+export const DEFAULT_PAGE = 1000;
+export const MAX_PAGE = 10_000;
+
+/** Plain digits only: `1.5`, `-1`, `1e3` or `` stay strings and fail IsInt. */
+const digits = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value);
+
+export class ReadEventsQueryDto {
+  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'first seq to return' })
+  @IsOptional()
+  @Transform(digits)
+  @IsInt({ message: 'from must be a non-negative integer' })
+  @Min(0)
+  from?: number;
+
+  @ApiPropertyOptional({ minimum: 1, default: DEFAULT_PAGE, description: `at most this many; values above ${MAX_PAGE} are capped` })
+  @IsOptional()
+  @Transform(digits)
+  @IsInt({ message: 'limit must be a positive integer' })
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  limit?: number;
+}

@@ -1,0 +1,26 @@
+import { Controller, Get, Res, UseGuards } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
+import { GlobalAuditorOnly, SignedRequestGuard } from '../auth/signed-request.guard';
+import { sendNdjson } from '../common/backpressure-writer';
+import { ErrorDto } from './api-responses';
+import { ExportLogQuery } from './queries/export-log.query';
+
+@ApiTags('audit')
+@Controller('v1/export')
+export class ExportController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get()
+  @UseGuards(SignedRequestGuard)
+  @GlobalAuditorOnly()
+  @ApiOperation({ summary: 'Every channel, in global log order (a global auditor from PARLEY_AUDITORS)' })
+  @ApiProduces('application/x-ndjson')
+  @ApiResponse({ status: 200, content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
+  @ApiResponse({ status: 401, type: ErrorDto })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'a known key that is not a global auditor' })
+  async export(@Res() res: ServerResponse): Promise<void> {
+    await sendNdjson(res, await this.queryBus.execute(new ExportLogQuery()));
+  }
+}

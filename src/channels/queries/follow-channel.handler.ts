@@ -1,0 +1,37 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { notFound } from '../../common/api-error';
+import { channelStream, EVENT_STORE, type EventStore, RecordedEvent } from '../../store/event-store.port';
+import { ChannelNotifier } from '../channel-notifier';
+import { FollowChannelQuery } from './follow-channel.query';
+import { READ_PAGE, readStreamOrEmpty } from './read-events.handler';
+
+/** How often an idle follower re-reads the store for appends made by other processes. */
+export const FOLLOW_POLL_MS = 500;
+
+@QueryHandler(FollowChannelQuery)
+export class FollowChannelHandler implements IQueryHandler<FollowChannelQuery, AsyncIterable<RecordedEvent>> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly notifier: ChannelNotifier,
+  ) {}
+
+  async execute({ channel, from, signal }: FollowChannelQuery): Promise<AsyncIterable<RecordedEvent>> {
+    const stream = channelStream(channel);
+    if ((await this.store.streamHead(stream)) === null) throw notFound(`channel ${channel} has no events`);
+    return this.follow(channel, stream, from, signal);
+  }
+
+  private async *follow(channel: string, stream: string, from: number, signal: AbortSignal): AsyncGenerator<RecordedEvent> {
+    let next = from;
+    while (!signal.aborted) {
+      const page = await readStreamOrEmpty(this.store, stream, next, READ_PAGE);
+      for (const e of page) {
+        yield e;
+        next = e.revision + 1;
+      }
+      if (page.length === READ_PAGE) continue;
+      await this.notifier.wait(channel, FOLLOW_POLL_MS, signal);
+    }
+  }
+}

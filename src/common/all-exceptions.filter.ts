@@ -1,0 +1,64 @@
+import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { ApiError } from './api-error';
+
+/** HTTP statuses Nest raises itself, mapped to Part 3 codes. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'malformed',
+  401: 'unauthorized',
+  404: 'not_found',
+  413: 'payload_too_large',
+};
+
+/**
+ * The one exception filter: every error leaves as `{ error, message, ...fields }` and no
+ * stack trace, body or key ever reaches the client. Unexpected errors are logged (message
+ * and stack only) and answered 500 `internal`.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('AllExceptionsFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<ServerResponse>();
+    const { status, body } = this.describe(exception);
+    if (res.headersSent) {
+      // A streaming answer already started: the only honest signal left is to cut it.
+      res.destroy();
+      return;
+    }
+    const text = JSON.stringify(body);
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', Buffer.byteLength(text));
+    res.end(text);
+  }
+
+  private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
+    if (exception instanceof ApiError) return { status: exception.status, body: exception.body() };
+    if (exception instanceof BadRequestException) {
+      return { status: 400, body: { error: 'malformed', message: validationMessage(exception) } };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = CODE_BY_STATUS[status];
+      if (code) return { status, body: { error: code, message: plainMessage(exception) } };
+      if (status < 500) return { status, body: { error: 'malformed', message: plainMessage(exception) } };
+    }
+    const err = exception as Error;
+    this.logger.error(`unexpected ${err?.name ?? 'error'}: ${err?.message ?? String(exception)}`, err?.stack);
+    return { status: 500, body: { error: 'internal', message: 'internal error' } };
+  }
+}
+
+function plainMessage(e: HttpException): string {
+  const r = e.getResponse();
+  if (typeof r === 'string') return r;
+  const m = (r as { message?: unknown }).message;
+  return Array.isArray(m) ? m.join('; ') : typeof m === 'string' ? m : e.message;
+}
+
+/** ValidationPipe's list of constraint messages, as one sentence a client can act on. */
+function validationMessage(e: BadRequestException): string {
+  return `invalid request: ${plainMessage(e)}`;
+}

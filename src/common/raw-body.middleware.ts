@@ -1,0 +1,73 @@
+import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PARLEY_CONFIG, ParleyConfig } from '../config/parley-config';
+import { parseEnvelopeBytes } from '../protocol';
+import { malformed, payloadTooLarge } from './api-error';
+
+/** The request as received: exact body bytes (for the content digest) and their strict parse. */
+export interface RawBodyRequest extends IncomingMessage {
+  rawBody?: Buffer;
+  body?: unknown;
+}
+
+/**
+ * Reads and strictly parses the body ourselves (Nest's JSON parser is off): `JSON.parse` would accept duplicate
+ * keys and lose the exact bytes the RFC 9530 digest covers. Bodies over the envelope limit
+ * are refused with 413 as soon as the limit is crossed, without buffering the rest.
+ */
+@Injectable()
+export class RawBodyMiddleware implements NestMiddleware {
+  private readonly limit: number;
+
+  constructor(@Inject(PARLEY_CONFIG) config: ParleyConfig) {
+    this.limit = config.PARLEY_MAX_ENVELOPE_BYTES;
+  }
+
+  use(req: RawBodyRequest, res: ServerResponse, next: (err?: unknown) => void): void {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.limit) return this.refuse(req, res, next);
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    if (declared === 0 && !req.headers['transfer-encoding']) return next(malformed('the request needs a JSON body'));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > this.limit) {
+        done = true;
+        req.off('data', onData);
+        this.refuse(req, res, next);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      if (done) return;
+      done = true;
+      req.rawBody = Buffer.concat(chunks, size);
+      if (size === 0) return next(malformed('the request needs a JSON body'));
+      try {
+        // The protocol's strict parser (duplicate keys, trailing text, non-integers…), which
+        // also keeps the envelope's canonical forms from the text for the checks that follow.
+        req.body = parseEnvelopeBytes(req.rawBody);
+      } catch (err) {
+        return next(malformed(`the body is not strict JSON: ${(err as Error).message}`));
+      }
+      next();
+    });
+    req.once('error', (err) => {
+      if (!done) {
+        done = true;
+        next(err);
+      }
+    });
+  }
+
+  private refuse(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
+    // Close the connection after the answer and drop whatever else the client sends.
+    res.setHeader('connection', 'close');
+    req.resume();
+    next(payloadTooLarge(this.limit));
+  }
+}

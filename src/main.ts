@@ -1,0 +1,33 @@
+/**
+ * `npm start`: the Parley service. A bad configuration or a store that cannot be opened
+ * stops the start with one clear line on stderr and exit code 1 (no stack trace).
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { configureApp } from './common/configure-app';
+import { ConfigError, loadConfig, ParleyConfig } from './config/parley-config';
+
+async function main(): Promise<void> {
+  let config: ParleyConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  try {
+    const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
+    configureApp(app);
+    await app.listen(config.PORT, config.HOST);
+  } catch (err) {
+    fail(`parley: cannot start: ${(err as Error).message}`);
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(message.endsWith('\n') ? message : `${message}\n`);
+  process.exit(1);
+}
+
+void main();

@@ -1,0 +1,37 @@
+import type { Params } from 'nestjs-pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ParleyConfig } from '../config/parley-config';
+
+/**
+ * Structured JSON logs (pino). Requests are logged by method, route path (no query string:
+ * it is not secret, but keeps lines short), status and time — never headers in full, bodies,
+ * keys or signatures. The redaction list is a second line of defence should a serializer
+ * ever include headers.
+ */
+export function loggingParams(config: ParleyConfig): Params {
+  return {
+    pinoHttp: {
+      level: config.LOG_LEVEL,
+      redact: {
+        paths: [
+          'req.headers.signature',
+          'req.headers["signature-input"]',
+          'req.headers.authorization',
+          'req.headers["content-digest"]',
+          'req.body',
+          'res.body',
+        ],
+        censor: '[redacted]',
+      },
+      serializers: {
+        req: (req: IncomingMessage & { id?: unknown; url?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: (req.url ?? '').split('?')[0],
+        }),
+        res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Real Parley servers for the service tests: the real AppModule (real store on a tmp SQLite
+ * file or a PostgreSQL schema of its own, real HTTP on 127.0.0.1, port 0), configured by the
+ * same `loadConfig` and `configureApp` as `npm start`; or `node dist/src/main.js` spawned.
+ */
+import { Global, INestApplication, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/common/configure-app';
+import { loadConfig, PARLEY_CONFIG } from '../../src/config/parley-config';
+import { notaryKeyProvider } from '../../src/notary/notary-key.provider';
+import { EVENT_STORE, type EventStore } from '../../src/store/event-store.port';
+import { POSTGRES_URL, tempDir, testSchema } from '../store/store-test-kit';
+
+/** NOTARY_KEY from the notary's own provider, for as long as AppModule has no NotaryModule. */
+@Global()
+@Module({ providers: [notaryKeyProvider], exports: [notaryKeyProvider.provide] })
+class TestNotaryKeyModule {}
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** Where a test's servers keep their events: a tmp directory, or a PostgreSQL schema of its own. */
+export interface StoreLocation {
+  kind: StoreKind;
+  env: Record<string, string>;
+  remove(): Promise<void>;
+}
+
+export function newStoreLocation(kind: StoreKind): StoreLocation {
+  const dir = tempDir('parley-service-');
+  if (kind === 'sqlite') {
+    return { kind, env: { PARLEY_DATA_DIR: dir.path }, remove: async () => dir.remove() };
+  }
+  const schema = testSchema();
+  return {
+    kind,
+    env: { PARLEY_DATA_DIR: dir.path, PARLEY_STORE: 'postgres', PARLEY_POSTGRES_URL: POSTGRES_URL, PARLEY_POSTGRES_SCHEMA: schema.name },
+    remove: async () => {
+      await schema.drop();
+      dir.remove();
+    },
+  };
+}
+
+export interface TestServer {
+  url: string;
+  app: INestApplication;
+  store: EventStore;
+  close(): Promise<void>;
+}
+
+/** The app in this process, listening on 127.0.0.1:0. `env` is the service's environment. */
+export async function startServer(env: Record<string, string>): Promise<TestServer> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  const previousSchema = process.env.PARLEY_POSTGRES_SCHEMA;
+  // The store module reads the schema from the environment, as `npm start` would.
+  if (env.PARLEY_POSTGRES_SCHEMA) process.env.PARLEY_POSTGRES_SCHEMA = env.PARLEY_POSTGRES_SCHEMA;
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule, TestNotaryKeyModule] })
+      .overrideProvider(PARLEY_CONFIG)
+      .useValue(config)
+      .compile();
+    const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+    configureApp(app);
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, app, store: app.get(EVENT_STORE), close: () => app.close() };
+  } finally {
+    if (previousSchema === undefined) delete process.env.PARLEY_POSTGRES_SCHEMA;
+    else process.env.PARLEY_POSTGRES_SCHEMA = previousSchema;
+  }
+}
+
+export interface SpawnedServer {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+/** `node dist/src/main.js` (built by `npm test`'s pretest) on a free port; resolves once it answers. */
+export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+    try {
+      if ((await fetch(`${url}/health/live`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not answer within 20 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
