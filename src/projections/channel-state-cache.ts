@@ -1,0 +1,108 @@
+/**
+ * Channel states kept in memory, each caught up from its own stream on demand.
+ *
+ * The trade-off (issue 4): folded states are not persisted. After a restart, or when a
+ * channel was evicted, its state is rebuilt from that channel's events alone (one read of
+ * its stream up to the needed revision), never from the whole log. Restarts stay cheap for
+ * many small channels and the read model tables stay the only persisted form; the price is
+ * one stream replay per channel touched after a start. A bounded LRU caps memory.
+ */
+import { ChannelState, Envelope, evolve, initialState, parseEnvelopeText } from '../protocol';
+import { channelStream, type EventStore, StreamNotFoundError } from '../store/event-store.port';
+import { KeyedQueue } from '../common/keyed-queue';
+import type { WrittenRows } from './row-changes';
+
+export interface CachedChannel {
+  state: ChannelState;
+  /** Rows the projection last wrote for this channel (empty after a rebuild of the state). */
+  written: WrittenRows;
+}
+
+const PAGE = 1000;
+
+export class ChannelStateCache {
+  private readonly entries = new Map<string, CachedChannel>();
+  /** One fold at a time per channel: two concurrent reads of a stream must not both evolve. */
+  private readonly queue = new KeyedQueue();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly maxChannels = 10_000,
+  ) {}
+
+  /**
+   * The channel's state with exactly its first `revision` events folded, ready for the
+   * event at `revision`; reads from the store whatever the cache lacks.
+   */
+  before(channel: string, revision: number): Promise<CachedChannel> {
+    return this.queue.run(channel, () => this.foldBefore(channel, revision));
+  }
+
+  /**
+   * Runs `work` with the channel's state caught up to the store's head (null if the channel
+   * has no event), holding the channel so that no other fold changes the state meanwhile.
+   */
+  withLatest<T>(channel: string, work: (state: ChannelState | null) => Promise<T>): Promise<T> {
+    return this.queue.run(channel, async () => work(await this.foldLatest(channel)));
+  }
+
+  private async foldBefore(channel: string, revision: number): Promise<CachedChannel> {
+    let entry = this.touch(channel);
+    if (!entry || entry.state.nextSeq > revision) entry = this.fresh(channel);
+    await this.foldFromStore(channel, entry, revision);
+    if (entry.state.nextSeq !== revision) {
+      this.entries.delete(channel);
+      throw new Error(`channel ${channel}: its stream has ${entry.state.nextSeq} events, needed ${revision}`);
+    }
+    return entry;
+  }
+
+  private async foldLatest(channel: string): Promise<ChannelState | null> {
+    const entry = this.touch(channel) ?? this.fresh(channel);
+    await this.foldFromStore(channel, entry, Number.MAX_SAFE_INTEGER);
+    if (entry.state.nextSeq === 0) {
+      this.entries.delete(channel);
+      return null;
+    }
+    return entry.state;
+  }
+
+  /** Forgets every state: after a failed write their folds may be ahead of what was stored. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private touch(channel: string): CachedChannel | undefined {
+    const entry = this.entries.get(channel);
+    if (entry) {
+      // Map order is insertion order: re-inserting makes it the most recently used.
+      this.entries.delete(channel);
+      this.entries.set(channel, entry);
+    }
+    return entry;
+  }
+
+  private fresh(channel: string): CachedChannel {
+    const entry = { state: initialState(), written: new Map() };
+    this.entries.set(channel, entry);
+    while (this.entries.size > this.maxChannels) this.entries.delete(this.entries.keys().next().value!);
+    return entry;
+  }
+
+  private async foldFromStore(channel: string, entry: CachedChannel, until: number): Promise<void> {
+    const stream = channelStream(channel);
+    while (entry.state.nextSeq < until) {
+      const want = Math.min(PAGE, until - entry.state.nextSeq);
+      let events;
+      try {
+        events = await this.store.readStream(stream, entry.state.nextSeq, want);
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return;
+        throw error;
+      }
+      // Stored events passed `check` when appended; folding them needs no second check.
+      for (const e of events) evolve(entry.state, parseEnvelopeText(e.data) as Envelope);
+      if (events.length < want) return;
+    }
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The catch-up subscription that keeps the read models: it follows the store's global log
+ * from the stored checkpoint, folds each event into its channel's state with the protocol's
+ * `evolve`, and commits the changed rows of a batch of events together with the new
+ * checkpoint in one transaction. Restarting anywhere (even between a batch's fold and its
+ * commit) resumes from the committed checkpoint with states rebuilt from the streams.
+ */
+import { Envelope, evolve, parseEnvelopeText } from '../protocol';
+import {
+  channelOfStream,
+  comparePositions,
+  type EventStore,
+  type RecordedEvent,
+  type Subscription,
+} from '../store/event-store.port';
+import { CachedChannel, ChannelStateCache } from './channel-state-cache';
+import { CheckpointConflictError, emptyChanges, type ReadModelStore } from './read-model-store.port';
+import { collectRowChanges, WrittenRows } from './row-changes';
+
+export interface ProjectionRunnerOptions {
+  /** Most events folded into one transaction (default 500). */
+  batchSize?: number;
+  /** Channel states kept in memory (default 10,000). */
+  maxChannels?: number;
+  /** Called with the estimated number of events not yet projected. */
+  onLag?: (eventsBehind: number) => void;
+  /** Errors the runner recovers from (it retries after a pause). */
+  onError?: (error: unknown) => void;
+}
+
+const IDLE = Symbol('idle');
+const nextTurn = () => new Promise<typeof IDLE>((resolve) => setImmediate(() => resolve(IDLE)));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const HEAD_PAGE = 1000;
+
+export class ProjectionRunner {
+  private position: string | null = null;
+  private knownHead: string | null = null;
+  private subscription: Subscription | null = null;
+  private loop: Promise<void> | null = null;
+  private running = false;
+  private readonly states: ChannelStateCache;
+  private readonly batchSize: number;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelStore,
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.states = new ChannelStateCache(store, options.maxChannels);
+  }
+
+  /** The position of the last event this runner committed. */
+  get checkpoint(): string | null {
+    return this.position;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.readModels.init();
+    this.position = await this.readModels.checkpoint();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.subscription?.close();
+    await this.loop;
+    this.loop = null;
+    this.wake();
+  }
+
+  /** Empties the read models and projects the whole log again from position 0. */
+  async rebuild(): Promise<void> {
+    await this.stop();
+    await this.readModels.reset();
+    this.states.clear();
+    await this.start();
+  }
+
+  /**
+   * Read-your-writes: resolves true once the read models include every event that was in
+   * the log when it was called, false if that takes longer than `timeoutMs`.
+   */
+  async catchUp(timeoutMs = 2000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const stored = await this.readModels.checkpoint();
+    const target = await this.logHead(stored);
+    if (target === null) return true;
+    for (;;) {
+      if (this.position !== null && comparePositions(this.position, target) >= 0) return true;
+      // Another instance may be the one projecting (PostgreSQL): its commits count too.
+      const committed = await this.readModels.checkpoint();
+      if (committed !== null && comparePositions(committed, target) >= 0) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await this.progress(Math.min(left, 25));
+    }
+  }
+
+  /** An append this process made: lets the lag gauge know the log grew. */
+  noteAppended(position: string): void {
+    if (this.knownHead === null || comparePositions(position, this.knownHead) > 0) this.knownHead = position;
+    this.reportLag();
+  }
+
+  /** The last position in the log, found by paging from the furthest checkpoint known. */
+  private async logHead(stored: string | null): Promise<string | null> {
+    let from = this.position;
+    if (stored !== null && (from === null || comparePositions(stored, from) > 0)) from = stored;
+    let last = from;
+    // Bounded: a projection far behind could not catch up within a request's wait anyway.
+    for (let page = 0; page < 4; page++) {
+      const events = await this.store.readAll(last ?? undefined, HEAD_PAGE);
+      if (events.length === 0) break;
+      last = events[events.length - 1].position;
+      if (events.length < HEAD_PAGE) break;
+    }
+    if (last !== null) this.noteAppended(last);
+    return last;
+  }
+
+  private async run(): Promise<void> {
+    let pause = 50;
+    while (this.running) {
+      try {
+        this.subscription = this.store.subscribeToAll(this.position ?? undefined, { batchSize: this.batchSize });
+        await this.consume(this.subscription);
+      } catch (error) {
+        if (!this.running) break;
+        // Folds may be ahead of what was stored: forget them and resume from the stored checkpoint.
+        this.states.clear();
+        if (!(error instanceof CheckpointConflictError)) {
+          this.options.onError?.(error);
+          await sleep(pause);
+          pause = Math.min(pause * 2, 5000);
+        }
+        this.position = await this.readModels.checkpoint().catch(() => this.position);
+      } finally {
+        await this.subscription?.close();
+        this.subscription = null;
+      }
+    }
+  }
+
+  /** Pulls events while they come without waiting, then commits them as one batch. */
+  private async consume(subscription: Subscription): Promise<void> {
+    const events = subscription[Symbol.asyncIterator]();
+    let pending = events.next();
+    while (this.running) {
+      const first = await pending;
+      if (first.done) return;
+      const batch: RecordedEvent[] = [first.value];
+      pending = events.next();
+      while (batch.length < this.batchSize) {
+        const more = await Promise.race([pending, nextTurn()]);
+        if (more === IDLE) break;
+        if (more.done) break;
+        batch.push(more.value);
+        pending = events.next();
+      }
+      if (!this.running) return;
+      await this.apply(batch);
+    }
+  }
+
+  private async apply(batch: RecordedEvent[]): Promise<void> {
+    const touched = new Map<string, CachedChannel>();
+    for (const event of batch) {
+      const channel = channelOfStream(event.stream);
+      if (channel === null) continue; // not a channel stream: nothing to project
+      const entry = touched.get(channel) ?? (await this.states.before(channel, event.revision));
+      if (entry.state.nextSeq !== event.revision) throw new Error(`${event.stream}: expected revision ${entry.state.nextSeq}, got ${event.revision}`);
+      evolve(entry.state, parseEnvelopeText(event.data) as Envelope);
+      touched.set(channel, entry);
+    }
+    const changes = emptyChanges();
+    const written = new Map<CachedChannel, WrittenRows>();
+    for (const entry of touched.values()) written.set(entry, collectRowChanges(entry.state, entry.written, changes));
+    const to = batch[batch.length - 1].position;
+    await this.readModels.commit(changes, this.position, to);
+    for (const [entry, rows] of written) entry.written = rows;
+    this.position = to;
+    this.noteAppended(to);
+    this.wake();
+  }
+
+  private progress(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Events behind, estimated from numeric positions (both SQL adapters number their log). */
+  private reportLag(): void {
+    if (!this.options.onLag || this.knownHead === null) return;
+    const head = Number(this.knownHead);
+    const at = this.position === null ? 0 : Number(this.position);
+    if (Number.isFinite(head) && Number.isFinite(at)) this.options.onLag(Math.max(0, head - at));
+  }
+}
