@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { malformed, notFound, unauthorized } from '../common/api-error';
+import { CLOCK, type Clock } from '../common/clock';
 import type { RawBodyRequest } from '../common/raw-body.middleware';
 import { PARLEY_CONFIG, type ParleyConfig } from '../config/parley-config';
 import { isUuid, ParsedSignature, parleyPolicyProblem, parseSignature, SignatureError, verifySignature } from '../protocol';
@@ -38,6 +39,7 @@ export class SignedRequestGuard implements CanActivate {
     @Inject(KEY_DIRECTORY) private readonly directory: KeyDirectory,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly reflector: Reflector,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.auditors = globalAuditors(config.PARLEY_AUDITORS);
     this.windowS = config.PARLEY_SIGNATURE_WINDOW_S;
@@ -52,7 +54,7 @@ export class SignedRequestGuard implements CanActivate {
     const parsed = this.parse(req, headers);
     const problem = parleyPolicyProblem(parsed, req.rawBody, headers['content-digest']);
     if (problem) throw unauthorized(`request signature: ${problem}`);
-    const nowS = Date.now() / 1000;
+    const nowS = this.clock() / 1000;
     if (Math.abs(nowS - parsed.created!) > this.windowS) {
       throw unauthorized(`request signature: created must be within ${this.windowS} s of the server's clock`);
     }
@@ -64,7 +66,7 @@ export class SignedRequestGuard implements CanActivate {
     if (!signKey) throw unauthorized('request signature: unknown keyid');
     if (!verifySignature(parsed, signKey)) throw unauthorized('request signature does not verify');
     const expiresAtMs = (Math.max(parsed.created!, nowS) + this.windowS) * 1000;
-    if (!(await this.store.rememberNonce(keyid, parsed.nonce!, expiresAtMs))) {
+    if (!(await this.store.rememberNonce(keyid, parsed.nonce!, expiresAtMs, this.clock()))) {
       throw unauthorized('request signature: nonce already used');
     }
 

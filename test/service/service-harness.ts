@@ -9,6 +9,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
+import { CLOCK } from '../../src/common/clock';
 import { configureApp } from '../../src/common/configure-app';
 import { loadConfig, PARLEY_CONFIG } from '../../src/config/parley-config';
 import { notaryKeyProvider } from '../../src/notary/notary-key.provider';
@@ -52,17 +53,48 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Pins the signed-request clock (ms), e.g. to the vectors' `created`. */
+  clock?: () => number;
+  /**
+   * Replaying a recorded log that already holds the notary's decisions: the notary's saga
+   * and sweep (when the app has them) must not add their own TransferAgreed.
+   */
+  withoutNotaryAutomation?: boolean;
+}
+
+/** Providers of the notary's automation, when that module is present in this tree. */
+function notaryAutomation(): unknown[] {
+  const found: unknown[] = [];
+  for (const [file, name] of [
+    ['../../src/notary/notary.saga', 'NotarySaga'],
+    ['../../src/notary/notary-sweep.service', 'NotarySweepService'],
+  ]) {
+    try {
+      const token = require(file)[name];
+      if (token) found.push(token);
+    } catch {
+      // not part of this tree (yet)
+    }
+  }
+  return found;
+}
+
 /** The app in this process, listening on 127.0.0.1:0. `env` is the service's environment. */
-export async function startServer(env: Record<string, string>): Promise<TestServer> {
+export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<TestServer> {
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const previousSchema = process.env.PARLEY_POSTGRES_SCHEMA;
   // The store module reads the schema from the environment, as `npm start` would.
   if (env.PARLEY_POSTGRES_SCHEMA) process.env.PARLEY_POSTGRES_SCHEMA = env.PARLEY_POSTGRES_SCHEMA;
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule, TestNotaryKeyModule] })
+    let builder = Test.createTestingModule({ imports: [AppModule, TestNotaryKeyModule] })
       .overrideProvider(PARLEY_CONFIG)
-      .useValue(config)
-      .compile();
+      .useValue(config);
+    if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
+    if (options.withoutNotaryAutomation) {
+      for (const token of notaryAutomation()) builder = builder.overrideProvider(token).useValue({});
+    }
+    const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
     configureApp(app);
     await app.listen(0, '127.0.0.1');

@@ -1,0 +1,426 @@
+/**
+ * The service end to end over real HTTP on 127.0.0.1, against SQLite and PostgreSQL: the
+ * vector negotiation replayed through POST and read back byte for byte (NDJSON, SSE, head);
+ * a negotiation built with src/protocol; every refusal of DESIGN.md Part 3 with nothing
+ * stored; request signatures (vectors, stale, replayed, forged, unknown, revoked).
+ */
+import { randomUUID } from 'node:crypto';
+import { b64uDecode, ed25519Signer, eventHash, fingerprint, generateIdentity, parseStrictJson, signRequest, type Envelope } from '../../src/protocol';
+import { ApiError } from '../../src/client';
+import { NegotiationBuilder } from '../support/negotiation-builder';
+import { loadEnvelopeVectors, loadLogExpectations, loadRequestVectors, readLog } from '../support/vectors';
+import { newStoreLocation, startServer, type StoreKind, type StoreLocation, type TestServer } from './service-harness';
+import { allStored, client, collectSse, post, signedGet, storedLines } from './service-test-kit';
+
+jest.setTimeout(60_000);
+
+const vectors = loadEnvelopeVectors();
+const identity = (name: string) => vectors.identities[name];
+const LINES = readLog('valid-negotiation.ndjson').split('\n').filter(Boolean);
+const EXPECTED = loadLogExpectations().find((e) => e.file === 'valid-negotiation.ndjson')!;
+const CHANNEL = (JSON.parse(LINES[0]) as Envelope).channel;
+const NOTARY_SEED = identity('notary').signSeed;
+const globalAuditor = generateIdentity();
+
+function signRequestHeaders(target: string, keys: { signSeed: string; signKey: string; boxKey: string }): Record<string, string> {
+  return signRequest({ method: 'GET', target, keyid: fingerprint(keys), signer: ed25519Signer(b64uDecode(keys.signSeed, 32)!) });
+}
+
+describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind) => {
+  let location: StoreLocation;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    location = newStoreLocation(kind);
+    server = await startServer(
+      { ...location.env, PARLEY_NOTARY_SEED: NOTARY_SEED, PARLEY_AUDITORS: `${globalAuditor.signKey}:${globalAuditor.boxKey}` },
+      { withoutNotaryAutomation: true },
+    );
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await location?.remove();
+  });
+
+  describe('given the vector negotiation posted envelope by envelope', () => {
+    beforeAll(async () => {
+      for (const [seq, line] of LINES.entries()) {
+        const answer = await post(server.url, CHANNEL, line);
+        expect({ seq, status: answer.status }).toEqual({ seq, status: 201 });
+        expect(answer.json).toEqual({ seq, hash: eventHash(parseStrictJson(line) as unknown as Envelope), position: expect.any(String) });
+      }
+    });
+
+    it('then every append was stored in order with a position that orders as the log', async () => {
+      const stored = await server.store.readStream(`parley-channel-${CHANNEL}`, 0, 1000);
+      expect(stored.map((e) => e.data)).toEqual(LINES);
+      const positions = stored.map((e) => e.position);
+      expect([...positions].sort()).toEqual(positions);
+    });
+
+    it('then the head names the next seq and the vector log head', async () => {
+      const answer = await signedGet(server.url, `/v1/channels/${CHANNEL}/head`, identity('ru.lead'));
+      expect(answer.status).toBe(200);
+      expect(answer.json).toEqual({ seq: EXPECTED.events, prev: EXPECTED.head });
+    });
+
+    it('then GET events answers the log byte for byte as NDJSON, whole and page by page', async () => {
+      const whole = await signedGet(server.url, `/v1/channels/${CHANNEL}/events`, identity('ru.lead'));
+      expect(whole.status).toBe(200);
+      expect(whole.contentType).toMatch(/^application\/x-ndjson/);
+      expect(whole.text).toBe(LINES.join('\n') + '\n');
+
+      const page = await signedGet(server.url, `/v1/channels/${CHANNEL}/events?from=20&limit=3`, identity('ru.lead'));
+      expect(page.text).toBe(LINES.slice(20, 23).join('\n') + '\n');
+
+      const paged: string[] = [];
+      for await (const line of client(server.url, identity('us.envoy')).events(CHANNEL, { pageSize: 5 })) paged.push(line.raw.toString('utf8'));
+      expect(paged).toEqual(LINES);
+    });
+
+    it('then the SSE stream gives every envelope with its seq as id, and resumes after Last-Event-ID', async () => {
+      const sdk = client(server.url, identity('ru.lead'));
+      const all = await collectSse(sdk, CHANNEL, LINES.length);
+      expect(all.map((m) => m.id)).toEqual(LINES.map((_l, i) => String(i)));
+      expect(all.every((m) => m.event === 'envelope')).toBe(true);
+      expect(all.map((m) => m.data)).toEqual(LINES);
+
+      const resumed = await collectSse(sdk, CHANNEL, 3, { lastEventId: '20' });
+      expect(resumed.map((m) => [m.id, m.data])).toEqual([21, 22, 23].map((i) => [String(i), LINES[i]]));
+    });
+
+    it('then an identical retry answers 200 with the stored result and stores nothing', async () => {
+      const first = (await server.store.readStream(`parley-channel-${CHANNEL}`, 5, 1))[0];
+      const retry = await post(server.url, CHANNEL, LINES[5]);
+      expect(retry.status).toBe(200);
+      expect(retry.json).toEqual({ seq: 5, hash: eventHash(parseStrictJson(LINES[5]) as unknown as Envelope), position: first.position });
+      // The same envelope re-serialised with other whitespace is the same envelope.
+      const spaced = await post(server.url, CHANNEL, JSON.stringify(JSON.parse(LINES[5]), null, 2));
+      expect(spaced.status).toBe(200);
+      expect(await storedLines(server.store, CHANNEL)).toEqual(LINES);
+    });
+
+    it('then a key rotated out (ua.lead) is refused 404 and its replacement (ua.lead2) reads', async () => {
+      const old = await signedGet(server.url, `/v1/channels/${CHANNEL}/head`, identity('ua.lead'));
+      expect(old.status).toBe(404);
+      expect(old.json.error).toBe('not_found');
+      const rotated = await signedGet(server.url, `/v1/channels/${CHANNEL}/head`, identity('ua.lead2'));
+      expect(rotated.status).toBe(200);
+    });
+
+    it('then the vector requests signed by ru.lead are accepted byte for byte (server clock pinned to their created)', async () => {
+      const requests = loadRequestVectors();
+      const pinned = await startServer(
+        { ...location.env, PARLEY_NOTARY_SEED: NOTARY_SEED },
+        { clock: () => requests.cases[0].created * 1000, withoutNotaryAutomation: true },
+      );
+      try {
+        // The channel routes are this service's; the others belong to the read models and audit.
+        for (const c of requests.cases.filter((x) => x.method === 'GET' && x.path.startsWith('/v1/channels/'))) {
+          const res = await fetch(pinned.url + c.path, { headers: c.headers });
+          expect({ name: c.name, status: res.status }).toEqual({ name: c.name, status: 200 });
+          await res.text();
+          // Single-use: the same signed request again is a replay.
+          const again = await fetch(pinned.url + c.path, { headers: c.headers });
+          expect({ name: c.name, status: again.status, body: await again.json() }).toEqual({
+            name: c.name,
+            status: 401,
+            body: { error: 'unauthorized', message: expect.stringMatching(/nonce/) },
+          });
+        }
+      } finally {
+        await pinned.close();
+      }
+    });
+
+    it('then GET /v1/export gives a global auditor every channel in global order, and a participant 404', async () => {
+      const before = await allStored(server.store);
+      const exported = await signedGet(server.url, '/v1/export', globalAuditor);
+      expect(exported.status).toBe(200);
+      const lines = exported.text.split('\n').filter(Boolean);
+      expect(lines.length).toBe(before);
+      expect(lines.filter((l) => l.includes(CHANNEL))).toEqual(LINES);
+      const participant = await signedGet(server.url, '/v1/export', identity('ru.lead'));
+      expect(participant.status).toBe(404);
+    });
+  });
+
+  describe('given a negotiation built with src/protocol', () => {
+    let n: NegotiationBuilder;
+    const appended: string[] = [];
+
+    /** Appends through the SDK, except where the server's own notary may already have agreed. */
+    async function send(env: Envelope): Promise<void> {
+      const result = await client(server.url).append(env);
+      expect(result).toMatchObject({ status: 201, seq: env.seq, hash: eventHash(env) });
+      appended.push(JSON.stringify(env));
+    }
+
+    beforeAll(async () => {
+      n = NegotiationBuilder.open({ notarySeed: NOTARY_SEED, policy: { quorum: 'sides', auditorsRead: true } });
+      await send(n.log[0]);
+    });
+
+    it('then a whole negotiation is accepted step by step', async () => {
+      const steps: (() => Envelope)[] = [];
+      let r1 = '';
+      let r2 = '';
+      let r3 = '';
+      let p1 = '';
+      let p2 = '';
+      let p3 = '';
+      steps.push(
+        () => n.message('ua.lead', ['ua', 'us'], 'to the mediator only'),
+        () => (r1 = n.request('ua.lead', 'ru').meta.request, n.log.at(-1)!),
+        () => (r2 = n.request('ua.lead', 'ru', 'adult-displaced-as-minor').meta.request, n.log.at(-1)!),
+        () => (r3 = n.request('ru.lead', 'ua').meta.request, n.log.at(-1)!),
+        () => n.share('ru.lead', r1, 'health'),
+        () => (p1 = n.propose('us.envoy', [r1, r2]).meta.proposal, n.log.at(-1)!),
+        () => (p2 = n.propose('ru.lead', [r1, r2], p1).meta.proposal, n.log.at(-1)!), // counter-proposal
+        () => n.reject('ua.lead', p2),
+        () => (p3 = n.propose('us.envoy', [r1, r2]).meta.proposal, n.log.at(-1)!),
+        () => n.accept('ua.lead', p3),
+        () => n.accept('ru.lead', p3),
+        () => n.agree(p3),
+        () => n.handover('ru.lead', p3, r1, 'released'),
+        () => n.handover('ua.lead', p3, r1, 'received'),
+        () => n.complete('ua.lead', r1),
+        () => n.withdrawRequest('ru.lead', r3, 'resolved-elsewhere'),
+        () => n.admit('ru.lead', { id: 'ru.deputy', party: 'ru', role: 'negotiator' }),
+        () => n.revoke('ua.lead', 'ua.lead', 'ua.lead2'), // key rotation
+        () => n.message('ua.lead2', ['ru', 'ua', 'us'], 'after rotation'),
+      );
+      for (const step of steps) await send(step());
+      expect(await storedLines(server.store, n.channel)).toEqual(appended);
+      const head = await client(server.url, n.keys('ru.deputy')).head(n.channel);
+      expect(head).toEqual({ seq: n.state.nextSeq, prev: n.state.head });
+    });
+
+    it('then a live SSE reader gets a new event as it is appended', async () => {
+      const sdk = client(server.url, n.keys('us.envoy'));
+      const from = String(n.state.nextSeq - 1);
+      const live = collectSse(sdk, n.channel, 1, { lastEventId: from });
+      await new Promise((r) => setTimeout(r, 300)); // the reader is waiting at the head
+      const env = n.message('us.envoy', ['ru', 'ua', 'us'], 'live');
+      await send(env);
+      const [m] = await live;
+      expect(m).toEqual({ id: String(env.seq), event: 'envelope', data: JSON.stringify(env) });
+    });
+  });
+
+  describe('given bad input', () => {
+    let n: NegotiationBuilder;
+    let storedBefore: number;
+
+    beforeAll(async () => {
+      n = NegotiationBuilder.open({ notarySeed: NOTARY_SEED });
+      expect((await post(server.url, n.channel, n.log[0])).status).toBe(201);
+      n.request('ua.lead', 'ru');
+      expect((await post(server.url, n.channel, n.log[1])).status).toBe(201);
+      storedBefore = await allStored(server.store);
+    });
+
+    afterAll(async () => {
+      // Nothing refused was stored: the channel holds exactly the two accepted events.
+      expect(await storedLines(server.store, n.channel)).toEqual(n.log.map((e) => JSON.stringify(e)));
+      expect(await allStored(server.store)).toBe(storedBefore);
+    });
+
+    const refusal = (status: number, error: string, extra: Record<string, unknown> = {}) => ({
+      status,
+      json: { error, message: expect.any(String), ...extra },
+    });
+    const send = async (body: string | object, channel = n.channel) => {
+      const a = await post(server.url, channel, body);
+      return { status: a.status, json: a.json };
+    };
+
+    it('when the JSON is not strict (duplicate keys, trailing text, floats, not an object, empty, invalid UTF-8) then 400 malformed', async () => {
+      const good = JSON.stringify(n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }));
+      for (const bad of [good.replace('{', '{"seq":2,'), good + ' {}', good + 'x', good.replace(/"seq":\d+/, '"seq":2.0'), '[]', 'null', '{', '']) {
+        const a = await send(bad);
+        expect({ bad: bad.slice(0, 30), ...a }).toEqual({ bad: bad.slice(0, 30), ...refusal(400, 'malformed') });
+        expect(a.json).not.toHaveProperty('seq');
+      }
+      const res = await fetch(`${server.url}/v1/channels/${n.channel}/events`, { method: 'POST', body: Buffer.from([0x7b, 0xff, 0x7d]) });
+      expect({ status: res.status, json: await res.json() }).toEqual(refusal(400, 'malformed'));
+    });
+
+    it('when members have wrong types or are unknown or missing then 400 malformed naming them', async () => {
+      const env = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' });
+      const cases: [object, RegExp][] = [
+        [{ ...env, seq: String(env.seq) }, /seq/],
+        [{ ...env, meta: 'x' }, /meta/],
+        [{ ...env, body: 7 }, /body/],
+        [{ ...env, extra: true }, /extra should not exist/],
+        [{ ...env, sig: undefined }, /sig/],
+        [{ ...env, id: 'not-a-uuid' }, /id/], // the rule engine's shape check
+      ];
+      for (const [bad, message] of cases) {
+        const a = await send(bad);
+        expect(a).toEqual(refusal(400, 'malformed'));
+        expect(a.json.message).toMatch(message);
+      }
+    });
+
+    it('when the path channel is not a uuid then 400 malformed, for POST and signed GETs', async () => {
+      expect(await send(n.log[1], 'NOT-A-UUID')).toEqual(refusal(400, 'malformed'));
+      for (const route of ['head', 'events', 'stream']) {
+        const a = await signedGet(server.url, `/v1/channels/abc/${route}`, n.keys('ua.lead'));
+        expect({ route, status: a.status, error: a.json?.error }).toEqual({ route, status: 400, error: 'malformed' });
+      }
+    });
+
+    it('when the body is larger than the limit then 413 payload_too_large', async () => {
+      const big = JSON.stringify({ ...n.log[1], meta: { pad: 'x'.repeat(1024 * 1024) } });
+      expect(await send(big)).toEqual(refusal(413, 'payload_too_large'));
+      // Sent in chunks without a declared length, too.
+      const chunked = new ReadableStream({
+        start(c) {
+          for (let i = 0; i < 20; i++) c.enqueue(new TextEncoder().encode('x'.repeat(128 * 1024)));
+          c.close();
+        },
+      });
+      const res = await fetch(`${server.url}/v1/channels/${n.channel}/events`, { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
+      expect({ status: res.status, json: await res.json() }).toEqual(refusal(413, 'payload_too_large'));
+    });
+
+    it('when the chain is stale then 409 with the head to re-sign against', async () => {
+      const head = { seq: 2, prev: n.state.head };
+      const gap = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }, (e) => (e.seq = 5));
+      expect(await send(gap)).toEqual(refusal(409, 'seq_gap', { head }));
+      const fork = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }, (e) => (e.prev = '1'.repeat(64)));
+      expect(await send(fork)).toEqual(refusal(409, 'prev_mismatch', { head }));
+      const reused = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }, (e) => (e.id = n.log[1].id));
+      expect(await send(reused)).toEqual(refusal(409, 'duplicate_id', { head }));
+      // Same id and seq as a stored event but other content: not a retry.
+      const imposter = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }, (e) => {
+        e.seq = 1;
+        e.prev = eventHash(n.log[0]);
+        e.id = n.log[1].id;
+      });
+      expect((await send(imposter)).status).toBe(409);
+    });
+
+    it('when a rule is violated then 422 with the code and the seq', async () => {
+      const forged = { ...n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }), sig: n.log[1].sig };
+      expect(await send(forged)).toEqual(refusal(422, 'bad_signature', { seq: 2 }));
+      const stranger = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }, (e) => (e.sender = 'xx.nobody'));
+      expect((await send(stranger)).json).toMatchObject({ error: 'unknown_sender', seq: 2 });
+      const auditorMessage = n.build('icrc.audit', 'MessagePosted', { audience: ['icrc'] }, { text: 'x' });
+      expect(await send(auditorMessage)).toEqual(refusal(422, 'forbidden', { seq: 2 }));
+      const wrongChannel = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }, (e) => (e.channel = randomUUID()));
+      expect((await send(wrongChannel)).json).toMatchObject({ error: 'wrong_channel', seq: 2 });
+    });
+
+    it('when an envelope is dated more than 5 minutes ahead then 422 forbidden', async () => {
+      const ahead = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }, (e) => {
+        e.at = new Date(Date.now() + 301_000).toISOString();
+      });
+      const a = await send(ahead);
+      expect(a).toEqual(refusal(422, 'forbidden', { seq: 2 }));
+      expect(a.json.message).toMatch(/future/);
+    });
+
+    it('when a ChannelOpened names another notary key then 422 forbidden', async () => {
+      const other = NegotiationBuilder.open({ notarySeed: 'A'.repeat(43) });
+      expect(await send(other.log[0], other.channel)).toEqual(refusal(422, 'forbidden', { seq: 0 }));
+      expect(await storedLines(server.store, other.channel)).toEqual([]);
+    });
+
+    it('when reads get a bad query or Last-Event-ID then 400 malformed', async () => {
+      for (const q of ['from=-1', 'from=1.5', 'limit=0', 'limit=abc', 'from=', 'other=1']) {
+        const a = await signedGet(server.url, `/v1/channels/${n.channel}/events?${q}`, n.keys('ua.lead'));
+        expect({ q, status: a.status, error: a.json?.error }).toEqual({ q, status: 400, error: 'malformed' });
+      }
+      const a = await signedGet(server.url, `/v1/channels/${n.channel}/stream`, n.keys('ua.lead'), { headers: { 'last-event-id': 'x' } });
+      expect(a.status).toBe(400);
+    });
+
+    it('when a limit above 10,000 is asked then it is capped, not refused', async () => {
+      const a = await signedGet(server.url, `/v1/channels/${n.channel}/events?limit=20000`, n.keys('ua.lead'));
+      expect(a.status).toBe(200);
+      expect(a.text.split('\n').filter(Boolean)).toHaveLength(2);
+    });
+
+    it('when a route does not exist then 404 not_found', async () => {
+      const res = await fetch(`${server.url}/v1/nothing`);
+      expect({ status: res.status, json: await res.json() }).toEqual(refusal(404, 'not_found'));
+    });
+  });
+
+  describe('given signed reads', () => {
+    let n: NegotiationBuilder;
+    let other: NegotiationBuilder;
+    let target: string;
+
+    beforeAll(async () => {
+      n = NegotiationBuilder.open({ notarySeed: NOTARY_SEED });
+      other = NegotiationBuilder.open({ notarySeed: NOTARY_SEED });
+      for (const b of [n, other]) expect((await post(server.url, b.channel, b.log[0])).status).toBe(201);
+      const revoke = n.revoke('ua.lead', 'ua.lead', 'ua.lead2');
+      expect((await post(server.url, n.channel, revoke)).status).toBe(201);
+      target = `/v1/channels/${n.channel}/head`;
+    });
+
+    const unauthorized = (message: RegExp) => ({ status: 401, json: { error: 'unauthorized', message: expect.stringMatching(message) } });
+    const get = async (...args: Parameters<typeof signedGet>) => {
+      const a = await signedGet(...args);
+      return { status: a.status, json: a.json };
+    };
+
+    it('when unsigned then 401', async () => {
+      const res = await fetch(server.url + target);
+      expect({ status: res.status, json: await res.json() }).toEqual(unauthorized(/Signature/));
+    });
+
+    it('when stale or too far ahead then 401', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      expect(await get(server.url, target, n.keys('ru.lead'), { created: now - 301 })).toEqual(unauthorized(/created/));
+      expect(await get(server.url, target, n.keys('ru.lead'), { created: now + 301 })).toEqual(unauthorized(/created/));
+      expect((await get(server.url, target, n.keys('ru.lead'), { created: now - 290 })).status).toBe(200);
+    });
+
+    it('when replayed then 401, also at another server instance sharing the store', async () => {
+      const nonce = randomUUID();
+      expect((await get(server.url, target, n.keys('ru.lead'), { nonce })).status).toBe(200);
+      expect(await get(server.url, target, n.keys('ru.lead'), { nonce })).toEqual(unauthorized(/nonce/));
+      const second = await startServer({ ...location.env, PARLEY_NOTARY_SEED: NOTARY_SEED }, { withoutNotaryAutomation: true });
+      try {
+        expect(await get(second.url, target, n.keys('ru.lead'), { nonce })).toEqual(unauthorized(/nonce/));
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('when the signature is forged, covers too little or names another algorithm then 401', async () => {
+      const forge = (h: Record<string, string>) => (h.signature = h.signature.replace(/:(.)/, (_m, c) => `:${c === 'A' ? 'B' : 'A'}`));
+      expect(await get(server.url, target, n.keys('ru.lead'), { tamper: forge })).toEqual(unauthorized(/verify/));
+      const noQuery = (h: Record<string, string>) => (h['signature-input'] = h['signature-input'].replace(' "@query"', ''));
+      expect((await get(server.url, target, n.keys('ru.lead'), { tamper: noQuery })).status).toBe(401);
+      const rsa = (h: Record<string, string>) => (h['signature-input'] = h['signature-input'].replace('alg="ed25519"', 'alg="rsa-pss-sha512"'));
+      expect(await get(server.url, target, n.keys('ru.lead'), { tamper: rsa })).toEqual(unauthorized(/alg/));
+      // Signed for one path, sent to another.
+      const moved = await fetch(`${server.url}/v1/channels/${n.channel}/events`, {
+        headers: signRequestHeaders(target, n.keys('ru.lead')),
+      });
+      expect(moved.status).toBe(401);
+    });
+
+    it('when the key is unknown then 401; known but revoked, of another channel, or for a channel that does not exist then 404', async () => {
+      expect(await get(server.url, target, generateIdentity())).toEqual(unauthorized(/unknown keyid/));
+      const notFound = { status: 404, json: { error: 'not_found', message: expect.any(String) } };
+      expect(await get(server.url, target, n.keys('ua.lead'))).toEqual(notFound); // revoked by rotation
+      expect(await get(server.url, `/v1/channels/${other.channel}/head`, n.keys('ru.lead'))).toEqual(notFound);
+      expect(await get(server.url, `/v1/channels/${randomUUID()}/head`, n.keys('ru.lead'))).toEqual(notFound);
+      expect(await get(server.url, `/v1/channels/${randomUUID()}/head`, globalAuditor)).toEqual(notFound);
+      expect((await get(server.url, target, n.keys('ua.lead2'))).status).toBe(200);
+      expect((await get(server.url, target, globalAuditor)).status).toBe(200);
+    });
+
+    it('when the SDK reads with a revoked key then it gets ApiError 404', async () => {
+      await expect(client(server.url, n.keys('ua.lead')).head(n.channel)).rejects.toMatchObject({ status: 404, code: 'not_found' } as Partial<ApiError>);
+    });
+  });
+});
