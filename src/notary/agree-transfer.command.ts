@@ -1,0 +1,20 @@
+import { Command } from '@nestjs/cqrs';
+
+/** How an agreement attempt ended. */
+export type AgreementOutcome =
+  /** This instance's TransferAgreed is stored (or an identical one already was: 200). */
+  | 'appended'
+  /** Nothing to do: not pending any more (agreed by another instance, say), quorum not met, … */
+  | 'not_due'
+  /** Every bounded attempt failed; the startup sweep of the next start covers it. */
+  | 'failed';
+
+/** Agree `proposal` of `channel` if its quorum is met and it is still pending. */
+export class AgreeTransferCommand extends Command<AgreementOutcome> {
+  constructor(
+    readonly channel: string,
+    readonly proposal: string,
+  ) {
+    super();
+  }
+}

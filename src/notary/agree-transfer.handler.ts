@@ -1,0 +1,56 @@
+import { Inject, Logger } from '@nestjs/common';
+import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { AppendEventCommand } from '../channels/commands/append-event.command';
+import { ChannelStateCache } from '../projections/channel-state-cache';
+import { EVENT_STORE, type EventStore } from '../store/event-store.port';
+import { AgreeTransferCommand, AgreementOutcome } from './agree-transfer.command';
+import { NOTARY_KEY, type NotaryKey } from './notary-key';
+import { agreementDecision, buildTransferAgreed } from './transfer-agreement';
+
+export const NOTARY_ATTEMPTS = 5;
+
+const errorCode = (error: unknown): string =>
+  (error as { code?: unknown }).code !== undefined ? String((error as { code: unknown }).code) : (error as Error).name;
+
+/**
+ * Appends the notary's TransferAgreed once a proposal's quorum is met. The state is read
+ * from the store (caught up incrementally per channel) right before each attempt, so a
+ * refusal — another instance appended first (409 duplicate_id), or the channel moved on
+ * (409 seq_gap) — is followed by a re-read that finds the proposal agreed, or by a retry at
+ * the new head. Bounded: after NOTARY_ATTEMPTS the next start's sweep takes over.
+ */
+@CommandHandler(AgreeTransferCommand)
+export class AgreeTransferHandler implements ICommandHandler<AgreeTransferCommand> {
+  private readonly logger = new Logger('Notary');
+  private readonly states: ChannelStateCache;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(NOTARY_KEY) private readonly key: NotaryKey,
+    private readonly commandBus: CommandBus,
+  ) {
+    this.states = new ChannelStateCache(store, 1000);
+  }
+
+  async execute({ channel, proposal }: AgreeTransferCommand): Promise<AgreementOutcome> {
+    for (let attempt = 1; attempt <= NOTARY_ATTEMPTS; attempt++) {
+      // Holding the channel: two acceptances of one channel arriving together are decided in turn.
+      const outcome = await this.states.withLatest(channel, async (state) => {
+        const decision = state && agreementDecision(state, proposal, this.key.signKey);
+        if (!state || !decision?.due) return 'not_due' as const;
+        const envelope = buildTransferAgreed(state, decision.meta, this.key.sign, new Date());
+        try {
+          await this.commandBus.execute(new AppendEventCommand(channel, envelope));
+          return 'appended' as const;
+        } catch (error) {
+          this.logger.warn(`TransferAgreed for proposal ${proposal} refused (${errorCode(error)}), attempt ${attempt}`);
+          return null;
+        }
+      });
+      if (outcome) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+    }
+    this.logger.error(`TransferAgreed for proposal ${proposal} of channel ${channel} not appended after ${NOTARY_ATTEMPTS} attempts`);
+    return 'failed';
+  }
+}

@@ -1,0 +1,47 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { ParleyMetrics } from '../ops/parley-metrics';
+import { EVENT_STORE, type EventStore } from '../store/event-store.port';
+import { ProjectionRunner } from './projection.runner';
+import { READ_MODEL_STORE, type ReadModelStore } from './read-model-store.port';
+
+/** How long a query waits for the read models to include the log's head (read-your-writes). */
+export const READ_YOUR_WRITES_MS = 2000;
+
+/**
+ * The read model projection of this service instance. It starts at module init (before any
+ * bootstrap hook, so the notary's sweep finds it running) and stops before the store closes.
+ */
+@Injectable()
+export class ProjectionService implements OnModuleInit, OnModuleDestroy {
+  readonly runner: ProjectionRunner;
+  private readonly logger = new Logger(ProjectionService.name);
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(READ_MODEL_STORE) readonly readModels: ReadModelStore,
+    @Optional() metrics?: ParleyMetrics,
+  ) {
+    const lag = metrics?.projectionLag.labels('read_models');
+    this.runner = new ProjectionRunner(store, readModels, {
+      onLag: (events) => lag?.set(events),
+      // The message only: never an envelope or a body.
+      onError: (error) => this.logger.error(`projection failed, retrying: ${(error as Error).message}`),
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.runner.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.runner.stop();
+    await this.readModels.close();
+  }
+
+  /** Waits (bounded) until the read models include every event now in the log. */
+  async caughtUp(timeoutMs = READ_YOUR_WRITES_MS): Promise<boolean> {
+    const done = await this.runner.catchUp(timeoutMs);
+    if (!done) this.logger.warn(`read models still behind the log after ${timeoutMs} ms; answering from what they hold`);
+    return done;
+  }
+}

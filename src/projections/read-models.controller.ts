@@ -1,0 +1,55 @@
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { type Caller, CurrentCaller, readableChannels } from '../auth/caller';
+import { SignedRequestGuard } from '../auth/signed-request.guard';
+import { ErrorDto } from '../channels/api-responses';
+import { ChannelParamsDto } from '../channels/dto/channel-params.dto';
+import { notFound } from '../common/api-error';
+import { RequestsQueryDto } from './dto/requests-query.dto';
+import { ChannelStateQuery } from './queries/channel-state.query';
+import { OpenRequestsQuery } from './queries/open-requests.query';
+import { ReunificationsQuery } from './queries/reunifications.query';
+import type { ChannelStateView, RequestItem, ReunificationItem } from './read-model-rows';
+
+const SIGNED = 'RFC 9421 signature (DESIGN.md Part 3): keyid = participant fingerprint';
+
+/** A caller's readable channels as a query argument: null means every channel (a global auditor). */
+const channelsOf = (caller: Caller): string[] | null => {
+  const readable = readableChannels(caller);
+  return readable && [...readable];
+};
+
+/** The read models over HTTP (DESIGN.md Part 3): only dispatches to the query bus. */
+@ApiTags('read models')
+@ApiResponse({ status: 401, type: ErrorDto, description: 'missing or bad signature, unknown key' })
+@Controller('v1')
+@UseGuards(SignedRequestGuard)
+export class ReadModelsController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get('requests')
+  @ApiOperation({ summary: "Requests in the caller's channels, open by default", description: SIGNED })
+  @ApiOkResponse({ description: '{ items }: each with its request id, parties, category, status, proposals, transfer, information counts, times' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed: an unknown status' })
+  async requests(@CurrentCaller() caller: Caller, @Query() query: RequestsQueryDto): Promise<{ items: RequestItem[] }> {
+    return { items: await this.queryBus.execute(new OpenRequestsQuery(channelsOf(caller), query.status ?? 'open')) };
+  }
+
+  @Get('reunifications')
+  @ApiOperation({ summary: "Completed reunifications in the caller's channels", description: SIGNED })
+  @ApiOkResponse({ description: '{ items }: request, parties, transfer, and the released/received/completed events (seq, hash, sender, at)' })
+  async reunifications(@CurrentCaller() caller: Caller): Promise<{ items: ReunificationItem[] }> {
+    return { items: await this.queryBus.execute(new ReunificationsQuery(channelsOf(caller))) };
+  }
+
+  @Get('channels/:channel/state')
+  @ApiOperation({ summary: 'Agreement state of a channel', description: SIGNED })
+  @ApiOkResponse({ description: 'head, parties, participants (fingerprints, status), requests, proposals (status, acceptances by party), transfers' })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'not_found: no such channel, or the caller is no active participant' })
+  async state(@Param() { channel }: ChannelParamsDto): Promise<ChannelStateView> {
+    const state = await this.queryBus.execute(new ChannelStateQuery(channel));
+    if (!state) throw notFound();
+    return state;
+  }
+}

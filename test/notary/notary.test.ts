@@ -1,0 +1,125 @@
+/**
+ * The notary saga in real service instances: two Nest apps on one PostgreSQL schema racing
+ * to agree the same proposal, and the start-up sweep after a crash between the last
+ * acceptance and the TransferAgreed. The store is read back to count TransferAgreed events.
+ */
+import { CommandBus } from '@nestjs/cqrs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppendEventCommand } from '../../src/channels/commands/append-event.command';
+import { AgreeTransferCommand } from '../../src/notary/agree-transfer.command';
+import { notaryKeyFromSeed } from '../../src/notary/notary-key.provider';
+import { NotarySweepService } from '../../src/notary/notary-sweep.service';
+import { transferAgreementId } from '../../src/notary/transfer-agreement';
+import { b64uDecode, b64uEncode, ed25519KeyPair, Envelope, verifyLog } from '../../src/protocol';
+import { channelStream, type EventStore } from '../../src/store/event-store.port';
+import { ParleyApp, startApp } from '../projections/app-harness';
+import { appendAll, POSTGRES_URL, RecordedNegotiation, testSchema } from '../projections/projection-test-kit';
+
+const seed = b64uEncode(ed25519KeyPair().secretKey);
+const notary = notaryKeyFromSeed(b64uDecode(seed, 32)!);
+
+async function channelLog(store: EventStore, channel: string): Promise<Envelope[]> {
+  return (await store.readStream(channelStream(channel))).map((e) => JSON.parse(e.data) as Envelope);
+}
+
+/** A channel naming this notary, with a proposal accepted by one side so far. */
+function negotiationAwaitingOneAcceptance() {
+  const f = RecordedNegotiation.start(notary.signKey);
+  const proposal = f.propose([f.request(), f.request()]);
+  f.accept(proposal, 'ua.lead');
+  const last = f.build('ru.lead', 'ProposalAccepted', { proposal, proposalHash: f.proposalHash(proposal) }, null);
+  return { f, proposal, last };
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('notary on one PostgreSQL store shared by two service instances', () => {
+  const schema = testSchema('parley_notary');
+  const dirs: string[] = [];
+  let apps: ParleyApp[] = [];
+
+  const env = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-notary-app-'));
+    dirs.push(dir);
+    return { PARLEY_DATA_DIR: dir, PARLEY_STORE: 'postgres', PARLEY_POSTGRES_URL: POSTGRES_URL, PARLEY_POSTGRES_SCHEMA: schema.name, PARLEY_NOTARY_SEED: seed };
+  };
+
+  beforeAll(async () => {
+    apps = [await startApp(env()), await startApp(env())];
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await schema.drop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('appends exactly one TransferAgreed when both instances and retries race on the same quorum', async () => {
+    const { f, proposal, last } = negotiationAwaitingOneAcceptance();
+    await appendAll(apps[0].store, f.lines());
+    const [busA, busB] = apps.map((a) => a.app.get(CommandBus));
+
+    // The acceptance through instance A fires A's saga; B and both again race it directly.
+    const outcomes = await Promise.all([
+      busA.execute(new AppendEventCommand(f.channel, JSON.parse(JSON.stringify(last)))),
+      busB.execute(new AgreeTransferCommand(f.channel, proposal)),
+      busA.execute(new AgreeTransferCommand(f.channel, proposal)),
+      busB.execute(new AgreeTransferCommand(f.channel, proposal)),
+    ]);
+    const agreed = await waitFor(async () => {
+      const log = await channelLog(apps[1].store, f.channel);
+      return log.some((e) => e.type === 'TransferAgreed') ? log : undefined;
+    });
+    // Let A's saga finish too, then count.
+    expect(await apps[0].app.get(CommandBus).execute(new AgreeTransferCommand(f.channel, proposal))).toBe('not_due');
+    const log = await channelLog(apps[0].store, f.channel);
+    const agreements = log.filter((e) => e.type === 'TransferAgreed');
+    expect(agreements).toHaveLength(1);
+    expect(agreements[0]).toMatchObject({ id: transferAgreementId(f.channel, proposal), sender: 'notary', meta: { proposal } });
+    expect(log.length).toBe(agreed.length);
+    expect(outcomes.slice(1).filter((o) => o === 'appended').length).toBeLessThanOrEqual(1);
+    // The whole channel verifies offline, the notary's signature included.
+    const verdict = verifyLog(log.map((e) => JSON.stringify(e)).join('\n'));
+    expect(verdict.violations).toEqual([]);
+    expect(verdict.ok).toBe(true);
+  });
+
+  it('when the quorum is already stored, racing instances and retries still store one TransferAgreed', async () => {
+    const { f, proposal, last } = negotiationAwaitingOneAcceptance();
+    await appendAll(apps[0].store, [...f.lines(), JSON.stringify(last)]); // no saga saw it
+    const buses = apps.slice(0, 2).map((a) => a.app.get(CommandBus));
+    const outcomes = await Promise.all(
+      [0, 1, 0, 1, 0, 1].map((i) => buses[i].execute(new AgreeTransferCommand(f.channel, proposal))),
+    );
+    const agreements = (await channelLog(apps[1].store, f.channel)).filter((e) => e.type === 'TransferAgreed');
+    expect(agreements).toHaveLength(1);
+    // Losers found the proposal agreed on re-reading; a loser whose envelope was identical
+    // (same millisecond) was answered 200 and counts as appended too.
+    expect(outcomes).toContain('appended');
+    expect(outcomes.every((o) => o === 'appended' || o === 'not_due')).toBe(true);
+    expect(outcomes).toContain('not_due');
+  });
+
+  it('the start-up sweep agrees a quorum reached while no instance saw it (crash before the saga ran)', async () => {
+    const { f, proposal, last } = negotiationAwaitingOneAcceptance();
+    // Written straight to the store: no EventAppended, no saga.
+    await appendAll(apps[0].store, [...f.lines(), JSON.stringify(last)]);
+    expect((await channelLog(apps[0].store, f.channel)).some((e) => e.type === 'TransferAgreed')).toBe(false);
+
+    const restarted = await startApp(env());
+    apps.push(restarted);
+    const outcomes = await restarted.app.get(NotarySweepService).done;
+    expect(outcomes).toContain('appended');
+    const agreements = (await channelLog(restarted.store, f.channel)).filter((e) => e.type === 'TransferAgreed');
+    expect(agreements.map((e) => e.id)).toEqual([transferAgreementId(f.channel, proposal)]);
+  });
+});
