@@ -96,3 +96,76 @@ export function appendResult(written: readonly { revision: number; position: str
     created,
   };
 }
+
+/** One append of a batch, as the adapters queue it. */
+export interface AppendRequest {
+  stream: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+}
+
+/** What the database holds for a batch, fetched before planning it. */
+export interface BatchSnapshot {
+  /** Last revision of each stream the batch touches (null: no stream). */
+  heads: ReadonlyMap<string, number | null>;
+  /** Stored events whose ids the batch carries, by `streamIdKey`. */
+  stored: ReadonlyMap<string, StoredCopy>;
+}
+
+/** A row to insert for a planned write; `request` is its index in the batch. */
+export interface PlannedRow {
+  request: number;
+  stream: string;
+  revision: number;
+  event: NewEvent;
+}
+
+export type PlannedOutcome = { kind: 'done'; outcome: { ok: true; value: AppendResult } | { ok: false; error: unknown } } | { kind: 'write' };
+
+export function streamIdKey(stream: string, id: string): string {
+  return `${stream}\u0000${id}`;
+}
+
+/**
+ * Plans a batch in memory against a snapshot taken inside the writing transaction: each
+ * request sees the heads left by the batch's earlier requests, and a refused request
+ * writes nothing. `planned` is the prefix of `requests` that was planned: planning stops
+ * before a request that carries an event id written earlier in the same batch, since its
+ * retry answer needs positions that exist only after the insert — the caller inserts,
+ * then plans the rest against a new snapshot.
+ */
+export function planBatch(
+  requests: readonly AppendRequest[],
+  snapshot: BatchSnapshot,
+): { planned: number; outcomes: PlannedOutcome[]; rows: PlannedRow[] } {
+  const heads = new Map(snapshot.heads);
+  const writtenIds = new Set<string>();
+  const outcomes: PlannedOutcome[] = [];
+  const rows: PlannedRow[] = [];
+  for (const [index, { stream, events, expected }] of requests.entries()) {
+    const keys = events.map((e) => streamIdKey(stream, e.id));
+    if (keys.some((k) => writtenIds.has(k))) break;
+    const stored = new Map<string, StoredCopy>();
+    for (const [i, key] of keys.entries()) {
+      const copy = snapshot.stored.get(key);
+      if (copy) stored.set(events[i].id, copy);
+    }
+    let plan: AppendPlan;
+    try {
+      plan = planAppend(stream, events, expected, heads.get(stream) ?? null, stored);
+    } catch (error) {
+      outcomes.push({ kind: 'done', outcome: { ok: false, error } });
+      continue;
+    }
+    if (plan.kind === 'retry') {
+      outcomes.push({ kind: 'done', outcome: { ok: true, value: plan.result } });
+      continue;
+    }
+    const first = plan.firstRevision;
+    events.forEach((event, i) => rows.push({ request: index, stream, revision: first + i, event }));
+    keys.forEach((k) => writtenIds.add(k));
+    heads.set(stream, first + events.length - 1);
+    outcomes.push({ kind: 'write' });
+  }
+  return { planned: outcomes.length, outcomes, rows };
+}

@@ -95,6 +95,15 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       expect(log.filter((e) => e.id === first.id)).toHaveLength(1);
     });
 
+    it('resolves concurrent retries of one append to a single write', async () => {
+      const stream = newStream();
+      const event = newEvent();
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.append(stream, [event], 'no_stream')));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.position)).size).toBe(1);
+      expect(await store.readStream(stream)).toHaveLength(1);
+    });
+
     it('refuses the same event id with other content, or a partly stored batch', async () => {
       const stream = newStream();
       const event = newEvent();

@@ -20,12 +20,20 @@
  * instances' commits (pg_notify inside the append transaction is delivered on commit);
  * an idle subscription also re-reads every pollIntervalMs in case a notification is lost.
  */
+import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
-import { appendResult, planAppend, validateAppend, type StoredCopy } from '../append-plan';
+import {
+  appendResult,
+  planBatch,
+  streamIdKey,
+  validateAppend,
+  type AppendRequest,
+  type BatchSnapshot,
+  type StoredCopy,
+} from '../append-plan';
 import { ChangeSignal } from '../change-signal';
 import {
   EventStoreClosedError,
-  EventStoreError,
   StreamNotFoundError,
   type AppendResult,
   type EventStore,
@@ -57,12 +65,6 @@ export interface PostgresEventStoreOptions {
   pool?: Omit<PoolConfig, 'connectionString' | 'max'>;
 }
 
-interface AppendRequest {
-  stream: string;
-  events: NewEvent[];
-  expected: ExpectedRevision;
-}
-
 interface EventRow {
   position: string;
   stream: string;
@@ -71,6 +73,16 @@ interface EventRow {
   type: string;
   data: string;
   created_at: Date;
+}
+
+/** A row of the batch snapshot: a stream's head (id null) or a stored copy of a batch event. */
+interface SnapshotRow {
+  stream: string;
+  head: string | null;
+  id: string | null;
+  revision: string;
+  position: string;
+  same: boolean;
 }
 
 const EVENT_COLUMNS = 'position, stream, revision, id, type, data, created_at';
@@ -209,59 +221,99 @@ export class PostgresEventStore implements EventStore {
     await this.pool.end();
   }
 
+  /**
+   * One transaction per batch, four round trips whatever its size: BEGIN + the append lock;
+   * one query for the heads and the already-stored ids of the whole batch; one multi-row
+   * INSERT; NOTIFY + COMMIT. The batch is planned in memory in between (planBatch).
+   */
   private async runBatch(requests: AppendRequest[]): Promise<BatchOutcome<AppendResult>[]> {
-    const outcomes = await this.withTransaction(async (client) => {
-      await client.query(`SELECT pg_advisory_xact_lock(${LOCK_CLASS.append}, ${this.lockKey})`);
-      const results: BatchOutcome<AppendResult>[] = [];
-      for (const request of requests) results.push(await this.appendInTransaction(client, request));
-      if (results.some((o) => o.ok && o.value.created)) {
-        await client.query('SELECT pg_notify($1, $2)', [notifyChannel(this.schema), '']);
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS.append}, ${this.lockKey})`);
+      const outcomes: BatchOutcome<AppendResult>[] = [];
+      while (outcomes.length < requests.length) {
+        outcomes.push(...(await this.writePrefix(client, requests.slice(outcomes.length))));
       }
-      return results;
-    });
-    if (outcomes.some((o) => o.ok && o.value.created)) this.changes.notify();
-    return outcomes;
+      const created = outcomes.some((o) => o.ok && o.value.created);
+      // The channel name is built from a checked identifier, so it can be inlined.
+      await client.query(created ? `SELECT pg_notify('${notifyChannel(this.schema)}', ''); COMMIT` : 'COMMIT');
+      if (created) this.changes.notify();
+      return outcomes;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
-  private async appendInTransaction(client: PoolClient, { stream, events, expected }: AppendRequest): Promise<BatchOutcome<AppendResult>> {
-    const ids = events.map((e) => e.id);
-    // One round trip: the head, and which of the batch's ids the stream already holds
-    // (contents compared by the server, so a 1 MiB event is not sent back).
-    const { rows } = await client.query<{ head: string | null; id: string | null; revision: string; position: string; same: boolean }>(
-      `SELECT (SELECT max(revision) FROM ${this.table} WHERE stream = $1) AS head,
-              e.id, e.revision, e.position, (e.type = n.type AND e.data = n.data) AS same
-         FROM (SELECT 1) AS one
-         LEFT JOIN (unnest($2::text[], $3::text[], $4::text[]) AS n(id, type, data)
-                    JOIN ${this.table} e ON e.stream = $1 AND e.id = n.id) ON true`,
-      [stream, ids, events.map((e) => e.type), events.map((e) => e.data)],
+  /** Plans and writes as many of `requests` as planBatch allows (at least one). */
+  private async writePrefix(client: PoolClient, requests: AppendRequest[]): Promise<BatchOutcome<AppendResult>[]> {
+    const { planned, outcomes, rows } = planBatch(requests, await this.snapshot(client, requests));
+    const positions = new Map<string, string>();
+    if (rows.length > 0) {
+      const inserted = await client.query<{ stream: string; revision: string; position: string }>(
+        `INSERT INTO ${this.table} (stream, revision, id, type, data)
+         SELECT r.stream, r.revision, r.id, r.type, r.data
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
+                AS r(stream, revision, id, type, data, ord)
+          ORDER BY r.ord
+         RETURNING stream, revision, position`,
+        [
+          rows.map((r) => r.stream),
+          rows.map((r) => r.revision),
+          rows.map((r) => r.event.id),
+          rows.map((r) => r.event.type),
+          rows.map((r) => r.event.data),
+        ],
+      );
+      for (const r of inserted.rows) positions.set(rowKey(r.stream, Number(r.revision)), encodeSqlPosition(r.position));
+    }
+    return outcomes.slice(0, planned).map((o, index) => {
+      if (o.kind === 'done') return o.outcome;
+      const written = rows
+        .filter((r) => r.request === index)
+        .map((r) => ({ revision: r.revision, position: positions.get(rowKey(r.stream, r.revision))! }));
+      return { ok: true, value: appendResult(written, true) };
+    });
+  }
+
+  /**
+   * The heads of the batch's streams and its ids already stored, in one query. Stored
+   * content is compared by SHA-256 on the server (PostgreSQL 11+), so the check sends
+   * digests, not a second copy of the data.
+   */
+  private async snapshot(client: PoolClient, requests: AppendRequest[]): Promise<BatchSnapshot> {
+    const streams = [...new Set(requests.map((r) => r.stream))];
+    const pairs = requests.flatMap((r) => r.events.map((e) => ({ stream: r.stream, e })));
+    const { rows } = await client.query<SnapshotRow>(
+      `SELECT s.stream, (SELECT max(revision) FROM ${this.table} WHERE stream = s.stream) AS head,
+              NULL AS id, NULL AS revision, NULL AS position, NULL AS same
+         FROM unnest($1::text[]) AS s(stream)
+       UNION ALL
+       SELECT e.stream, NULL, e.id, e.revision, e.position,
+              e.type = n.type AND encode(sha256(convert_to(e.data, 'UTF8')), 'hex') = n.digest
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS n(stream, id, type, digest)
+         JOIN ${this.table} e ON e.stream = n.stream AND e.id = n.id`,
+      [
+        streams,
+        pairs.map((p) => p.stream),
+        pairs.map((p) => p.e.id),
+        pairs.map((p) => p.e.type),
+        pairs.map((p) => sha256Hex(p.e.data)),
+      ],
     );
-    const head = rows[0].head === null ? null : Number(rows[0].head);
+    const heads = new Map<string, number | null>();
     const stored = new Map<string, StoredCopy>();
     for (const r of rows) {
-      if (r.id !== null) {
-        stored.set(r.id, { id: r.id, revision: Number(r.revision), position: encodeSqlPosition(r.position), sameContent: r.same });
+      if (r.id === null) heads.set(r.stream, r.head === null ? null : Number(r.head));
+      else {
+        const copy = { id: r.id, revision: Number(r.revision), position: encodeSqlPosition(r.position), sameContent: r.same };
+        stored.set(streamIdKey(r.stream, r.id), copy);
       }
     }
-    let plan;
-    try {
-      plan = planAppend(stream, events, expected, head, stored);
-    } catch (error) {
-      if (error instanceof EventStoreError) return { ok: false, error };
-      throw error;
-    }
-    if (plan.kind === 'retry') return { ok: true, value: plan.result };
-    const inserted = await client.query<{ revision: string; position: string }>(
-      `INSERT INTO ${this.table} (stream, revision, id, type, data)
-       SELECT $1, $2 + n.ord - 1, n.id, n.type, n.data
-         FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS n(id, type, data, ord)
-        ORDER BY n.ord
-       RETURNING revision, position`,
-      [stream, plan.firstRevision, ids, events.map((e) => e.type), events.map((e) => e.data)],
-    );
-    const written = inserted.rows
-      .map((r) => ({ revision: Number(r.revision), position: encodeSqlPosition(r.position) }))
-      .sort((a, b) => a.revision - b.revision);
-    return { ok: true, value: appendResult(written, true) };
+    return { heads, stored };
   }
 
   /** A dedicated connection LISTENing for other instances' commits; on failure, polling still works. */
@@ -288,6 +340,14 @@ export class PostgresEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosedError();
   }
+}
+
+function rowKey(stream: string, revision: number): string {
+  return `${revision}\u0000${stream}`;
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

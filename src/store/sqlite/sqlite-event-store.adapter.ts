@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { appendResult, planAppend, validateAppend, type StoredCopy } from '../append-plan';
+import { appendResult, planAppend, validateAppend, type AppendRequest, type StoredCopy } from '../append-plan';
 import { ChangeSignal } from '../change-signal';
 import {
   EventStoreClosedError,
@@ -42,12 +42,6 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** How long to wait for another process's write lock (default 5000 ms). */
   busyTimeoutMs?: number;
-}
-
-interface AppendRequest {
-  stream: string;
-  events: NewEvent[];
-  expected: ExpectedRevision;
 }
 
 interface EventRow {
