@@ -2,11 +2,13 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module';
 import { ChannelsModule } from './channels/channels.module';
+import { NotaryModule } from './notary/notary.module';
 import { ParleyConfigModule } from './common/parley-config.module';
 import { OpsModule } from './ops/ops.module';
+import { ProjectionsModule } from './projections/projections.module';
 import { EventStoreModule } from './store/event-store.module';
 
 @Module({
-  imports: [CqrsModule.forRoot(), ParleyConfigModule, EventStoreModule, OpsModule, AuthModule, ChannelsModule],
+  imports: [CqrsModule.forRoot(), ParleyConfigModule, EventStoreModule, OpsModule, AuthModule, ChannelsModule, ProjectionsModule, NotaryModule],
 })
 export class AppModule {}
