@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     throw err;
   }
   try {
-    const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
+    // Nest's own logger stays off until pino takes over: it would print a start-up failure
+    // with its stack trace before the one line below.
+    const app = await NestFactory.create(AppModule, { bodyParser: false, logger: false, abortOnError: false });
     configureApp(app);
     await app.listen(config.PORT, config.HOST);
   } catch (err) {

@@ -3,23 +3,19 @@
  * file or a PostgreSQL schema of its own, real HTTP on 127.0.0.1, port 0), configured by the
  * same `loadConfig` and `configureApp` as `npm start`; or `node dist/src/main.js` spawned.
  */
-import { Global, INestApplication, Module } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ChildProcess, spawn } from 'node:child_process';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { CLOCK } from '../../src/common/clock';
+import { NotarySaga } from '../../src/notary/notary.saga';
+import { NotarySweepService } from '../../src/notary/notary-sweep.service';
 import { configureApp } from '../../src/common/configure-app';
 import { loadConfig, PARLEY_CONFIG } from '../../src/config/parley-config';
-import { notaryKeyProvider } from '../../src/notary/notary-key.provider';
 import { EVENT_STORE, type EventStore } from '../../src/store/event-store.port';
 import { POSTGRES_URL, tempDir, testSchema } from '../store/store-test-kit';
-
-/** NOTARY_KEY from the notary's own provider, for as long as AppModule has no NotaryModule. */
-@Global()
-@Module({ providers: [notaryKeyProvider], exports: [notaryKeyProvider.provide] })
-class TestNotaryKeyModule {}
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -63,23 +59,6 @@ export interface StartOptions {
   withoutNotaryAutomation?: boolean;
 }
 
-/** Providers of the notary's automation, when that module is present in this tree. */
-function notaryAutomation(): unknown[] {
-  const found: unknown[] = [];
-  for (const [file, name] of [
-    ['../../src/notary/notary.saga', 'NotarySaga'],
-    ['../../src/notary/notary-sweep.service', 'NotarySweepService'],
-  ]) {
-    try {
-      const token = require(file)[name];
-      if (token) found.push(token);
-    } catch {
-      // not part of this tree (yet)
-    }
-  }
-  return found;
-}
-
 /** The app in this process, listening on 127.0.0.1:0. `env` is the service's environment. */
 export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<TestServer> {
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
@@ -87,12 +66,12 @@ export async function startServer(env: Record<string, string>, options: StartOpt
   // The store module reads the schema from the environment, as `npm start` would.
   if (env.PARLEY_POSTGRES_SCHEMA) process.env.PARLEY_POSTGRES_SCHEMA = env.PARLEY_POSTGRES_SCHEMA;
   try {
-    let builder = Test.createTestingModule({ imports: [AppModule, TestNotaryKeyModule] })
+    let builder = Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(PARLEY_CONFIG)
       .useValue(config);
     if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
     if (options.withoutNotaryAutomation) {
-      for (const token of notaryAutomation()) builder = builder.overrideProvider(token).useValue({});
+      builder = builder.overrideProvider(NotarySaga).useValue({}).overrideProvider(NotarySweepService).useValue({});
     }
     const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
@@ -115,7 +94,7 @@ export interface SpawnedServer {
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
-/** `node dist/src/main.js` (built by `npm test`'s pretest) on a free port; resolves once it answers. */
+/** `node dist/src/main.js` exactly as `npm start` runs it (built by `npm test`'s pretest), on a free port; resolves once it answers. */
 export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
@@ -153,7 +132,6 @@ export async function spawnServer(env: Record<string, string>): Promise<SpawnedS
 }
 
 async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
