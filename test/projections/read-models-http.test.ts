@@ -6,7 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiError } from '../../src/client/errors';
+import { FindKeyMembershipsQuery } from '../../src/projections/queries/find-key-memberships.query';
 import { ParleyHttpClient } from '../../src/client/http-client';
 import { Envelope, eventHash, generateIdentity } from '../../src/protocol';
 import { loadEnvelopeVectors, loadLogExpectations } from '../support/vectors';
@@ -93,6 +95,14 @@ describe('read model routes', () => {
     expect(state.transfers[0].agreed.sender).toBe('notary');
     const [request] = (await ua.requests('agreed')).items;
     expect(request).toMatchObject({ channel: other.channel, status: 'agreed', transfer: state.transfers[0].proposal });
+  });
+
+  it('answers FindKeyMembershipsQuery on the query bus, and reports the projection lag on /metrics', async () => {
+    const lead = vectors.identities['ru.lead'];
+    const memberships = await server.app.get(QueryBus).execute(new FindKeyMembershipsQuery(lead.fingerprint));
+    expect(memberships).toEqual([{ fingerprint: lead.fingerprint, channel, participant: 'ru.lead', active: expect.any(Boolean), signKey: lead.signKey }]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^parley_projection_lag_events\{projection="read_models"\} 0$/m);
   });
 
   it('refuses an unknown status (400 malformed) and an unknown key (401)', async () => {
