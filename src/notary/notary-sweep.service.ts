@@ -1,18 +1,23 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ChannelStateQuery } from '../projections/queries/channel-state.query';
 import { ChannelsAwaitingNotaryQuery } from '../projections/queries/channels-awaiting-notary.query';
 import { AgreeTransferCommand, AgreementOutcome } from './agree-transfer.command';
 
+/** How often a running instance sweeps again (another instance may have died mid-agreement). */
+export const NOTARY_SWEEP_INTERVAL_MS = 60_000;
+
 /**
- * At start, once the read models have caught up: every proposal still pending with its
- * quorum met gets its TransferAgreed. Covers a crash (or a failed append) between the last
- * acceptance and the notary's event, which no live EventAppended would announce again.
+ * At start, once the read models have caught up, and then every minute: every proposal
+ * still pending with its quorum met gets its TransferAgreed. Covers a crash (or a failed
+ * append) between the last acceptance and the notary's event, which no live EventAppended
+ * would announce again.
  */
 @Injectable()
-export class NotarySweepService implements OnApplicationBootstrap {
+export class NotarySweepService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Notary');
-  /** The start-up sweep's outcomes (tests and shutdown wait on it). */
+  private timer: NodeJS.Timeout | null = null;
+  /** The latest sweep's outcomes (tests and shutdown wait on it). */
   done: Promise<AgreementOutcome[]> = Promise.resolve([]);
 
   constructor(
@@ -22,10 +27,16 @@ export class NotarySweepService implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     // In the background: a long catch-up must not hold the server's start.
-    this.done = this.sweep().catch((error) => {
-      this.logger.error(`notary sweep failed: ${(error as Error).message}`);
-      return [];
-    });
+    this.done = this.safeSweep();
+    this.timer = setInterval(() => {
+      this.done = this.done.then(() => this.safeSweep());
+    }, NOTARY_SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.done;
   }
 
   async sweep(): Promise<AgreementOutcome[]> {
@@ -37,5 +48,12 @@ export class NotarySweepService implements OnApplicationBootstrap {
       }
     }
     return outcomes;
+  }
+
+  private safeSweep(): Promise<AgreementOutcome[]> {
+    return this.sweep().catch((error) => {
+      this.logger.error(`notary sweep failed: ${(error as Error).message}`);
+      return [];
+    });
   }
 }

@@ -72,6 +72,14 @@ export class ChannelStateCache {
     this.entries.clear();
   }
 
+  /**
+   * Forgets what was written, keeping the folds: another writer committed rows in between,
+   * so "unchanged since we wrote it" no longer means "unchanged in the table".
+   */
+  forgetWritten(): void {
+    for (const entry of this.entries.values()) entry.written = new Map();
+  }
+
   private touch(channel: string): CachedChannel | undefined {
     const entry = this.entries.get(channel);
     if (entry) {

@@ -42,6 +42,8 @@ export class ProjectionRunner {
   private readonly states: ChannelStateCache;
   private readonly batchSize: number;
   private waiters: (() => void)[] = [];
+  /** Back-off after a failure; back to the start after a committed batch. */
+  private pause = 50;
 
   constructor(
     private readonly store: EventStore,
@@ -124,19 +126,22 @@ export class ProjectionRunner {
   }
 
   private async run(): Promise<void> {
-    let pause = 50;
     while (this.running) {
       try {
         this.subscription = this.store.subscribeToAll(this.position ?? undefined, { batchSize: this.batchSize });
         await this.consume(this.subscription);
       } catch (error) {
         if (!this.running) break;
-        // Folds may be ahead of what was stored: forget them and resume from the stored checkpoint.
-        this.states.clear();
-        if (!(error instanceof CheckpointConflictError)) {
+        if (error instanceof CheckpointConflictError) {
+          // Another instance projected these events first. Folds stay valid (a channel whose
+          // fold ran ahead of the stored checkpoint is re-read from its stream when next met).
+          this.states.forgetWritten();
+        } else {
+          // Folds may be ahead of what was stored: forget them and resume from the stored checkpoint.
+          this.states.clear();
           this.options.onError?.(error);
-          await sleep(pause);
-          pause = Math.min(pause * 2, 5000);
+          await sleep(this.pause);
+          this.pause = Math.min(this.pause * 2, 5000);
         }
         this.position = await this.readModels.checkpoint().catch(() => this.position);
       } finally {
@@ -184,6 +189,7 @@ export class ProjectionRunner {
     await this.readModels.commit(changes, this.position, to);
     for (const [entry, rows] of written) entry.written = rows;
     this.position = to;
+    this.pause = 50;
     this.noteAppended(to);
     this.wake();
   }
