@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import { PARLEY_CONFIG, type ParleyConfig } from '../config/parley-config';
 import { createEventStore, EventStoreConfig, SQLITE_FILE_NAME } from './event-store.factory';
@@ -31,9 +31,12 @@ export function storeConfigOf(config: ParleyConfig, env: NodeJS.ProcessEnv = pro
   exports: [EVENT_STORE],
 })
 export class EventStoreModule implements OnApplicationShutdown {
+  private readonly logger = new Logger('EventStoreModule');
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+    this.logger.log('event store closed');
   }
 }

@@ -89,7 +89,8 @@ export interface SpawnedServer {
   url: string;
   child: ChildProcess;
   output(): string;
-  stop(): Promise<number | null>;
+  /** SIGTERM, then how it ended. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
@@ -105,7 +106,9 @@ export async function spawnServer(env: Record<string, string>): Promise<SpawnedS
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);

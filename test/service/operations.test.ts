@@ -1,0 +1,85 @@
+/**
+ * Operations of a real `node dist/src/main.js`: health, Prometheus metrics, the OpenAPI
+ * document, JSON logs that hold no body, key or signature, and a graceful stop on SIGTERM.
+ */
+import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
+import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from './service-harness';
+import { post, signedGet } from './service-test-kit';
+import { signRequest, fingerprint, ed25519Signer, b64uDecode } from '../../src/protocol';
+
+jest.setTimeout(60_000);
+
+describe('a running service', () => {
+  const notarySeed = newNotarySeed();
+  let location: StoreLocation;
+  let server: SpawnedServer;
+  let n: NegotiationBuilder;
+
+  beforeAll(async () => {
+    location = newStoreLocation('sqlite');
+    server = await spawnServer({ ...location.env, PARLEY_NOTARY_SEED: notarySeed, LOG_LEVEL: 'debug' });
+    n = NegotiationBuilder.open({ notarySeed });
+    expect((await post(server.url, n.channel, n.log[0])).status).toBe(201);
+    expect((await post(server.url, n.channel, n.log[0])).status).toBe(200);
+    expect((await post(server.url, n.channel, { ...n.log[0], seq: 7 })).status).toBe(409);
+  });
+
+  afterAll(async () => {
+    if (server) await server.stop();
+    await location?.remove();
+  });
+
+  it('when asked for /health then it answers 200 with the process and the store up', async () => {
+    const res = await fetch(`${server.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', details: { process: { status: 'up' }, store: { status: 'up' } } });
+  });
+
+  it('when scraped then /metrics counts appends, rejections by code, request latency and the projection lag', async () => {
+    const res = await fetch(`${server.url}/metrics`);
+    const text = await res.text();
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(text).toMatch(/^parley_appends_total\{created="true"\} 1$/m);
+    expect(text).toMatch(/^parley_appends_total\{created="false"\} 1$/m);
+    expect(text).toMatch(/^parley_append_rejections_total\{code="seq_gap"\} 1$/m);
+    expect(text).toMatch(/^parley_http_request_duration_seconds_count\{method="POST",route="\/v1\/channels\/:channel\/events",status="201"\} 1$/m);
+    expect(text).toMatch(/^# TYPE parley_projection_lag_events gauge$/m);
+  });
+
+  it('when /docs is asked then the OpenAPI UI and document describe the channel routes', async () => {
+    expect((await fetch(`${server.url}/docs`)).status).toBe(200);
+    const doc = (await (await fetch(`${server.url}/docs-json`)).json()) as { paths: Record<string, any> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/channels/{channel}/events', '/v1/channels/{channel}/head', '/v1/channels/{channel}/stream', '/v1/notary', '/v1/export', '/health', '/metrics']),
+    );
+    expect(Object.keys(doc.paths['/v1/channels/{channel}/events'].post.responses).sort()).toEqual(['200', '201', '400', '409', '413', '422']);
+  });
+
+  it('when requests were signed and bodies posted then the logs are JSON lines without bodies, keys or signatures', async () => {
+    const target = `/v1/channels/${n.channel}/head`;
+    const keys = n.keys('ua.lead');
+    const headers = signRequest({ method: 'GET', target, keyid: fingerprint(keys), signer: ed25519Signer(b64uDecode(keys.signSeed, 32)!) });
+    expect((await fetch(server.url + target, { headers })).status).toBe(200);
+    expect((await signedGet(server.url, target, keys)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = server.output().split('\n').filter(Boolean);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines.some((l) => l.includes(`"path":"${target}"`))).toBe(true);
+    const secrets = [
+      headers.signature.slice(6, 40),
+      headers['signature-input'].slice(0, 40),
+      n.log[0].sig,
+      n.log[0].body!.box.slice(0, 40),
+      keys.signSeed,
+      keys.signKey,
+      notarySeed,
+    ];
+    for (const secret of secrets) expect(server.output()).not.toContain(secret);
+  });
+
+  it('when sent SIGTERM then it shuts down through the Nest hooks, closing the store', async () => {
+    // Nest re-raises the signal after its shutdown hooks ran, so the exit is by SIGTERM.
+    expect(await server.stop()).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(server.output()).toMatch(/"msg":"event store closed"/);
+  });
+});
