@@ -104,6 +104,12 @@ export interface AppendRequest {
   expected: ExpectedRevision;
 }
 
+/** Validates an append and copies its events (the caller may reuse its array while the append waits for its batch). */
+export function appendRequest(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendRequest {
+  validateAppend(stream, events, expected);
+  return { stream, events: events.map(({ id, type, data }) => ({ id, type, data })), expected };
+}
+
 /** What the database holds for a batch, fetched before planning it. */
 export interface BatchSnapshot {
   /** Last revision of each stream the batch touches (null: no stream). */

@@ -23,10 +23,10 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import {
+  appendRequest,
   appendResult,
   planBatch,
   streamIdKey,
-  validateAppend,
   type AppendRequest,
   type BatchSnapshot,
   type StoredCopy,
@@ -132,30 +132,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** Runs `fn` in a transaction on a pooled client: committed if it resolves, rolled back if it throws. */
-  async withTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  withTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN', fn, () => 'COMMIT');
   }
 
-  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new EventStoreClosedError());
-    try {
-      validateAppend(stream, events, expected);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.queue.submit({ stream, events: events.map(({ id, type, data }) => ({ id, type, data })), expected });
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.assertOpen();
+    return this.queue.submit(appendRequest(stream, events, expected));
   }
 
   async readStream(stream: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
@@ -227,19 +210,30 @@ export class PostgresEventStore implements EventStore {
    * INSERT; NOTIFY + COMMIT. The batch is planned in memory in between (planBatch).
    */
   private async runBatch(requests: AppendRequest[]): Promise<BatchOutcome<AppendResult>[]> {
+    const created = (outcomes: BatchOutcome<AppendResult>[]) => outcomes.some((o) => o.ok && o.value.created);
+    const outcomes = await this.transaction(
+      `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS.append}, ${this.lockKey})`,
+      async (client) => {
+        const done: BatchOutcome<AppendResult>[] = [];
+        while (done.length < requests.length) done.push(...(await this.writePrefix(client, requests.slice(done.length))));
+        return done;
+      },
+      // The channel name is built from a checked identifier, so it can be inlined.
+      (done) => (created(done) ? `SELECT pg_notify('${notifyChannel(this.schema)}', ''); COMMIT` : 'COMMIT'),
+    );
+    if (created(outcomes)) this.changes.notify();
+    return outcomes;
+  }
+
+  /** `begin`, then `fn`, then the statement `commit` names for its result; ROLLBACK if anything throws. */
+  private async transaction<T>(begin: string, fn: (client: PoolClient) => Promise<T>, commit: (result: T) => string): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS.append}, ${this.lockKey})`);
-      const outcomes: BatchOutcome<AppendResult>[] = [];
-      while (outcomes.length < requests.length) {
-        outcomes.push(...(await this.writePrefix(client, requests.slice(outcomes.length))));
-      }
-      const created = outcomes.some((o) => o.ok && o.value.created);
-      // The channel name is built from a checked identifier, so it can be inlined.
-      await client.query(created ? `SELECT pg_notify('${notifyChannel(this.schema)}', ''); COMMIT` : 'COMMIT');
-      if (created) this.changes.notify();
-      return outcomes;
+      await client.query(begin);
+      const result = await fn(client);
+      await client.query(commit(result));
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw error;

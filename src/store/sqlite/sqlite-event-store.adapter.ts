@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { appendResult, planAppend, validateAppend, type AppendRequest, type StoredCopy } from '../append-plan';
+import { appendRequest, appendResult, planAppend, type AppendRequest, type StoredCopy } from '../append-plan';
 import { ChangeSignal } from '../change-signal';
 import {
   EventStoreClosedError,
@@ -122,15 +122,9 @@ export class SqliteEventStore implements EventStore {
     return this.database.transaction(() => fn(this.database)).immediate();
   }
 
-  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new EventStoreClosedError());
-    try {
-      validateAppend(stream, events, expected);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // Copy: the caller may reuse its array while the append waits for its batch.
-    return this.queue.submit({ stream, events: events.map(({ id, type, data }) => ({ id, type, data })), expected });
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.assertOpen();
+    return this.queue.submit(appendRequest(stream, events, expected));
   }
 
   async readStream(stream: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
