@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { BackpressureWriter } from './backpressure-writer';
+import { BackpressureWriter, DEFAULT_STALL_MS } from './backpressure-writer';
 
 export const HEARTBEAT_MS = 15_000;
 
@@ -15,14 +15,19 @@ export interface SseEvent {
  * asked for the next event while the client's socket is full), a comment heartbeat every 15 s
  * while idle, and an end when the client goes away (`abort` is called so the source stops).
  */
-export async function sendSse(res: ServerResponse, events: AsyncIterable<SseEvent>, abort: () => void): Promise<void> {
+export async function sendSse(
+  res: ServerResponse,
+  events: AsyncIterable<SseEvent>,
+  abort: () => void,
+  stallMs = DEFAULT_STALL_MS,
+): Promise<void> {
   res.statusCode = 200;
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
   res.setHeader('cache-control', 'no-cache, no-transform');
   res.setHeader('connection', 'keep-alive');
   res.setHeader('x-accel-buffering', 'no');
   res.flushHeaders();
-  const writer = new BackpressureWriter(res);
+  const writer = new BackpressureWriter(res, stallMs);
   res.on('close', abort);
   const heartbeat = setInterval(() => {
     if (writer.open && !res.writableNeedDrain) res.write(': heartbeat\n\n');
