@@ -17,7 +17,9 @@ export function buildProgram(): Command {
     .description('Parley: signed, end-to-end encrypted negotiation channels')
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) })
-    .addHelpText('after', HELP_AFTER);
+    .addHelpText('after', HELP_AFTER)
+    // Before the commands are added, so that they inherit it: a usage error exits 2.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
   const dir = join(__dirname, 'commands');
   const ext = __filename.endsWith('.ts') ? '.command.ts' : '.command.js';
   for (const file of readdirSync(dir).filter((f) => f.endsWith(ext)).sort()) {
@@ -46,12 +48,20 @@ Environment:
 Errors print the server's error code and message: parley: <code>: <message>.
 Run \`parley <command> --help\` for a command's options and examples.`;
 
-if (require.main === module) {
-  buildProgram()
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage))
-    .parseAsync(process.argv)
-    .catch((err: Error) => {
-      process.stderr.write(`parley: ${err.message}\n`);
-      process.exit(EXIT.usage);
-    });
+/**
+ * Runs the command line and exits once the output is flushed. The explicit exit matters:
+ * Node's fetch keeps the process alive for a few hundred ms after the last request.
+ */
+export async function run(argv: string[]): Promise<never> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`parley: ${(err as Error).message}\n`);
+    process.exitCode = EXIT.usage;
+  }
+  const code = typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  await new Promise<void>((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));
+  process.exit(code);
 }
+
+if (require.main === module) void run(process.argv);

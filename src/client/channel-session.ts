@@ -4,7 +4,7 @@
  * trip), then re-read and re-signed on a chain conflict (409) a bounded number of times.
  */
 import { randomUUID } from 'node:crypto';
-import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, ViolationCode } from '../protocol';
+import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, violation, ViolationCode } from '../protocol';
 import { ChannelView } from './channel-view';
 import { ApiError, RetriesExhaustedError, RuleViolationError } from './errors';
 import { buildEnvelope, Draft } from './event-drafts';
@@ -52,6 +52,15 @@ export class ChannelSession {
   }
 
   /**
+   * Opens the channel: the ChannelOpened at seq 0. Nothing to catch up with (the server
+   * knows no key of this channel yet) and nothing to re-sign onto if someone was first.
+   */
+  async open(d: Draft<'ChannelOpened'>): Promise<Submitted<'ChannelOpened'>> {
+    if (this.view.state.nextSeq !== 0) throw new RuleViolationError(violation('invalid_transition', 'this channel is open already'));
+    return this.send(buildEnvelope(this.view.state, this.member, d, { channel: this.channel }), 1);
+  }
+
+  /**
    * Submits the draft `make(state)` returns, at the current head. The draft is made again
    * after every re-read, since what it refers to (a proposal's hash, the recipients) may
    * have changed; the envelope id stays, so an attempt that was stored is recognised.
@@ -59,27 +68,29 @@ export class ChannelSession {
   async submit<T extends EventType>(make: (state: ChannelState) => Draft<T>, options: SubmitOptions = {}): Promise<Submitted<T>> {
     const attempts = options.attempts ?? 5;
     const id = randomUUID();
-    const opening = this.view.state.nextSeq === 0 && make(this.view.state).type === 'ChannelOpened';
     let last: ApiError | null = null;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (!opening) await this.sync();
+      await this.sync();
       const stored = this.findOwn<T>(id);
       if (stored) return { ...stored, attempts: attempt - 1, status: 200 };
-      const env = buildEnvelope(this.view.state, this.member, make(this.view.state), { id, channel: this.channel });
-      const local = firstViolation(this.view.state, env, { channel: this.channel });
-      if (local) throw new RuleViolationError(local);
       try {
-        const result = await this.http.append(env);
-        this.view.apply(env);
-        return { ...result, envelope: env, attempts: attempt };
+        return await this.send(buildEnvelope(this.view.state, this.member, make(this.view.state), { id, channel: this.channel }), attempt);
       } catch (err) {
         if (!(err instanceof ApiError) || err.status !== 409 || !CHAIN_CONFLICT_CODES.includes(err.code as ViolationCode)) throw err;
-        if (opening) throw err; // someone opened this channel first: nothing to re-sign onto
         last = err;
         await jitter(attempt);
       }
     }
     throw new RetriesExhaustedError(attempts, last!);
+  }
+
+  /** Checks locally (the rule's message without a round trip), appends, and applies to the view. */
+  private async send<T extends EventType>(env: Envelope<T>, attempt: number): Promise<Submitted<T>> {
+    const local = firstViolation(this.view.state, env, { channel: this.channel });
+    if (local) throw new RuleViolationError(local);
+    const result = await this.http.append(env);
+    this.view.apply(env);
+    return { ...result, envelope: env, attempts: attempt };
   }
 
   /** Polls until `predicate(state)` holds (the notary's TransferAgreed, say) or the time is up. */

@@ -92,11 +92,12 @@ class Demo {
       { id: 'us', kind: 'mediator' as const },
     ];
     const participants = [ua, ru, us, icrc].map((a) => this.record(a.keys));
-    await this.act('ua.lead', `opens channel ${this.channel}`, () => ({
+    const opened = await ua.session.open({
       type: 'ChannelOpened',
       meta: { parties, participants, notary: { signKey: notary.signKey }, policy: { quorum: 'sides', auditorsRead: true } },
       content: { title: 'Return of children', mandate: 'Channel for the safe return of displaced children to their families.' },
-    }));
+    });
+    this.say(`${'ua.lead'.padEnd(10)} opens channel ${this.channel} → ChannelOpened at seq ${opened.seq}`);
 
     const r1 = randomUUID();
     const r2 = randomUUID();
@@ -148,7 +149,7 @@ class Demo {
       throw new DemoFailure(`no TransferAgreed within ${this.notaryTimeoutMs / 1000} s after both sides accepted: the server's notary saga is not appending (is it running?)`);
     }
     const transfer = ua.session.state.proposals.get(p3)!.agreed!;
-    this.say(`notary      agrees the transfer → TransferAgreed at seq ${transfer.seq}, citing ${transfer.acceptances.length} acceptances`);
+    this.say(`${'notary'.padEnd(10)} agrees the transfer → TransferAgreed at seq ${transfer.seq}, citing ${transfer.acceptances.length} acceptances`);
 
     await this.act('ru.lead', 'releases Child One', () => ({ type: 'HandoverConfirmed', meta: { proposal: p3, request: r1, step: 'released' }, content: { note: 'Released 10:05' } }));
     await this.act('ua.lead', 'receives Child One', () => ({ type: 'HandoverConfirmed', meta: { proposal: p3, request: r1, step: 'received' }, content: null }));
@@ -171,7 +172,7 @@ class Demo {
       throw new DemoFailure('the revoked key ua.lead could still read the channel');
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      this.say(`ua.lead    (revoked key) is refused by the server: ${err.status} ${err.code}`);
+      this.say(`${'ua.lead'.padEnd(10)} (revoked key) is refused by the server: ${err.status} ${err.code}`);
     }
 
     for (const id of ['ua.lead2', 'ru.lead', 'us.envoy']) await this.actors.get(id)!.session.sync();
@@ -202,7 +203,8 @@ class Demo {
       serverAgrees = server.ok === report.ok && server.head === ch?.head && server.events === report.events;
       process.stdout.write(`server's audit (GET /v1/channels/…/audit): ${server.ok ? 'OK' : 'VIOLATIONS'} — ${server.events} events, head ${server.head}${serverAgrees ? ' (agrees)' : ' (DISAGREES)'}\n`);
     } catch (err) {
-      process.stdout.write(`server's audit endpoint: ${describeFailure(err).message}\n`);
+      const f = describeFailure(err);
+      process.stdout.write(`server's audit endpoint: not available (${f.status ?? f.code}: ${f.message})\n`);
     }
     if (!report.ok || !serverAgrees) throw new DemoFailure('the audit found problems');
     const s = us.session.state;

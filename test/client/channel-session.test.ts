@@ -43,7 +43,7 @@ describe('ChannelSession against a running service', () => {
     await server.start();
     const { signKey } = await new ParleyHttpClient({ server: server.url }).notary();
     const participants = [ua, ru].map((m) => makeParticipant(channel, m, { id: m.id, party: m.party, role: m.role }));
-    await session(ua).submit(() =>
+    await session(ua).open(
       draft('ChannelOpened', { parties: [{ id: 'ru', kind: 'side' }, { id: 'ua', kind: 'side' }], participants, notary: { signKey }, policy: { quorum: 'sides', auditorsRead: false } }, { title: 't', mandate: 'm' }),
     );
   });

@@ -49,7 +49,7 @@ export function register(program: Command): void {
       const notary = await ctx.unsignedHttp().notary();
       const session = new ChannelSession(await ctx.http(), keys, spec.channel);
       const meta = { parties: spec.parties, participants, notary: { signKey: notary.signKey }, policy: spec.policy };
-      const submitted = await session.submit(() => draft('ChannelOpened', meta, { title: spec.title, mandate: spec.mandate }));
+      const submitted = await session.open(draft('ChannelOpened', meta, { title: spec.title, mandate: spec.mandate }));
       await ctx.remember(spec.channel);
       reportSubmitted(ctx, submitted, { channel: spec.channel });
     }),
