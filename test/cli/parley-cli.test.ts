@@ -251,4 +251,16 @@ describe('parley CLI against a running service', () => {
     const help = await parley(['--help'], {});
     expect(help.stdout).toContain('Exit codes:');
   });
+
+  it('the demo drives this server through a whole negotiation and exits 0 with a clean audit', async () => {
+    const demo = parleyBackground([], {}, ['dist/src/demo/demo.js', '--server', server.url]);
+    expect(await demo.exited).toBe(0);
+    const out = demo.stdout();
+    expect(out).toMatch(/notary +agrees the transfer → TransferAgreed/);
+    expect(out).toMatch(/\(revoked key\) is refused by the server: 404 not_found/);
+    expect(out).toMatch(/offline verifier \(icrc\.audit, opening every body\): OK — 24 events/);
+    expect(out).toContain('Done: 2 reunifications completed');
+    const down = parleyBackground([], {}, ['dist/src/demo/demo.js', '--server', 'http://127.0.0.1:9']);
+    expect(await down.exited).toBe(3);
+  });
 });

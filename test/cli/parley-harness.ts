@@ -83,9 +83,13 @@ export function parley(args: string[], env: NodeJS.ProcessEnv): Promise<CliResul
   });
 }
 
-/** Spawns a long-running `parley` (tail) and collects its output. */
-export function parleyBackground(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stdout: () => string; exited: Promise<number> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'parley'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns a long-running `parley` (tail), or another script of the repository, and collects its output. */
+export function parleyBackground(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  script: string[] = [join(ROOT, 'bin', 'parley')],
+): { child: ChildProcess; stdout: () => string; exited: Promise<number> } {
+  const child = spawn(process.execPath, [...script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));
