@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Envelope, eventHash, fingerprint } from '../../src/protocol';
 import { PostgresReadModelStore } from '../../src/projections/postgres/postgres-read-model.store';
 import { ProjectionRunner } from '../../src/projections/projection.runner';
+import { SqliteReadModelStore } from '../../src/projections/sqlite/sqlite-read-model.store';
 import { createReadModelStore } from '../../src/projections/read-model-store.factory';
 import type { ReadModelStore } from '../../src/projections/read-model-store.port';
 import type { EventStore } from '../../src/store/event-store.port';
@@ -166,6 +167,37 @@ describe.each(backends)('projections on $name', (backend) => {
     }
     expect(lags[lags.length - 1]).toBe(0);
     await runner.stop();
+  });
+});
+
+describe('a batch that fails to commit (SQLite)', () => {
+  it('is folded again from the stored checkpoint, so the read models still equal a rebuild', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-projections-fail-'));
+    dirs.push(dir);
+    const store = SqliteEventStore.open({ file: join(dir, 'parley.sqlite'), pollIntervalMs: 10 });
+    try {
+      /** The real adapter, whose third commit fails after the batch was folded in memory. */
+      class FailingOnce extends SqliteReadModelStore {
+        commits = 0;
+        override async commit(...args: Parameters<SqliteReadModelStore['commit']>): Promise<void> {
+          if (++this.commits === 3) throw new Error('disk full');
+          return super.commit(...args);
+        }
+      }
+      const readModels = new FailingOnce(store.database);
+      const errors: unknown[] = [];
+      const runner = new ProjectionRunner(store, readModels, { batchSize: 4, onError: (e) => errors.push(e) });
+      await runner.start();
+      await appendAll(store, interleave(busyNegotiation().lines(), busyNegotiation().lines()));
+      expect(await runner.catchUp(10_000)).toBe(true);
+      await runner.stop();
+      expect(errors.map((e) => (e as Error).message)).toEqual(['disk full']);
+      expect(readModels.commits).toBeGreaterThan(3);
+      const survived = await readModels.dump();
+      expect(await rebuiltDump(store, new SqliteReadModelStore(store.database))).toEqual(survived);
+    } finally {
+      await store.close();
+    }
   });
 });
 
