@@ -6,6 +6,7 @@ import { SignedRequestGuard } from '../auth/signed-request.guard';
 import { ErrorDto } from '../channels/api-responses';
 import { ChannelParamsDto } from '../channels/dto/channel-params.dto';
 import { notFound } from '../common/api-error';
+import { ChannelStateDto, RequestsDto, ReunificationsDto } from './dto/read-model-responses';
 import { RequestsQueryDto } from './dto/requests-query.dto';
 import { ChannelStateQuery } from './queries/channel-state.query';
 import { OpenRequestsQuery } from './queries/open-requests.query';
@@ -30,7 +31,7 @@ export class ReadModelsController {
 
   @Get('requests')
   @ApiOperation({ summary: "Requests in the caller's channels, open by default", description: SIGNED })
-  @ApiOkResponse({ description: '{ items }: each with its request id, parties, category, status, proposals, transfer, information counts, times' })
+  @ApiOkResponse({ type: RequestsDto, description: 'each with its request id, parties, category, status, proposals, transfer, information counts, times' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed: an unknown status' })
   async requests(@CurrentCaller() caller: Caller, @Query() query: RequestsQueryDto): Promise<{ items: RequestItem[] }> {
     return { items: await this.queryBus.execute(new OpenRequestsQuery(channelsOf(caller), query.status ?? 'open')) };
@@ -38,14 +39,14 @@ export class ReadModelsController {
 
   @Get('reunifications')
   @ApiOperation({ summary: "Completed reunifications in the caller's channels", description: SIGNED })
-  @ApiOkResponse({ description: '{ items }: request, parties, transfer, and the released/received/completed events (seq, hash, sender, at)' })
+  @ApiOkResponse({ type: ReunificationsDto, description: 'request, parties, transfer, and the released/received/completed events' })
   async reunifications(@CurrentCaller() caller: Caller): Promise<{ items: ReunificationItem[] }> {
     return { items: await this.queryBus.execute(new ReunificationsQuery(channelsOf(caller))) };
   }
 
   @Get('channels/:channel/state')
   @ApiOperation({ summary: 'Agreement state of a channel', description: SIGNED })
-  @ApiOkResponse({ description: 'head, parties, participants (fingerprints, status), requests, proposals (status, acceptances by party), transfers' })
+  @ApiOkResponse({ type: ChannelStateDto, description: 'head, parties, participants, requests, proposals (acceptances by party), transfers' })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'not_found: no such channel, or the caller is no active participant' })
   async state(@Param() { channel }: ChannelParamsDto): Promise<ChannelStateView> {
     const state = await this.queryBus.execute(new ChannelStateQuery(channel));

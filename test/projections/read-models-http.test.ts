@@ -105,6 +105,26 @@ describe('read model routes', () => {
     expect(metrics).toMatch(/^parley_projection_lag_events\{projection="read_models"\} 0$/m);
   });
 
+  it('documents the routes in OpenAPI with the properties the real answers have', async () => {
+    const doc = (await (await fetch(`${server.url}/docs-json`)).json()) as { paths: Record<string, any>; components: { schemas: Record<string, any> } };
+    for (const path of ['/v1/requests', '/v1/reunifications', '/v1/channels/{channel}/state']) {
+      expect(Object.keys(doc.paths[path].get.responses)).toEqual(expect.arrayContaining(['200', '401']));
+    }
+    const props = (name: string) => Object.keys(doc.components.schemas[name].properties).sort();
+    const keys = (value: object) => Object.keys(value).sort();
+    const request = (await ruLead.requests('reunited')).items[0];
+    const done = (await ruLead.reunifications()).items[0];
+    const state = (await ruLead.state(channel)) as Record<string, any>;
+    expect(props('RequestItemDto')).toEqual(keys(request));
+    expect(props('EventRefDto')).toEqual(keys(request.requested as object));
+    expect(props('ReunificationItemDto')).toEqual(keys(done));
+    expect(props('ChannelStateDto')).toEqual(keys(state));
+    expect(props('ParticipantViewDto')).toEqual(keys(state.participants[0]));
+    expect(props('ProposalViewDto')).toEqual(keys(state.proposals[0]));
+    expect(props('TransferViewDto')).toEqual(keys(state.transfers[0]));
+    expect(props('ChannelRequestDto')).toEqual(keys(state.requests[0]));
+  });
+
   it('refuses an unknown status (400 malformed) and an unknown key (401)', async () => {
     await expect(ruLead.requests('lost')).rejects.toMatchObject({ status: 400, code: 'malformed' });
     const stranger = new ParleyHttpClient({ server: server.url, keys: generateIdentity() });
