@@ -1,0 +1,211 @@
+/**
+ * The service's append path over HTTP (issue 4):
+ * - http_append_vs_raw_verify: appends/s through POST /v1/channels/:channel/events of
+ *   pre-signed envelopes (1 KiB message bodies), 16 concurrent clients over 64 channels, the
+ *   whole service as `npm start` runs it (SQLite synchronous=FULL, projections and notary
+ *   on), ÷ raw node:crypto Ed25519 verifies/s of the same signing inputs in this run.
+ * - http_append_p99_ms (and p50): the latency of those appends.
+ * - the same three figures as http_append_core_*: the append path alone (no projections
+ *   or notary, which share the SQLite file and its fsyncs).
+ * - append_latency_1m_vs_1k: p50 latency of sequential appends to fresh channels when the
+ *   store already holds BIG events (1M unless PARLEY_BENCH_HTTP_BIG says less) ÷ the same
+ *   with 1k stored. Seeded through the adapter; measured on the append path alone (the core
+ *   modules, without projections, which would first have to catch up on the seeded events).
+ */
+import { Global, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { createPublicKey, randomUUID, verify } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../src/app.module';
+import { AuthModule } from '../src/auth/auth.module';
+import { ChannelsModule } from '../src/channels/channels.module';
+import { configureApp } from '../src/common/configure-app';
+import { ParleyConfigModule } from '../src/common/parley-config.module';
+import { notaryKeyProvider } from '../src/notary/notary-key.provider';
+import { OpsModule } from '../src/ops/ops.module';
+import { b64uDecode, envelopeForms, type Envelope } from '../src/protocol';
+import { EventStoreModule } from '../src/store/event-store.module';
+import { SQLITE_FILE_NAME } from '../src/store/event-store.factory';
+import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store.adapter';
+import { channelStream } from '../src/store/event-store.port';
+import { NegotiationBuilder, newNotarySeed } from '../test/support/negotiation-builder';
+import type { Benchmark } from './run';
+import { rate, recordResults } from './results';
+
+const CHANNELS = 64;
+const CLIENTS = 16;
+const EVENTS_PER_CHANNEL = Number(process.env.PARLEY_BENCH_HTTP_EVENTS ?? 120);
+const BIG = Number(process.env.PARLEY_BENCH_HTTP_BIG ?? 1_000_000);
+const SMALL = 1000;
+const LATENCY_SAMPLES = 400;
+const CONTENT = { text: 'x'.repeat(1024) };
+
+/** The notary's key without its saga and sweep. */
+@Global()
+@Module({ providers: [notaryKeyProvider], exports: [notaryKeyProvider.provide] })
+class NotaryKeyModule {}
+
+/** The append path alone, for the store-size comparison. */
+@Module({
+  imports: [CqrsModule.forRoot(), ParleyConfigModule, EventStoreModule, OpsModule, AuthModule, ChannelsModule, NotaryKeyModule],
+})
+class AppendPathModule {}
+
+async function startApp(module: unknown, dataDir: string, notarySeed: string): Promise<{ app: INestApplication; url: string }> {
+  Object.assign(process.env, { PARLEY_DATA_DIR: dataDir, PARLEY_NOTARY_SEED: notarySeed, PARLEY_STORE: 'sqlite', LOG_LEVEL: 'silent' });
+  const app = await NestFactory.create(module as never, { bodyParser: false, logger: false, abortOnError: false });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+async function postOk(url: string, env: Envelope | string): Promise<number> {
+  const body = typeof env === 'string' ? env : JSON.stringify(env);
+  const channel = typeof env === 'string' ? (JSON.parse(env) as Envelope).channel : env.channel;
+  const start = process.hrtime.bigint();
+  const res = await fetch(`${url}/v1/channels/${channel}/events`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  const text = await res.text();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (res.status !== 201) throw new Error(`append answered ${res.status}: ${text}`);
+  return ms;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Opened channels, each with `events` MessagePosted envelopes signed ahead. */
+function presign(notarySeed: string, channels: number, events: number): { opening: Envelope; messages: string[] }[] {
+  return Array.from({ length: channels }, () => {
+    const n = NegotiationBuilder.open({ notarySeed });
+    const messages: string[] = [];
+    for (let i = 0; i < events; i++) messages.push(JSON.stringify(n.message('ua.lead', ['ru', 'ua', 'us'], CONTENT.text)));
+    return { opening: n.log[0], messages };
+  });
+}
+
+async function throughput(module: unknown, names: { ratio: string; p50: string; p99: string }): Promise<void> {
+  const notarySeed = newNotarySeed();
+  const channels = presign(notarySeed, CHANNELS, EVENTS_PER_CHANNEL);
+
+  // Raw Ed25519 verify of the same signing inputs, one thread, the same key imported once.
+  const sample = channels[0];
+  const envs = sample.messages.map((l) => JSON.parse(l) as Envelope);
+  const opening = sample.opening as Envelope<'ChannelOpened'>;
+  const signKey = opening.meta.participants.find((p) => p.id === 'ua.lead')!.signKey;
+  const key = createPublicKey({
+    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), b64uDecode(signKey, 32)!]),
+    format: 'der',
+    type: 'spki',
+  });
+  const inputs = envs.map((e) => envelopeForms(e).signingInput);
+  const sigs = envs.map((e) => b64uDecode(e.sig, 64)!);
+  let k = 0;
+  const raw = rate(() => {
+    const i = k++ % inputs.length;
+    if (!verify(null, inputs[i], key, sigs[i])) throw new Error('raw verify failed');
+  }, 2000);
+
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-http-'));
+  const { app, url } = await startApp(module, dir, notarySeed);
+  try {
+    for (const c of channels) await postOk(url, c.opening);
+    const latencies: number[] = [];
+    const start = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_x, client) => {
+        const mine = channels.filter((_c, i) => i % CLIENTS === client);
+        for (let i = 0; i < EVENTS_PER_CHANNEL; i++) {
+          for (const c of mine) latencies.push(await postOk(url, c.messages[i]));
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const appendRate = latencies.length / seconds;
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `  ${latencies.length} appends by ${CLIENTS} clients over ${CHANNELS} channels: ${appendRate.toFixed(0)}/s; raw Ed25519 verify ${raw.toFixed(0)}/s`,
+    );
+    recordResults({
+      [names.ratio]: { value: appendRate / raw, unit: 'ratio' },
+      [names.p50]: { value: percentile(latencies, 50), unit: 'ms' },
+      [names.p99]: { value: percentile(latencies, 99), unit: 'ms' },
+    });
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Seeds `count` stored events (copies of a real envelope text, 1,000 per channel) through the adapter. */
+async function seed(dir: string, count: number, sampleText: string): Promise<void> {
+  const store = SqliteEventStore.open({ file: join(dir, SQLITE_FILE_NAME) });
+  try {
+    const template = JSON.parse(sampleText) as Record<string, unknown>;
+    for (let done = 0; done < count; ) {
+      const n = Math.min(1000, count - done);
+      const channel = randomUUID();
+      const events = Array.from({ length: n }, (_x, seq) => {
+        const id = randomUUID();
+        return { id, type: 'MessagePosted', data: JSON.stringify({ ...template, id, channel, seq }) };
+      });
+      await store.append(channelStream(channel), events, 'no_stream');
+      done += n;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function latencyAt(stored: number, notarySeed: string, sampleText: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-size-'));
+  try {
+    const seeding = Date.now();
+    await seed(dir, stored, sampleText);
+    const seededIn = (Date.now() - seeding) / 1000;
+    const channels = presign(notarySeed, 8, LATENCY_SAMPLES / 8);
+    const { app, url } = await startApp(AppendPathModule, dir, notarySeed);
+    try {
+      for (const c of channels) await postOk(url, c.opening);
+      const latencies: number[] = [];
+      for (let i = 0; i < LATENCY_SAMPLES / 8; i++) for (const c of channels) latencies.push(await postOk(url, c.messages[i]));
+      latencies.sort((a, b) => a - b);
+      const p50 = percentile(latencies, 50);
+      console.log(`  ${stored} events stored (seeded in ${seededIn.toFixed(1)} s): append p50 ${p50.toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
+      return p50;
+    } finally {
+      await app.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function storeSize(): Promise<void> {
+  const notarySeed = newNotarySeed();
+  const sampleText = presign(notarySeed, 1, 1)[0].messages[0];
+  const small = await latencyAt(SMALL, notarySeed, sampleText);
+  const big = await latencyAt(BIG, notarySeed, sampleText);
+  recordResults({ append_latency_1m_vs_1k: { value: big / small, unit: `ratio (${BIG} vs ${SMALL} events stored)` } });
+}
+
+export const benchmark: Benchmark = {
+  name: 'http',
+  title: 'HTTP appends: throughput and p99 with 16 clients over 64 channels, latency by store size',
+  async run() {
+    console.log('  the whole service (projections and notary on):');
+    await throughput(AppModule, { ratio: 'http_append_vs_raw_verify', p50: 'http_append_p50_ms', p99: 'http_append_p99_ms' });
+    console.log('  the append path alone (no projections):');
+    await throughput(AppendPathModule, {
+      ratio: 'http_append_core_vs_raw_verify',
+      p50: 'http_append_core_p50_ms',
+      p99: 'http_append_core_p99_ms',
+    });
+    await storeSize();
+  },
+};
