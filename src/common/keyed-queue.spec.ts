@@ -2,17 +2,19 @@ import { KeyedQueue } from './keyed-queue';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** A task that notes its start and end in `log` around one turn of the event loop. */
+const recorded = (log: string[], name: string) => async () => {
+  log.push(`${name}:start`);
+  await tick();
+  log.push(`${name}:end`);
+  return name;
+};
+
 describe('KeyedQueue', () => {
   it('given tasks on one key, when they overlap in time, then they run one after the other in order', async () => {
     const q = new KeyedQueue();
     const log: string[] = [];
-    const task = (name: string) => async () => {
-      log.push(`${name}:start`);
-      await tick();
-      log.push(`${name}:end`);
-      return name;
-    };
-    const results = await Promise.all([q.run('a', task('1')), q.run('a', task('2')), q.run('a', task('3'))]);
+    const results = await Promise.all([q.run('a', recorded(log, '1')), q.run('a', recorded(log, '2')), q.run('a', recorded(log, '3'))]);
     expect(results).toEqual(['1', '2', '3']);
     expect(log).toEqual(['1:start', '1:end', '2:start', '2:end', '3:start', '3:end']);
   });
@@ -20,12 +22,7 @@ describe('KeyedQueue', () => {
   it('given tasks on two keys, when started together, then they interleave', async () => {
     const q = new KeyedQueue();
     const log: string[] = [];
-    const task = (name: string) => async () => {
-      log.push(`${name}:start`);
-      await tick();
-      log.push(`${name}:end`);
-    };
-    await Promise.all([q.run('a', task('a')), q.run('b', task('b'))]);
+    await Promise.all([q.run('a', recorded(log, 'a')), q.run('b', recorded(log, 'b'))]);
     expect(log.slice(0, 2).sort()).toEqual(['a:start', 'b:start']);
   });
 
