@@ -95,9 +95,12 @@ export interface SpawnedServer {
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
-/** `node dist/src/main.js` exactly as `npm start` runs it (built by `npm test`'s pretest), on a free port; resolves once it answers. */
+/**
+ * `node dist/src/main.js` exactly as `npm start` runs it (built by `npm test`'s pretest), on a free port (or
+ * `env.PORT`, so that a restarted process keeps its address); resolves once it answers.
+ */
 export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,7 +137,7 @@ export async function spawnServer(env: Record<string, string>): Promise<SpawnedS
   };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
