@@ -136,13 +136,18 @@ export interface ChannelRows {
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** What every row about a request starts with: where it is, who asks, who holds. */
+const requestHead = (channel: string, r: RequestState) => ({
+  channel,
+  request: r.id,
+  party: r.party,
+  holder: r.holder,
+  category: r.category,
+});
+
 function requestItem(state: ChannelState, channel: string, r: RequestState): RequestItem {
   return {
-    channel,
-    request: r.id,
-    party: r.party,
-    holder: r.holder,
-    category: r.category,
+    ...requestHead(channel, r),
     status: displayStatus(r),
     proposals: r.proposals.map((id) => ({ proposal: id, status: state.proposals.get(id)!.status })),
     transfer: r.transfer,
@@ -155,15 +160,11 @@ function requestItem(state: ChannelState, channel: string, r: RequestState): Req
   };
 }
 
-function reunificationItem(state: ChannelState, channel: string, r: RequestState): ReunificationItem | null {
+function reunificationItem(channel: string, r: RequestState): ReunificationItem | null {
   if (r.status !== 'reunited' || !r.reunited || !r.released || !r.received) return null;
   // A reunited request keeps `transfer` (only a cancellation clears it, and that needs it not released).
   return {
-    channel,
-    request: r.id,
-    party: r.party,
-    holder: r.holder,
-    category: r.category,
+    ...requestHead(channel, r),
     transfer: r.transfer!,
     released: r.released,
     received: r.received,
@@ -249,7 +250,7 @@ export function channelRows(state: ChannelState): ChannelRows {
     channel: view,
     requests: requests.map((r) => requestItem(state, channel, r)),
     reunifications: requests
-      .map((r) => reunificationItem(state, channel, r))
+      .map((r) => reunificationItem(channel, r))
       .filter((x): x is ReunificationItem => x !== null),
     keys: view.participants.map((p) => ({
       fingerprint: p.fingerprint,

@@ -14,8 +14,9 @@ import { NotarySweepService } from '../../src/notary/notary-sweep.service';
 import { transferAgreementId } from '../../src/notary/transfer-agreement';
 import { b64uDecode, b64uEncode, ed25519KeyPair, Envelope, verifyLog } from '../../src/protocol';
 import { channelStream, type EventStore } from '../../src/store/event-store.port';
-import { ParleyApp, startApp } from '../projections/app-harness';
-import { appendAll, POSTGRES_URL, RecordedNegotiation, testSchema } from '../projections/projection-test-kit';
+import { startServer as startApp, type TestServer as ParleyApp } from '../service/service-harness';
+import { POSTGRES_URL, testSchema } from '../store/store-test-kit';
+import { appendAll, RecordedNegotiation } from '../projections/projection-test-kit';
 
 const seed = b64uEncode(ed25519KeyPair().secretKey);
 const notary = notaryKeyFromSeed(b64uDecode(seed, 32)!);
@@ -44,7 +45,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 5000): Promi
 }
 
 describe('notary on one PostgreSQL store shared by two service instances', () => {
-  const schema = testSchema('parley_notary');
+  const schema = testSchema();
   const dirs: string[] = [];
   let apps: ParleyApp[] = [];
 

@@ -1,29 +1,8 @@
 /** Shared by the projection and notary tests: negotiation logs fed into real stores. */
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { NegotiationFixture } from '../../src/protocol/negotiation/negotiation.fixture';
 import type { Envelope, Policy } from '../../src/protocol';
 import { channelStream, type EventStore } from '../../src/store/event-store.port';
 import { readLog } from '../support/vectors';
-
-export const POSTGRES_URL = process.env.PARLEY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A schema of its own per test file (dropped afterwards), so files run in parallel. */
-export function testSchema(prefix: string): { name: string; drop(): Promise<void> } {
-  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  return {
-    name,
-    async drop() {
-      const client = new Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
 
 /** The lines of a vector log, as stored (text exactly). */
 export const vectorLog = (file: string): string[] => readLog(file).split('\n').filter((line) => line.length > 0);

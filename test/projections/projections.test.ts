@@ -18,7 +18,8 @@ import type { EventStore } from '../../src/store/event-store.port';
 import { PostgresEventStore } from '../../src/store/postgres/postgres-event-store.adapter';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
 import { loadEnvelopeVectors, loadLogExpectations } from '../support/vectors';
-import { appendAll, busyNegotiation, interleave, POSTGRES_URL, testSchema, vectorLog } from './projection-test-kit';
+import { POSTGRES_URL, testSchema } from '../store/store-test-kit';
+import { appendAll, busyNegotiation, interleave, vectorLog } from './projection-test-kit';
 
 interface Backend {
   name: string;
@@ -46,7 +47,7 @@ const backends: Backend[] = [
   {
     name: 'PostgreSQL',
     async open() {
-      const schema = testSchema('parley_proj');
+      const schema = testSchema();
       schemas.push(schema);
       const store = await PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema: schema.name, pollIntervalMs: 20 });
       return { store, readModels: () => new PostgresReadModelStore(store.pool, { schema: schema.name }), close: () => store.close() };
@@ -203,7 +204,7 @@ describe('a batch that fails to commit (SQLite)', () => {
 
 describe('two projection instances on one PostgreSQL schema', () => {
   it('share the work without interleaving batches: the result equals a rebuild', async () => {
-    const schema = testSchema('parley_proj2');
+    const schema = testSchema();
     schemas.push(schema);
     const storeA = await PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema: schema.name, pollIntervalMs: 20 });
     const storeB = await PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema: schema.name, pollIntervalMs: 20 });

@@ -12,7 +12,7 @@ import { FindKeyMembershipsQuery } from '../../src/projections/queries/find-key-
 import { ParleyHttpClient } from '../../src/client/http-client';
 import { Envelope, eventHash, generateIdentity } from '../../src/protocol';
 import { loadEnvelopeVectors, loadLogExpectations } from '../support/vectors';
-import { ParleyApp, startApp } from './app-harness';
+import { startServer as startApp, type TestServer as ParleyApp } from '../service/service-harness';
 import { appendAll, RecordedNegotiation, vectorLog } from './projection-test-kit';
 
 const VALID = 'valid-negotiation.ndjson';
