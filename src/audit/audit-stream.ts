@@ -1,25 +1,19 @@
 /**
- * Audits an NDJSON byte stream with bounded memory: batches of lines go to worker threads
- * for the order-independent work (parsing, forms, signature, body opening), and this
- * thread replays their verdicts in input order through the one LogVerifier. The report is
- * the same for any number of workers, 0 (all in this thread) included.
+ * Audits an NDJSON byte stream with bounded memory. This thread parses each batch of lines
+ * strictly (with the canonical forms) and looks up the key each envelope's sender claims;
+ * worker threads verify those signatures (and open the reader's bodies) meanwhile; then
+ * this thread replays the batch in input order through the one LogVerifier, which takes a
+ * worker's verdict only for the very key the channel state names. The report is the same
+ * for any number of workers, 0 (everything in this thread) included.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import {
-  adoptEnvelopeForms,
-  AddHints,
-  Envelope,
-  EnvelopeForms,
-  LogReport,
-  LogVerifier,
-  signingInput,
-  verifyEnvelopeSignature,
-} from '../protocol';
-import type { WorkerInit, WorkerRequest, WorkerResponse } from './audit.worker';
+import { AddHints, b64uDecode, Body, envelopeForms, LogReport, LogVerifier, OpenResult, parseEnvelopeBytes, verifyEnvelopeSignature } from '../protocol';
+import type { Envelope } from '../protocol';
+import { ClaimedKeys } from './claimed-keys';
 import { lineBatches, splitLines } from './line-batches';
-import { claimedKeysOf, LineVerdicts, openedResult } from './line-verdicts';
+import type { SignatureJob, SignatureVerdicts, WorkerInit } from './signature.worker';
 
 export interface AuditProgress {
   /** Non-empty lines replayed so far. */
@@ -34,12 +28,14 @@ export interface AuditStreamOptions {
   /** Open and check every body addressed to this participant (an auditor under `auditorsRead`). */
   reader?: { id: string; boxSecret: string };
   onProgress?: (progress: AuditProgress) => void;
+  /** Bytes of lines per batch (tests make it small to spread a short log over the workers). */
+  batchBytes?: number;
 }
 
 export async function auditStream(chunks: AsyncIterable<Uint8Array>, options: AuditStreamOptions): Promise<LogReport> {
   const verifier = new LogVerifier({ reader: options.reader });
   const progress: AuditProgress = { lines: 0, bytes: 0 };
-  const batches = lineBatches(chunks);
+  const batches = lineBatches(chunks, options.batchBytes);
   if (options.workers <= 0) {
     for await (const batch of batches) {
       for (const line of splitLines(batch)) {
@@ -51,20 +47,21 @@ export async function auditStream(chunks: AsyncIterable<Uint8Array>, options: Au
     }
     return verifier.report();
   }
-  const pool = new VerdictPool(options.workers, { reader: options.reader });
+  const pool = new SignaturePool(options.workers, { reader: options.reader });
+  const claimed = new ClaimedKeys();
   try {
     // Up to this many batches are out at the workers while this thread replays the oldest.
-    const inFlight: { bytes: number; result: Promise<WorkerResponse> }[] = [];
+    const inFlight: { batch: PreparedBatch; verdicts: Promise<SignatureVerdicts> }[] = [];
     const replayOldest = async () => {
-      const { bytes, result } = inFlight.shift()!;
-      const { lines } = await result;
-      for (const v of lines) replayLine(verifier, v, pool);
-      progress.lines += lines.length;
-      progress.bytes += bytes;
+      const { batch, verdicts } = inFlight.shift()!;
+      replay(verifier, batch, await verdicts);
+      progress.lines += batch.lines.length;
+      progress.bytes += batch.bytes;
       options.onProgress?.(progress);
     };
-    for await (const batch of batches) {
-      inFlight.push({ bytes: batch.length, result: pool.submit(batch) });
+    for await (const bytes of batches) {
+      const batch = prepare(bytes, claimed, options.reader?.id);
+      inFlight.push({ batch, verdicts: pool.submit(batch.job) });
       if (inFlight.length >= options.workers * 4) await replayOldest();
     }
     while (inFlight.length) await replayOldest();
@@ -74,57 +71,124 @@ export async function auditStream(chunks: AsyncIterable<Uint8Array>, options: Au
   }
 }
 
-function replayLine(verifier: LogVerifier, v: LineVerdicts, pool: VerdictPool): void {
-  if (v.text === null) {
-    verifier.addLineBytes(v.raw!); // blank or malformed: the verifier's own handling and message
-    return;
-  }
-  const value = JSON.parse(v.text) as Envelope; // the worker parsed this text strictly already
-  adoptEnvelopeForms(value, adoptedForms(value, v.hash));
-  const hints: AddHints = {};
-  if (v.signKey !== null) {
-    const { signKey, signatureOk } = v;
-    hints.verifySignature = (env, key) => (key === signKey ? signatureOk : verifyEnvelopeSignature(env, key));
-  }
-  if (v.opened !== null) hints.opened = openedResult(v.opened);
-  verifier.add(value, hints);
-  // Tell every worker about keys this event claims, so lines in other batches find them.
-  const claimed = claimedKeysOf(value);
-  if (claimed) pool.broadcast({ kind: 'keys', ...claimed });
+interface PreparedLine {
+  /** The strictly parsed envelope, or null: then `raw` is replayed by the verifier itself (blank or malformed). */
+  value: Envelope | null;
+  raw: Buffer;
+  /** Index of its signature in the job, or -1 when none was sent. */
+  sig: number;
+  body: number;
 }
 
-/** The worker's hash; the signing input only if the replay must verify itself (another key). */
-function adoptedForms(env: Envelope, hash: string): EnvelopeForms {
-  let input: Buffer | undefined;
+interface PreparedBatch {
+  bytes: number;
+  lines: PreparedLine[];
+  job: Omit<SignatureJob, 'id'>;
+  /** The key each job entry was checked against. */
+  jobKeys: string[];
+}
+
+function prepare(bytes: Buffer, claimed: ClaimedKeys, readerId: string | undefined): PreparedBatch {
+  const lines: PreparedLine[] = [];
+  const inputs: Buffer[] = [];
+  const sigs: Buffer[] = [];
+  const jobKeys: string[] = [];
+  const keyIndex = new Map<string, number>();
+  const keyOf: number[] = [];
+  const bodies: Body[] = [];
+  for (const raw of splitLines(bytes)) {
+    let value: Envelope | null;
+    try {
+      value = parseEnvelopeBytes(raw) as Envelope;
+    } catch {
+      value = null; // blank lines land here too; the verifier skips them as it always does
+    }
+    const line: PreparedLine = { value, raw, sig: -1, body: -1 };
+    lines.push(line);
+    if (!value) continue;
+    claimed.learn(value);
+    const key = typeof value.channel === 'string' && typeof value.sender === 'string' ? claimed.get(value.channel, value.sender) : undefined;
+    const sig = typeof value.sig === 'string' ? b64uDecode(value.sig, 64) : null;
+    if (key !== undefined && sig) {
+      line.sig = keyOf.length;
+      let k = keyIndex.get(key);
+      if (k === undefined) keyIndex.set(key, (k = keyIndex.size));
+      keyOf.push(k);
+      jobKeys.push(key);
+      inputs.push(envelopeForms(value).signingInput);
+      sigs.push(sig);
+    }
+    if (readerId !== undefined && Array.isArray(value.body?.keys) && value.body.keys.some((e) => e?.to === readerId)) {
+      line.body = bodies.length;
+      bodies.push(value.body);
+    }
+  }
+  const offsets = new Uint32Array(inputs.length + 1);
+  for (let i = 0; i < inputs.length; i++) offsets[i + 1] = offsets[i] + inputs[i].length;
   return {
-    hash,
-    get signingInput() {
-      return (input ??= signingInput(env));
-    },
+    bytes: bytes.length,
+    lines,
+    jobKeys,
+    job: { inputs: ownedConcat(inputs), offsets, sigs: ownedConcat(sigs), keys: [...keyIndex.keys()], keyOf: Uint32Array.from(keyOf), bodies },
   };
 }
 
+/** A concatenation in a buffer of its own (never Node's shared pool), so it can be moved to a worker. */
+function ownedConcat(parts: Buffer[]): Buffer {
+  const out = Buffer.allocUnsafeSlow(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) at += p.copy(out, at);
+  return out;
+}
+
+function replay(verifier: LogVerifier, batch: PreparedBatch, verdicts: SignatureVerdicts): void {
+  for (const line of batch.lines) {
+    if (!line.value) {
+      verifier.addLineBytes(line.raw); // the verifier's own handling and message
+      continue;
+    }
+    const hints: AddHints = {};
+    if (line.sig >= 0) {
+      const checkedKey = batch.jobKeys[line.sig];
+      const valid = verdicts.valid[line.sig] === 1;
+      hints.verifySignature = (env, key) => (key === checkedKey ? valid : verifyEnvelopeSignature(env, key));
+    }
+    if (line.body >= 0) {
+      const opened = verdicts.opened[line.body];
+      if (opened !== null) hints.opened = openedResult(opened);
+    }
+    verifier.add(line.value, hints);
+  }
+}
+
+function openedResult(opened: true | string): OpenResult {
+  // The replay needs the verdict only, not the content.
+  return opened === true ? { ok: true, content: {}, plaintext: '' } : { ok: false, reason: 'bad_body', message: opened };
+}
+
 function workerScript(): string {
-  const here = join(__dirname, 'audit.worker.js');
+  const here = join(__dirname, 'signature.worker.js');
   if (existsSync(here)) return here;
   // Under ts-jest this module runs from src/: the compiled worker is in dist/ (npm test builds it).
-  const built = resolve(__dirname, '..', '..', 'dist', 'src', 'audit', 'audit.worker.js');
+  const built = resolve(__dirname, '..', '..', 'dist', 'src', 'audit', 'signature.worker.js');
   if (existsSync(built)) return built;
   throw new Error(`the audit worker is not built (${built}); run npm run build`);
 }
 
-/** Worker threads answering batches in the order each received them. */
-class VerdictPool {
+/** Worker threads answering jobs; each answers in the order it received them. */
+class SignaturePool {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: SignatureVerdicts) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failure: Error | null = null;
 
   constructor(size: number, init: WorkerInit) {
     const script = workerScript();
     this.workers = Array.from({ length: size }, () => {
-      const w = new Worker(script, { workerData: init });
-      w.on('message', (res: WorkerResponse) => {
+      // A worker keeps almost nothing (imported keys); a small heap makes it collect early,
+      // so that the auditor's footprint stays flat however long the log.
+      const w = new Worker(script, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
+      w.on('message', (res: SignatureVerdicts) => {
         const waiter = this.pending.get(res.id);
         this.pending.delete(res.id);
         waiter?.resolve(res);
@@ -137,22 +201,18 @@ class VerdictPool {
     });
   }
 
-  submit(batch: Buffer): Promise<WorkerResponse> {
+  submit(job: Omit<SignatureJob, 'id'>): Promise<SignatureVerdicts> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const bytes = new Uint8Array(batch); // its own buffer, moved to the worker rather than copied again
-    const msg: WorkerRequest = { kind: 'batch', id, bytes };
-    const result = new Promise<WorkerResponse>((resolve, reject) => {
+    const message: SignatureJob = { id, ...job };
+    const result = new Promise<SignatureVerdicts>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.workers[id % this.workers.length].postMessage(msg, [bytes.buffer]);
+      // The inputs are this batch's own copies: moved to the worker, not copied again.
+      this.workers[id % this.workers.length].postMessage(message, [job.inputs, job.sigs, job.offsets, job.keyOf].map((a) => a.buffer as ArrayBuffer));
     });
     // A batch still out when the audit stops early is never awaited: not an unhandled rejection.
     result.catch(() => {});
     return result;
-  }
-
-  broadcast(msg: WorkerRequest): void {
-    for (const w of this.workers) w.postMessage(msg);
   }
 
   private fail(err: Error): void {

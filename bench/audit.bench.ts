@@ -1,0 +1,98 @@
+/**
+ * Auditor benchmarks (issue 6): `parley audit` over a generated log of 1M events (one
+ * channel of MessagePosted with a body for three recipients; PARLEY_AUDIT_BENCH_EVENTS
+ * changes the size), run as a real child process with one worker thread and with two.
+ * Each audit rate is divided by the raw node:crypto Ed25519 verify rate of one thread,
+ * measured in this run right before that audit.
+ * - audit_1w_vs_raw_verify, audit_2w_vs_raw_verify: goals ≥ 0.9 and ≥ 1.7.
+ * - audit_peak_rss_mb: the largest peak RSS of the two audit processes (workers included).
+ * The log is generated once into the temp directory and reused by later runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { createPublicKey, verify } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { b64uDecode, Envelope, envelopeForms, parseEnvelopeText } from '../src/protocol';
+import { GeneratedLog, writeGeneratedLog } from '../src/audit/generated-log.fixture';
+import type { Benchmark } from './run';
+import { rate, recordResults } from './results';
+
+const EVENTS = Number(process.env.PARLEY_AUDIT_BENCH_EVENTS ?? 1_000_000);
+const CLI = join(__dirname, '..', 'src', 'cli', 'main.js');
+
+function generatedLog(): { path: string; log: GeneratedLog } {
+  const path = join(tmpdir(), `parley-audit-bench-${EVENTS}.ndjson`);
+  const meta = `${path}.json`;
+  if (existsSync(path) && existsSync(meta)) return { path, log: JSON.parse(readFileSync(meta, 'utf8')) };
+  const started = Date.now();
+  const log = writeGeneratedLog(path, EVENTS);
+  writeFileSync(meta, JSON.stringify(log));
+  console.log(`  generated ${EVENTS} events (${(log.bytes / 1e6).toFixed(0)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${path}`);
+  return { path, log };
+}
+
+/** Raw verifies per second, one thread, of the log's own signing inputs with the imported key. */
+async function rawVerifyRate(path: string): Promise<number> {
+  const envs: Envelope[] = [];
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (envs.length === 2001) break;
+    envs.push(parseEnvelopeText(line) as Envelope);
+  }
+  lines.close();
+  const messages = envs.slice(1);
+  const inputs = messages.map((e) => envelopeForms(e).signingInput);
+  const sigs = messages.map((e) => b64uDecode(e.sig, 64)!);
+  const opening = envs[0] as Envelope<'ChannelOpened'>;
+  const signKey = opening.meta.participants.find((p) => p.id === messages[0].sender)!.signKey;
+  const key = createPublicKey({
+    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), b64uDecode(signKey, 32)!]),
+    format: 'der',
+    type: 'spki',
+  });
+  let i = 0;
+  return rate(() => {
+    const k = i++ % inputs.length;
+    if (!verify(null, inputs[k], key, sigs[k])) throw new Error('raw verify failed');
+  }, 2000);
+}
+
+/** One `parley audit` process: events per second and its peak RSS in MB. */
+function auditRun(path: string, log: GeneratedLog, workers: number, preload: string): { rate: number; rssMb: number } {
+  const started = process.hrtime.bigint();
+  const res = spawnSync(process.execPath, ['-r', preload, CLI, 'audit', '--file', path, '--json', '--quiet', '--workers', String(workers)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (res.status !== 0) throw new Error(`audit exited ${res.status}: ${res.stderr}`);
+  const report = JSON.parse(res.stdout) as { ok: boolean; events: number; channels: { head: string }[] };
+  if (!report.ok || report.events !== log.events || report.channels[0].head !== log.head) throw new Error('the audit did not verify the generated log');
+  const rss = /maxrss_kb=(\d+)/.exec(res.stderr);
+  if (!rss) throw new Error('no peak RSS reported');
+  return { rate: log.events / seconds, rssMb: Number(rss[1]) / 1024 };
+}
+
+export const benchmark: Benchmark = {
+  name: 'audit',
+  title: `parley audit of a generated ${EVENTS}-event log, 1 and 2 worker threads, vs raw Ed25519 verify`,
+  async run() {
+    const { path, log } = generatedLog();
+    const preload = join(tmpdir(), 'parley-audit-bench-rss.js');
+    writeFileSync(preload, "process.on('exit', () => require('fs').writeSync(2, 'maxrss_kb=' + process.resourceUsage().maxRSS + '\\n'));\n");
+    const figures: Record<string, { rate: number; raw: number; rssMb: number }> = {};
+    for (const workers of [1, 2]) {
+      const raw = await rawVerifyRate(path);
+      const run = auditRun(path, log, workers, preload);
+      figures[workers] = { ...run, raw };
+      console.log(`  ${workers} worker(s): audit ${run.rate.toFixed(0)} events/s, raw verify ${raw.toFixed(0)}/s, peak RSS ${run.rssMb.toFixed(0)} MB`);
+    }
+    recordResults({
+      audit_1w_vs_raw_verify: { value: figures[1].rate / figures[1].raw, unit: 'ratio' },
+      audit_2w_vs_raw_verify: { value: figures[2].rate / figures[2].raw, unit: 'ratio' },
+      audit_peak_rss_mb: { value: Math.max(figures[1].rssMb, figures[2].rssMb), unit: 'MB' },
+    });
+  },
+};
