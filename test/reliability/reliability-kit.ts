@@ -1,0 +1,187 @@
+/**
+ * Shared by the reliability suites: scale parameters (short in `npm test`, long in
+ * `npm run soak`), channels with SDK sessions for their members, the global log as a global
+ * auditor exports it, the auditor's streaming core over it, and read models compared with a
+ * rebuild from position 0 into a fresh read model store beside the same events.
+ */
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { auditStream } from '../../src/audit/audit-stream';
+import { ChannelSession, ParleyHttpClient } from '../../src/client';
+import { generateIdentity, type Identity, type LogReport } from '../../src/protocol';
+import { PostgresReadModelStore } from '../../src/projections/postgres/postgres-read-model.store';
+import { ProjectionRunner } from '../../src/projections/projection.runner';
+import { createReadModelStore } from '../../src/projections/read-model-store.factory';
+import type { ReadModelDump, ReadModelStore } from '../../src/projections/read-model-store.port';
+import { SqliteReadModelStore } from '../../src/projections/sqlite/sqlite-read-model.store';
+import { createEventStore, SQLITE_FILE_NAME } from '../../src/store/event-store.factory';
+import type { EventStore } from '../../src/store/event-store.port';
+import { PostgresEventStore } from '../../src/store/postgres/postgres-event-store.adapter';
+import { post } from '../service/service-test-kit';
+import { type StoreKind, type StoreLocation } from '../service/service-harness';
+import { POSTGRES_URL, readWholeLog, tempDir } from '../store/store-test-kit';
+import { type MemberSpec, NegotiationBuilder } from '../support/negotiation-builder';
+
+/** `npm run soak` sets PARLEY_SOAK=1: the long version of every suite. */
+export const SOAK = process.env.PARLEY_SOAK === '1';
+
+/** A scale parameter: `PARLEY_SOAK_<NAME>` if set, else the soak or the short default. */
+export function param(name: string, short: number, soak: number): number {
+  const given = process.env[`PARLEY_SOAK_${name}`];
+  if (given !== undefined && given !== '') {
+    const n = Number(given);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`PARLEY_SOAK_${name} must be a non-negative number, got ${given}`);
+    return n;
+  }
+  return SOAK ? soak : short;
+}
+
+/** The stores a suite runs on: PARLEY_SOAK_STORES=sqlite,postgres (default: SQLite, plus PostgreSQL in the soak). */
+export function storeKinds(shortDefault: StoreKind[] = ['sqlite']): StoreKind[] {
+  const given = process.env.PARLEY_SOAK_STORES;
+  const kinds = given ? given.split(',').map((s) => s.trim()) : SOAK ? ['sqlite', 'postgres'] : shortDefault;
+  for (const k of kinds) if (k !== 'sqlite' && k !== 'postgres') throw new Error(`PARLEY_SOAK_STORES: unknown store ${k}`);
+  return kinds as StoreKind[];
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Negotiators of three parties, so that many clients can race in one channel. */
+export function negotiators(perParty: number): MemberSpec[] {
+  const members: MemberSpec[] = [{ id: 'icrc.audit', party: 'icrc', role: 'auditor' }];
+  for (const party of ['ua', 'ru', 'us']) {
+    for (let i = 0; i < perParty; i++) members.push({ id: `${party}.n${i}`, party, role: 'negotiator' });
+  }
+  return members;
+}
+
+/** A channel opened on the server (its ChannelOpened posted), with an SDK session per member on demand. */
+export class TestChannel {
+  private constructor(
+    readonly url: string,
+    readonly n: NegotiationBuilder,
+  ) {}
+
+  static async open(url: string, notarySeed: string, members: MemberSpec[]): Promise<TestChannel> {
+    const n = NegotiationBuilder.open({ notarySeed, members, opener: members.find((m) => m.role === 'negotiator')!.id });
+    const res = await post(url, n.channel, n.log[0]);
+    if (res.status !== 201) throw new Error(`ChannelOpened answered ${res.status}: ${res.text}`);
+    return new TestChannel(url, n);
+  }
+
+  get id(): string {
+    return this.n.channel;
+  }
+
+  /** Ids of the members that may post messages. */
+  get writers(): string[] {
+    return [...this.n.members.values()].filter((m) => m.record.role !== 'auditor').map((m) => m.record.id);
+  }
+
+  http(member: string): ParleyHttpClient {
+    return new ParleyHttpClient({ server: this.url, keys: this.n.keys(member) });
+  }
+
+  session(member: string): ChannelSession {
+    const { signSeed, boxSecret } = this.n.members.get(member)!.identity;
+    return new ChannelSession(this.http(member), { id: member, signSeed, boxSecret }, this.id);
+  }
+}
+
+/** A message to the three parties with negotiators (the sender's own party included). */
+export const messageDraft = (text: string) => () => ({ type: 'MessagePosted' as const, meta: { audience: ['ru', 'ua', 'us'] }, content: { text } });
+
+/** A global auditor (PARLEY_AUDITORS) to export the whole log with. */
+export function globalAuditor(): { identity: Identity; env: Record<string, string> } {
+  const identity = generateIdentity();
+  return { identity, env: { PARLEY_AUDITORS: `${identity.signKey}:${identity.boxKey}` } };
+}
+
+/** GET /v1/export as the global auditor: every stored line, exactly as served. */
+export async function exportLog(url: string, auditor: Identity): Promise<string[]> {
+  const http = new ParleyHttpClient({ server: url, keys: auditor });
+  const lines: string[] = [];
+  for await (const { raw } of http.exportAll()) lines.push(raw.toString('utf8'));
+  return lines;
+}
+
+/** The auditor's streaming core (the code behind `parley audit`) over NDJSON lines. */
+export function audit(lines: string[]): Promise<LogReport> {
+  const bytes = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
+  return auditStream(Readable.from([bytes]), { workers: 0 });
+}
+
+/** The events of a store location, opened from this process beside a running server. */
+export async function openStore(location: StoreLocation): Promise<EventStore> {
+  if (location.kind === 'sqlite') return createEventStore({ kind: 'sqlite', file: join(location.env.PARLEY_DATA_DIR, SQLITE_FILE_NAME) });
+  return createEventStore({ kind: 'postgres', connectionString: POSTGRES_URL, schema: location.env.PARLEY_POSTGRES_SCHEMA });
+}
+
+/**
+ * The server's read models (once its projection has caught up with the whole log) and the
+ * read models a fresh projection builds from position 0 over the same events, in a store of
+ * the same kind beside them. Equal dumps: nothing was lost, doubled or half-written.
+ */
+export async function readModelsAndRebuild(
+  location: StoreLocation,
+  timeoutMs = 30_000,
+): Promise<{ live: ReadModelDump; rebuilt: ReadModelDump; events: number }> {
+  const store = await openStore(location);
+  const scratch = tempDir('parley-rebuild-');
+  let rebuildStore: ReadModelStore | null = null;
+  let dropSchema = async () => {};
+  try {
+    const log = await readWholeLog(store);
+    const end = log.length ? log[log.length - 1].position : null;
+    const live = createReadModelStore(store, location.env.PARLEY_DATA_DIR);
+    await live.init();
+    const deadline = Date.now() + timeoutMs;
+    while ((await live.checkpoint()) !== end) {
+      if (Date.now() > deadline) throw new Error(`the server's projection did not reach ${end} within ${timeoutMs} ms (at ${await live.checkpoint()})`);
+      await sleep(50);
+    }
+    const liveDump = await live.dump();
+    if (store instanceof PostgresEventStore) {
+      const schema = `${location.env.PARLEY_POSTGRES_SCHEMA}_rebuild`;
+      rebuildStore = new PostgresReadModelStore(store.pool, { schema });
+      dropSchema = async () => void (await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+    } else {
+      const db = new Database(join(scratch.path, 'rebuild.sqlite'));
+      rebuildStore = new SqliteReadModelStore(db);
+      dropSchema = async () => void db.close();
+    }
+    await rebuildStore.init();
+    const runner = new ProjectionRunner(store, rebuildStore);
+    await runner.rebuild();
+    if (!(await runner.catchUp(timeoutMs))) throw new Error('the rebuild did not catch up');
+    await runner.stop();
+    return { live: liveDump, rebuilt: await rebuildStore.dump(), events: log.length };
+  } finally {
+    await dropSchema();
+    await rebuildStore?.close();
+    await store.close();
+    scratch.remove();
+  }
+}
+
+/** p-th percentile (0–100) of the values, nearest rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Resident set size of a process, in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+/** Prints a figure line the soak script collects into docs/reliability.md figures. */
+export function report(suite: string, figures: Record<string, number | string>): void {
+  const line = `RELIABILITY ${suite} ${JSON.stringify(figures)}`;
+  process.stdout.write(line + '\n');
+}
