@@ -1,0 +1,65 @@
+/**
+ * Online backup of the SQLite store with SQLite's backup API (better-sqlite3 `db.backup`):
+ * it copies a consistent snapshot page by page while the server keeps appending (WAL lets
+ * readers and the one writer run together), so no downtime is needed. The copy is written
+ * under a temporary name and renamed only once it is complete and passes
+ * `PRAGMA integrity_check`, so a file at the destination is always a whole backup.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+
+export interface SqliteBackupResult {
+  file: string;
+  events: number;
+  bytes: number;
+  /** Position (rowid) of the last event in the copy, or null for an empty store. */
+  lastPosition: number | null;
+}
+
+export class SqliteBackupError extends Error {}
+
+export async function backupSqliteStore(source: string, destination: string): Promise<SqliteBackupResult> {
+  if (!existsSync(source)) throw new SqliteBackupError(`no store at ${source}`);
+  if (existsSync(destination)) throw new SqliteBackupError(`${destination} exists already; a backup never overwrites`);
+  const partial = `${destination}.partial-${process.pid}`;
+  // Not readonly: a WAL reader must be able to map the -shm index the server maintains.
+  const db = new Database(source, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!hasEventsTable(db)) throw new SqliteBackupError(`${source} is not a Parley store (no events table)`);
+    await db.backup(partial);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  } finally {
+    db.close();
+  }
+  try {
+    const summary = checkCopy(partial);
+    renameSync(partial, destination);
+    return { file: destination, ...summary };
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+}
+
+function hasEventsTable(db: Database.Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
+}
+
+function checkCopy(file: string): Omit<SqliteBackupResult, 'file'> {
+  const copy = new Database(file, { fileMustExist: true });
+  try {
+    // The copy is a single file: fold any WAL frames in and leave it in rollback mode until opened by a server.
+    copy.pragma('journal_mode = DELETE');
+    const verdict = copy.pragma('integrity_check', { simple: true });
+    if (verdict !== 'ok') throw new SqliteBackupError(`the copy fails integrity_check: ${String(verdict)}`);
+    const row = copy.prepare('SELECT COUNT(*) AS events, MAX(position) AS last FROM events').get() as { events: number; last: number | null };
+    const pages = copy.pragma('page_count', { simple: true }) as number;
+    const size = copy.pragma('page_size', { simple: true }) as number;
+    return { events: row.events, lastPosition: row.last, bytes: pages * size };
+  } finally {
+    copy.close();
+  }
+}
