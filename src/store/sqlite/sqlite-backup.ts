@@ -22,8 +22,8 @@ export async function backupSqliteStore(source: string, destination: string): Pr
   if (!existsSync(source)) throw new SqliteBackupError(`no store at ${source}`);
   if (existsSync(destination)) throw new SqliteBackupError(`${destination} exists already; a backup never overwrites`);
   const partial = `${destination}.partial-${process.pid}`;
-  // Not readonly: a WAL reader must be able to map the -shm index the server maintains.
-  const db = new Database(source, { fileMustExist: true });
+  // Read-only: the backup can never write to the live store (a WAL reader still shares the server's -shm index).
+  const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     if (!hasEventsTable(db)) throw new SqliteBackupError(`${source} is not a Parley store (no events table)`);
