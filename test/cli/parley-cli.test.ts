@@ -77,6 +77,12 @@ describe('parley CLI against a running service', () => {
     const who = await parley(['whoami'], env('ua.lead'));
     expect(who.code).toBe(0);
     expect(who.stdout).toMatch(/Safety number: ([0-9a-f]{4} ){15}[0-9a-f]{4}/);
+    writeFileSync(join(dir, 'pass.txt'), PASS + '\n');
+    const fromFile = await parley(['whoami', '--passphrase-file', join(dir, 'pass.txt'), '--json'], env('ua.lead', { PARLEY_PASSPHRASE: '' }));
+    expect(fromFile.json).toMatchObject({ id: 'ua.lead', party: 'ua', role: 'negotiator' });
+    const none = await parley(['whoami'], env('ua.lead', { PARLEY_PASSPHRASE: '' }));
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('a passphrase is needed');
     const wrong = await parley(['whoami'], env('ua.lead', { PARLEY_PASSPHRASE: 'not it' }));
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('wrong_passphrase');

@@ -18,11 +18,15 @@ interface ChannelFile {
 }
 
 export function register(program: Command): void {
-  const channel = program.command('channel').description('Create and open channels');
+  const channel = program
+    .command('channel')
+    .description('Create and open channels')
+    .addHelpText('after', examples(['parley channel new-id', 'parley channel open --keystore ua-lead.keystore --file channel.json']));
 
   channel
     .command('new-id')
     .description('Print a fresh channel id: participants sign their records for it (whoami --record) before it is opened')
+    .addHelpText('after', examples(['CHANNEL=$(parley channel new-id) && parley whoami --keystore ru-lead.keystore --record $CHANNEL > ru-lead.record.json']))
     .action(() => {
       process.stdout.write(randomUUID() + '\n');
     });
