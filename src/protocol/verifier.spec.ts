@@ -57,6 +57,15 @@ describe('LogVerifier', () => {
       expect(verifyLog(log, { reader: reader(f) }).ok).toBe(true);
     });
 
+    it('given the reader\'s id held by someone else\'s keys in a channel, then that channel\'s bodies are not opened', () => {
+      const f = new NegotiationFixture();
+      const other = new NegotiationFixture();
+      const log: Envelope[] = [f.apply(f.opening({ quorum: 'sides', auditorsRead: true }))];
+      log.push(other.apply(other.opening({ quorum: 'sides', auditorsRead: true })));
+      log.push(other.apply(other.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { text: 'x' })));
+      expect(verifyLog(log, { reader: reader(f) }).violations).toEqual([]);
+    });
+
     it('given a sender whose commit does not match the plaintext, then bad_body at that seq', () => {
       const f = new NegotiationFixture();
       const log: Envelope[] = [f.apply(f.opening({ quorum: 'sides', auditorsRead: true }))];

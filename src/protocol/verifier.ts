@@ -6,12 +6,13 @@
  * Streaming: feed it one line or envelope at a time; memory grows with channel state only.
  */
 import { KeyObject } from 'node:crypto';
-import { b64uDecode } from './encoding';
-import { x25519PrivateKey } from './crypto';
+import { b64uDecode, b64uEncode } from './encoding';
+import { x25519KeyPair, x25519PrivateKey } from './crypto';
 import { openBody, OpenResult, parseEnvelopeBytes, parseEnvelopeText } from './envelope';
 import { ChannelState, initialState } from './negotiation/channel-state';
 import { CheckOptions, firstViolation } from './negotiation/check';
 import { evolve } from './negotiation/evolve';
+import { requiredRecipients } from './negotiation/recipients';
 import type { Envelope } from './types';
 import { ViolationCode } from './violations';
 
@@ -62,13 +63,13 @@ export class LogVerifier {
   private readonly channels = new Map<string, ChannelRun>();
   private readonly violations: LogViolation[] = [];
   private events = 0;
-  private readonly reader?: { id: string; key: KeyObject };
+  private readonly reader?: { id: string; key: KeyObject; boxKey: string };
 
   constructor(options: VerifierOptions = {}) {
     if (options.reader) {
       const secret = b64uDecode(options.reader.boxSecret, 32);
       if (!secret) throw new Error('reader.boxSecret must be 32 bytes of b64u');
-      this.reader = { id: options.reader.id, key: x25519PrivateKey(secret) };
+      this.reader = { id: options.reader.id, key: x25519PrivateKey(secret), boxKey: b64uEncode(x25519KeyPair(secret).publicKey) };
     }
   }
 
@@ -112,7 +113,7 @@ export class LogVerifier {
       return;
     }
     const env = input as Envelope;
-    if (this.reader && env.body && env.body.keys.some((k) => k.to === this.reader!.id)) {
+    if (this.reader && env.body && this.readsAsReader(state, env)) {
       const opened = hints.opened ?? openBody(env.body, { id: this.reader.id, boxSecret: this.reader.key });
       if (!opened.ok) {
         this.violations.push({ channel: channelId, seq, code: 'bad_body', message: opened.message, index });
@@ -123,6 +124,15 @@ export class LogVerifier {
     evolve(state, env);
     run!.summary.head = state.head;
     run!.summary.verified++;
+  }
+
+  /**
+   * Whether the body is addressed to the reader's own key: the same participant id may be
+   * someone else in another channel of the log, whose bodies the reader cannot open.
+   */
+  private readsAsReader(state: ChannelState, env: Envelope): boolean {
+    const { id, boxKey } = this.reader!;
+    return env.body!.keys.some((k) => k.to === id) && requiredRecipients(state, env).some((r) => r.id === id && r.boxKey === boxKey);
   }
 
   private channelRun(channel: string): ChannelRun {
