@@ -4,7 +4,11 @@ import { PARLEY_CONFIG, type ParleyConfig } from '../config/parley-config';
 import { EVENT_STORE, type EventStore } from '../store/event-store.port';
 import { NoteAppendedHandler } from './events/note-appended.handler';
 import { ProjectionService } from './projection.service';
-import { READ_MODEL_QUERY_HANDLERS } from './queries/read-model.handlers';
+import { ChannelStateHandler } from './queries/channel-state.handler';
+import { ChannelsAwaitingNotaryHandler } from './queries/channels-awaiting-notary.handler';
+import { FindKeyMembershipsHandler } from './queries/find-key-memberships.handler';
+import { OpenRequestsHandler } from './queries/open-requests.handler';
+import { ReunificationsHandler } from './queries/reunifications.handler';
 import { createReadModelStore } from './read-model-store.factory';
 import { READ_MODEL_STORE } from './read-model-store.port';
 import { ReadModelsController } from './read-models.controller';
@@ -21,7 +25,11 @@ import { ReadModelsController } from './read-models.controller';
     },
     ProjectionService,
     NoteAppendedHandler,
-    ...READ_MODEL_QUERY_HANDLERS,
+    OpenRequestsHandler,
+    ReunificationsHandler,
+    ChannelStateHandler,
+    FindKeyMembershipsHandler,
+    ChannelsAwaitingNotaryHandler,
   ],
   exports: [ProjectionService],
 })
