@@ -145,14 +145,20 @@ export class ParleyHttpClient {
         const res = await this.send('GET', `/v1/channels/${channel}/stream`, { headers, signal: options.signal });
         const decoder = new TextDecoder('utf-8', { fatal: true });
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) yield msg;
+          let text: string;
+          try {
+            text = decoder.decode(chunk, { stream: true });
+          } catch {
+            throw new UnexpectedResponseError('the event stream is not valid UTF-8');
+          }
+          for (const msg of parser.push(text)) yield msg;
           lastEventId = parser.lastEventId;
           if (parser.retryMs !== null) retryMs = parser.retryMs;
         }
       } catch (err) {
         if (options.signal?.aborted) return;
-        // Refusals are final; a dropped connection is retried.
-        if (err instanceof ApiError) throw err;
+        // Refusals and broken data are final; a dropped connection is retried.
+        if (err instanceof ApiError || err instanceof UnexpectedResponseError) throw err;
       }
       await sleep(retryMs, options.signal);
     }

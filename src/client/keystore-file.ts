@@ -1,5 +1,5 @@
 /** The keystore on disk (Node only): mode 0600, written atomically, never in clear. */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { contentsOf, Keys, KeystoreContents, openKeystore, sealKeystore, withPublicHalves } from './keystore';
@@ -17,7 +17,8 @@ export function readKeystore(path: string, passphrase: string): Keys {
 
 /**
  * Seals and writes atomically: a temporary file beside the target (created 0600, never
- * readable by others even for a moment), flushed, then renamed over the target.
+ * readable by others even for a moment), flushed, then renamed over the target (or
+ * linked to it, when it must not exist yet).
  * `overwrite: false` refuses to replace an existing keystore (keys would be lost).
  */
 export function writeKeystore(path: string, contents: KeystoreContents | Keys, passphrase: string, options: { overwrite: boolean; scryptN?: number }): Keys {
@@ -32,15 +33,14 @@ export function writeKeystore(path: string, contents: KeystoreContents | Keys, p
     closeSync(fd);
   }
   try {
-    if (!options.overwrite) {
-      // A hard-link-free "create only": open the target exclusively first.
-      closeSync(openSync(path, 'wx', 0o600));
-    }
-    renameSync(tmp, path);
+    // A link never replaces an existing file (create-only); a rename atomically does.
+    if (options.overwrite) renameSync(tmp, path);
+    else linkSync(tmp, path);
   } catch (err) {
-    unlinkSync(tmp);
     const code = (err as NodeJS.ErrnoException).code;
     throw new KeystoreError(code === 'EEXIST' ? `${path} exists already; not overwriting a keystore` : `cannot write ${path}: ${code ?? err}`);
+  } finally {
+    rmSync(tmp, { force: true }); // gone after a rename; the extra name after a link
   }
   return withPublicHalves(plain);
 }
