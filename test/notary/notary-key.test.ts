@@ -1,4 +1,5 @@
 /** The notary key provider against a real data directory. */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,21 @@ describe('notary key provider', () => {
     expect(ed25519Verify(first.signKey, message, again.sign(message))).toBe(true);
     // The file holds the seed only; the public key is derived from it.
     expect(readFileSync(file, 'utf8')).not.toContain(first.signKey);
+  });
+
+  it('gives processes starting at once on one data directory the same key (link(2) publishes it once)', async () => {
+    // The built provider (npm test builds first), in four processes racing to create the file.
+    const provider = join(__dirname, '..', '..', 'dist', 'src', 'notary', 'notary-key.provider.js');
+    const script = `process.stdout.write(require(${JSON.stringify(provider)}).loadNotaryKey({ PARLEY_DATA_DIR: process.argv[1] }).signKey)`;
+    const keys = await Promise.all(
+      Array.from({ length: 4 }, () => new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['-e', script, dir], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+      )),
+    );
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toBe(loadNotaryKey({ PARLEY_DATA_DIR: dir }).signKey);
+    expect(readdirSync(dir)).toEqual([NOTARY_KEY_FILE]);
+    expect(statSync(join(dir, NOTARY_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 
   it('narrows a key file someone made readable to others back to 0600', () => {
