@@ -32,24 +32,41 @@ export interface AuditStreamOptions {
   batchBytes?: number;
 }
 
+/** One audit: a pool of workers for its duration. */
 export async function auditStream(chunks: AsyncIterable<Uint8Array>, options: AuditStreamOptions): Promise<LogReport> {
-  const verifier = new LogVerifier({ reader: options.reader });
-  const progress: AuditProgress = { lines: 0, bytes: 0 };
-  const batches = lineBatches(chunks, options.batchBytes);
-  if (options.workers <= 0) {
-    for await (const batch of batches) {
-      for (const line of splitLines(batch)) {
-        verifier.addLineBytes(line);
-        progress.lines++;
-      }
-      progress.bytes += batch.length;
-      options.onProgress?.(progress);
-    }
-    return verifier.report();
-  }
-  const pool = new SignaturePool(options.workers, { reader: options.reader });
-  const claimed = new ClaimedKeys();
+  const auditor = new StreamAuditor(options);
   try {
+    return await auditor.audit(chunks);
+  } finally {
+    await auditor.close();
+  }
+}
+
+/** Audits any number of streams with one pool of workers (each audit starts from nothing). */
+export class StreamAuditor {
+  private readonly pool: SignaturePool | null;
+
+  constructor(private readonly options: AuditStreamOptions) {
+    this.pool = options.workers > 0 ? new SignaturePool(options.workers, { reader: options.reader }) : null;
+  }
+
+  async audit(chunks: AsyncIterable<Uint8Array>): Promise<LogReport> {
+    const { options, pool } = this;
+    const verifier = new LogVerifier({ reader: options.reader });
+    const progress: AuditProgress = { lines: 0, bytes: 0 };
+    const batches = lineBatches(chunks, options.batchBytes);
+    if (!pool) {
+      for await (const batch of batches) {
+        for (const line of splitLines(batch)) {
+          verifier.addLineBytes(line);
+          progress.lines++;
+        }
+        progress.bytes += batch.length;
+        options.onProgress?.(progress);
+      }
+      return verifier.report();
+    }
+    const claimed = new ClaimedKeys();
     // Up to this many batches are out at the workers while this thread replays the oldest.
     const inFlight: { batch: PreparedBatch; verdicts: Promise<SignatureVerdicts> }[] = [];
     const replayOldest = async () => {
@@ -66,8 +83,10 @@ export async function auditStream(chunks: AsyncIterable<Uint8Array>, options: Au
     }
     while (inFlight.length) await replayOldest();
     return verifier.report();
-  } finally {
-    await pool.close();
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 }
 

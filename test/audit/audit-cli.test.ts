@@ -1,0 +1,128 @@
+/**
+ * `parley audit` as people run it: the built command in a child process, on the vector
+ * logs, on standard input, with an auditor keystore (reading bodies, signing reports), and
+ * `parley audit verify-report`.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeKeystore } from '../../src/client/keystore-file';
+import { loadLogExpectations, logPath, readLog } from '../support/vectors';
+import { mixedLog, parley } from './audit-fixtures';
+
+const dir = mkdtempSync(join(tmpdir(), 'parley-audit-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const expectations = loadLogExpectations();
+
+describe('parley audit --file F --json on every vector log', () => {
+  it.each(expectations.map((e) => [e.file, e] as const))('%s: the expected verdict, the same with 0 and 2 workers', async (_file, e) => {
+    const [one, two] = await Promise.all([0, 2].map((w) => parley(['audit', '--file', logPath(e.file), '--json', '--workers', String(w)])));
+    expect(two.stdout).toBe(one.stdout);
+    const report = JSON.parse(two.stdout);
+    expect(report.ok).toBe(e.ok);
+    expect(two.code).toBe(e.ok ? 0 : 1);
+    if (e.ok) {
+      expect(report.events).toBe(e.events);
+      expect(report.channels.map((c: { head: string }) => c.head)).toEqual([e.head]);
+      expect(report.violations).toEqual([]);
+    } else {
+      expect(report.violations[0]).toMatchObject({ seq: e.seq, code: e.code });
+    }
+  });
+});
+
+describe('parley audit', () => {
+  const valid = expectations.find((e) => e.ok)!;
+
+  it('given the log on standard input, then the same report as from the file', async () => {
+    const [fromStdin, fromFile] = await Promise.all([
+      parley(['audit', '--file', '-', '--json'], { input: readLog(valid.file) }),
+      parley(['audit', '--file', logPath(valid.file), '--json']),
+    ]);
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+  });
+
+  it('given no --json, then a readable summary with the verdict, heads and each violation', async () => {
+    const bad = expectations.find((e) => !e.ok)!;
+    const res = await parley(['audit', '--file', logPath(bad.file)]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/^NOT VERIFIED: 1 violation/);
+    expect(res.stdout).toContain(`seq ${bad.seq}  ${bad.code}: `);
+    expect(res.stdout).toMatch(/head [0-9a-f]{64}/);
+    expect(res.stderr).toBe(''); // no progress bar without a terminal
+  });
+
+  it.each([
+    ['no input', ['audit']],
+    ['a missing file', ['audit', '--file', join(dir, 'nope.ndjson')]],
+    ['a channel that is not a uuid', ['audit', '--server', 'http://127.0.0.1:9', '--channel', 'x']],
+    ['--file and --all', ['audit', '--file', '-', '--server', 'http://127.0.0.1:9', '--all']],
+    ['--sign without a keystore', ['audit', '--file', '-', '--sign']],
+    ['a bad worker count', ['audit', '--file', '-', '--workers', 'many']],
+  ])('given %s, then exit 2 with a message and no report', async (_name, args) => {
+    const res = await parley(args, { input: '' });
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).not.toBe('');
+  });
+
+  describe('with an auditor keystore', () => {
+    const log = mixedLog();
+    const logFile = join(dir, 'mixed.ndjson');
+    const keystore = join(dir, 'auditor.keystore');
+    const passFile = join(dir, 'pass');
+    const env = { PARLEY_KEYSTORE_SCRYPT_N: '1024' };
+    beforeAll(() => {
+      writeFileSync(logFile, log.bytes);
+      writeFileSync(passFile, 'correct horse battery\n');
+      process.env.PARLEY_KEYSTORE_SCRYPT_N = '1024';
+      writeKeystore(
+        keystore,
+        { id: 'icrc.audit', party: 'icrc', role: 'auditor', signSeed: log.auditor.signSeed, boxSecret: log.auditor.boxSecret, channels: [log.read, log.plain] },
+        'correct horse battery',
+        { overwrite: false },
+      );
+    });
+    const withKeys = (...args: string[]) => parley(['audit', '--file', logFile, '--keystore', keystore, '--passphrase-file', passFile, ...args], { env });
+
+    it('given a body whose commit lies to the auditor, then bad_body there, which is unseen without the keys', async () => {
+      const [keyed, plain] = await Promise.all([withKeys('--json'), parley(['audit', '--file', logFile, '--json'])]);
+      const codes = (r: { stdout: string }) => JSON.parse(r.stdout).violations.map((v: { channel: string; code: string }) => [v.channel, v.code]);
+      expect(codes(keyed)).toEqual([[null, 'malformed'], [null, 'malformed'], [log.plain, 'bad_signature'], [log.read, 'bad_body']]);
+      expect(codes(plain)).toEqual([[null, 'malformed'], [null, 'malformed'], [log.plain, 'bad_signature']]);
+      expect(keyed.code).toBe(1);
+    });
+
+    it('given --sign, then a report that verify-report accepts, and rejects once anything in it changes', async () => {
+      const signed = await withKeys('--sign');
+      expect(signed.code).toBe(1); // the verdict still sets the exit code
+      const reportFile = join(dir, 'report.json');
+      writeFileSync(reportFile, signed.stdout);
+      const report = JSON.parse(signed.stdout);
+      expect(report.signer).toMatchObject({ id: 'icrc.audit', signKey: log.auditor.signKey, boxKey: log.auditor.boxKey });
+
+      const ok = await parley(['audit', 'verify-report', reportFile]);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/^VALID: signed by icrc\.audit/);
+
+      const forged = join(dir, 'forged.json');
+      writeFileSync(forged, JSON.stringify({ ...report, ok: true, violations: [] }));
+      const bad = await parley(['audit', 'verify-report', forged]);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/^NOT VALID/);
+
+      writeFileSync(forged, readFileSync(reportFile, 'utf8').replace('"events": ', '"events": 1'));
+      expect((await parley(['audit', 'verify-report', forged])).code).toBe(1);
+      expect((await parley(['audit', 'verify-report', join(dir, 'missing.json')])).code).toBe(2);
+    });
+
+    it('given a wrong passphrase, then exit 2 and nothing audited', async () => {
+      const res = await parley(['audit', '--file', logFile, '--keystore', keystore, '--json'], { env: { ...env, PARLEY_PASSPHRASE: 'wrong' } });
+      expect(res.code).toBe(2);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toMatch(/passphrase/);
+    });
+  });
+});
