@@ -32,6 +32,7 @@ const IDLE = Symbol('idle');
 const nextTurn = () => new Promise<typeof IDLE>((resolve) => setImmediate(() => resolve(IDLE)));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const HEAD_PAGE = 1000;
+const HEAD_PAGES = 4;
 
 export class ProjectionRunner {
   private position: string | null = null;
@@ -85,13 +86,22 @@ export class ProjectionRunner {
 
   /**
    * Read-your-writes: resolves true once the read models include every event that was in
-   * the log when it was called, false if that takes longer than `timeoutMs`.
+   * the log when it was called, false if that takes longer than `timeoutMs` — or at once,
+   * with `giveUpWhenFar`, when thousands of events are still to project (a rebuild, say:
+   * no request could wait that long).
    */
-  async catchUp(timeoutMs = 2000): Promise<boolean> {
+  async catchUp(timeoutMs = 2000, options: { giveUpWhenFar?: boolean } = {}): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const stored = await this.readModels.checkpoint();
-    const target = await this.logHead(stored);
-    if (target === null) return true;
+    for (;;) {
+      const { target, far } = await this.logHead(await this.readModels.checkpoint());
+      if (target === null) return true;
+      if (far && options.giveUpWhenFar) return false;
+      if (!(await this.reach(target, deadline))) return false;
+      if (!far) return true;
+    }
+  }
+
+  private async reach(target: string, deadline: number): Promise<boolean> {
     for (;;) {
       if (this.position !== null && comparePositions(this.position, target) >= 0) return true;
       // Another instance may be the one projecting (PostgreSQL): its commits count too.
@@ -109,20 +119,24 @@ export class ProjectionRunner {
     this.reportLag();
   }
 
-  /** The last position in the log, found by paging from the furthest checkpoint known. */
-  private async logHead(stored: string | null): Promise<string | null> {
+  /**
+   * The last position in the log, found by paging from the furthest checkpoint known; `far`
+   * when it is more than HEAD_PAGES pages on (the search stops there).
+   */
+  private async logHead(stored: string | null): Promise<{ target: string | null; far: boolean }> {
     let from = this.position;
     if (stored !== null && (from === null || comparePositions(stored, from) > 0)) from = stored;
     let last = from;
-    // Bounded: a projection far behind could not catch up within a request's wait anyway.
-    for (let page = 0; page < 4; page++) {
+    for (let page = 0; page < HEAD_PAGES; page++) {
       const events = await this.store.readAll(last ?? undefined, HEAD_PAGE);
-      if (events.length === 0) break;
-      last = events[events.length - 1].position;
-      if (events.length < HEAD_PAGE) break;
+      if (events.length > 0) last = events[events.length - 1].position;
+      if (events.length < HEAD_PAGE) {
+        if (last !== null) this.noteAppended(last);
+        return { target: last, far: false };
+      }
     }
     if (last !== null) this.noteAppended(last);
-    return last;
+    return { target: last, far: true };
   }
 
   private async run(): Promise<void> {

@@ -171,6 +171,35 @@ describe.each(backends)('projections on $name', (backend) => {
   });
 });
 
+describe('read-your-writes far behind the log (SQLite)', () => {
+  it('a request gives up at once; a caller that may wait is answered at the very end of the log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-projections-far-'));
+    dirs.push(dir);
+    const store = SqliteEventStore.open({ file: join(dir, 'parley.sqlite'), pollIntervalMs: 10 });
+    try {
+      // 4,500 events of a stream that is no channel: nothing to project, but the checkpoint must pass them.
+      for (let i = 0; i < 9; i++) {
+        const events = Array.from({ length: 500 }, () => ({ id: randomUUID(), type: 'Note', data: '{}' }));
+        await store.append('parley-misc', events, i === 0 ? 'no_stream' : i * 500 - 1);
+      }
+      const readModels = new SqliteReadModelStore(store.database);
+      await readModels.init();
+      const runner = new ProjectionRunner(store, readModels);
+      const started = Date.now();
+      expect(await runner.catchUp(5000, { giveUpWhenFar: true })).toBe(false);
+      expect(Date.now() - started).toBeLessThan(1000);
+
+      await runner.start();
+      expect(await runner.catchUp(10_000)).toBe(true);
+      const all = await store.readAll(undefined, 10_000);
+      expect(runner.checkpoint).toBe(all[all.length - 1].position);
+      await runner.stop();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('a batch that fails to commit (SQLite)', () => {
   it('is folded again from the stored checkpoint, so the read models still equal a rebuild', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-projections-fail-'));
