@@ -57,6 +57,10 @@ describe('keystore', () => {
     expect(readdirSync(dir)).toEqual(['me.keystore']);
     expect(readKeystore(path, 'pw').id).toBe('ua.lead');
     expect(() => readKeystore(path, 'nope')).toThrow(WrongPassphraseError);
+    writeKeystore(path, { ...contents(), channels: ['c'] }, 'pw2', { overwrite: true, scryptN: LOW_N });
+    expect(readKeystore(path, 'pw2').channels).toEqual(['c']);
+    expect(readdirSync(dir)).toEqual(['me.keystore']);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   it('given an existing keystore, when writing without overwrite, then it refuses and keeps the old keys', () => {

@@ -36,7 +36,9 @@ describe('parley CLI against a running service', () => {
   const headSeq = async () => (await status('us.envoy')).head.seq as number;
 
   beforeAll(async () => {
-    await server.start();
+    // A global auditor (server configuration) may read every channel: GET /v1/export.
+    const global = await ok('global.audit', ['keygen', '--id', 'global.audit', '--party', 'audit', '--role', 'auditor']);
+    await server.start({ PARLEY_AUDITORS: `${global.signKey}:${global.boxKey}` });
     const keygens = [
       ['ua.lead', 'ua', 'negotiator'],
       ['ru.lead', 'ru', 'negotiator'],
@@ -228,6 +230,11 @@ describe('parley CLI against a running service', () => {
     expect(report).toMatchObject({ ok: true, events: (await headSeq()) + 1 });
     const stdout = await parley(['export'], env('us.envoy'));
     expect(stdout.stdout).toBe(readFileSync(out, 'utf8'));
+    const all = await parley(['export', '--all'], env('global.audit', { PARLEY_CHANNEL: '' }));
+    expect(all.code).toBe(0);
+    expect(all.stdout).toBe(stdout.stdout); // one channel on this server so far
+    const refused = await parley(['export', '--all'], env('us.envoy'));
+    expect(refused.code).toBe(1);
   });
 
   it('a revoked key is refused; a rotated key takes over with a new encrypted keystore', async () => {
@@ -255,6 +262,7 @@ describe('parley CLI against a running service', () => {
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('unreachable');
     const help = await parley(['--help'], {});
+    expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 0, stderr: '' });
     expect(help.stdout).toContain('Exit codes:');
   });
 
