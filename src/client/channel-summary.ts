@@ -38,6 +38,8 @@ export interface ChannelSummary {
     terms: string | null;
     handover: unknown;
   }[];
+  /** Agreed proposals (transfers): the notary's event and where each person is. */
+  transfers: { proposal: string; status: string; agreedAt: number; acceptances: string[]; requests: { id: string; status: string }[] }[];
   messages: { seq: number; sender: string; audience: string[]; text: string | null }[];
   closed: number;
 }
@@ -106,6 +108,16 @@ export function summarizeChannel(view: ChannelView): ChannelSummary {
         handover: c?.handover ?? null,
       };
     }),
+    transfers: [...s.proposals.values()]
+      .filter((p) => p.agreed !== null)
+      .map((p) => ({
+        proposal: p.id,
+        status: p.status,
+        agreedAt: p.agreed!.seq,
+        acceptances: p.agreed!.acceptances,
+        // A cancelled transfer's requests may be in a later transfer by now: show theirs as they are.
+        requests: p.requests.map((id) => ({ id, status: displayStatus(s.requests.get(id)!) })),
+      })),
     messages,
     closed,
   };

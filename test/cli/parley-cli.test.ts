@@ -196,6 +196,7 @@ describe('parley CLI against a running service', () => {
     expect(s.proposals.find((p: { id: string }) => p.id === p4).status).toBe('withdrawn');
     expect(s.proposals.find((p: { id: string }) => p.id === p5).status).toBe('cancelled');
     expect(s.requests.find((r: { id: string }) => r.id === r3).status).toBe('open');
+    expect(s.transfers.find((t: { proposal: string }) => t.proposal === p5)).toMatchObject({ status: 'cancelled', requests: [{ id: r3, status: 'open' }] });
   });
 
   it('tail follows the channel live over SSE, decrypting what it may', async () => {

@@ -44,6 +44,12 @@ export function statusTables(s: ChannelSummary, options: { messages?: boolean } 
       p.acceptedBy.join(',') || '-',
       p.terms ?? CLOSED,
     ])),
+    table('Transfers (agreed by the notary)', ['proposal', 'status', 'agreed at', 'requests'], s.transfers.map((t) => [
+      short(t.proposal),
+      t.status,
+      `seq ${t.agreedAt}`,
+      t.requests.map((r) => `${short(r.id)} ${r.status}`).join(', '),
+    ]), 72),
   ];
   if (options.messages !== false) {
     parts.push(table('Messages', ['seq', 'from', 'to', 'text'], s.messages.map((m) => [m.seq, m.sender, m.audience.join(','), m.text ?? CLOSED]), 72));
