@@ -1,0 +1,43 @@
+import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SignedRequestGuard } from '../auth/signed-request.guard';
+import { ErrorDto } from '../channels/api-responses';
+import { ChannelParamsDto } from '../channels/dto/channel-params.dto';
+import type { ChannelAudit } from './audit-report';
+import { AuditChannelQuery } from './queries/audit-channel.query';
+
+class AuditViolationDto {
+  @ApiPropertyOptional({ nullable: true, description: 'the seq written in the offending envelope (null for a line that is not an envelope)' })
+  seq!: number | null;
+  @ApiProperty({ example: 'bad_signature', description: 'a violation code (DESIGN.md 1.5)' }) code!: string;
+  @ApiProperty() message!: string;
+}
+
+class ChannelAuditDto {
+  @ApiProperty({ description: 'true when every event verifies' }) ok!: boolean;
+  @ApiProperty({ description: 'events replayed' }) events!: number;
+  @ApiProperty({ description: 'hash of the last verified event' }) head!: string;
+  @ApiProperty({ type: [AuditViolationDto], description: "the channel's first violation, if any; the rest is unverified" })
+  violations!: AuditViolationDto[];
+}
+
+@ApiTags('audit')
+@ApiResponse({ status: 400, type: ErrorDto, description: 'malformed (a channel that is not a uuid)' })
+@Controller('v1/channels/:channel')
+export class AuditController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get('audit')
+  @UseGuards(SignedRequestGuard)
+  @ApiOperation({
+    summary: "The channel's log as stored, replayed through the protocol's verifier",
+    description: 'RFC 9421 signature (DESIGN.md Part 3): keyid = participant fingerprint, or a global auditor',
+  })
+  @ApiResponse({ status: 200, type: ChannelAuditDto })
+  @ApiResponse({ status: 401, type: ErrorDto })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  audit(@Param() { channel }: ChannelParamsDto): Promise<ChannelAudit> {
+    return this.queryBus.execute(new AuditChannelQuery(channel));
+  }
+}
