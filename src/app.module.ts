@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ChannelsModule } from './channels/channels.module';
 import { NotaryModule } from './notary/notary.module';
@@ -9,6 +10,6 @@ import { ProjectionsModule } from './projections/projections.module';
 import { EventStoreModule } from './store/event-store.module';
 
 @Module({
-  imports: [CqrsModule.forRoot(), ParleyConfigModule, EventStoreModule, OpsModule, AuthModule, ChannelsModule, ProjectionsModule, NotaryModule],
+  imports: [CqrsModule.forRoot(), ParleyConfigModule, EventStoreModule, OpsModule, AuthModule, ChannelsModule, ProjectionsModule, NotaryModule, AuditModule],
 })
 export class AppModule {}
