@@ -15,7 +15,7 @@ const PASS = 'correct horse battery staple';
 
 describe('parley CLI against a running service', () => {
   const server = new ServerProcess();
-  const dir = mkdtempSync(join(tmpdir(), 'parley-e2e-cli-'));
+  let dir = ''; // made in beforeAll: a filtered-out describe never runs afterAll
   const ks = (id: string) => join(dir, `${id}.keystore`);
   let channel = '';
   const env = (id: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
@@ -36,6 +36,7 @@ describe('parley CLI against a running service', () => {
   const headSeq = async () => (await status('us.envoy')).head.seq as number;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-e2e-cli-'));
     // A global auditor (server configuration) may read every channel: GET /v1/export.
     const global = await ok('global.audit', ['keygen', '--id', 'global.audit', '--party', 'audit', '--role', 'auditor']);
     await server.start({ PARLEY_AUDITORS: `${global.signKey}:${global.boxKey}` });
@@ -69,7 +70,7 @@ describe('parley CLI against a running service', () => {
 
   afterAll(async () => {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('keygen writes an encrypted 0600 keystore; whoami shows the safety number; a wrong passphrase is refused', async () => {

@@ -22,11 +22,13 @@ async function freePort(): Promise<number> {
 export class ServerProcess {
   private child: ChildProcess | null = null;
   private output = '';
-  readonly dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-data-'));
+  // Made in start(): a describe whose tests are all filtered out never runs afterAll.
+  private dataDir: string | null = null;
   url = '';
 
   async start(env: NodeJS.ProcessEnv = {}): Promise<void> {
     const port = await freePort();
+    this.dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-data-'));
     this.url = `http://127.0.0.1:${port}`;
     this.child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
       cwd: ROOT,
@@ -55,7 +57,7 @@ export class ServerProcess {
       child.kill('SIGTERM');
       await exited;
     }
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 
