@@ -171,12 +171,21 @@ describe.each(backends)('projections on $name', (backend) => {
   });
 });
 
+/** A fresh SQLite store file for one test, closed afterwards. */
+async function withSqliteStore(test: (store: SqliteEventStore) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-projections-'));
+  dirs.push(dir);
+  const store = SqliteEventStore.open({ file: join(dir, 'parley.sqlite'), pollIntervalMs: 10 });
+  try {
+    await test(store);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('read-your-writes far behind the log (SQLite)', () => {
   it('a request gives up at once; a caller that may wait is answered at the very end of the log', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-projections-far-'));
-    dirs.push(dir);
-    const store = SqliteEventStore.open({ file: join(dir, 'parley.sqlite'), pollIntervalMs: 10 });
-    try {
+    await withSqliteStore(async (store) => {
       // 4,500 events of a stream that is no channel: nothing to project, but the checkpoint must pass them.
       for (let i = 0; i < 9; i++) {
         const events = Array.from({ length: 500 }, () => ({ id: randomUUID(), type: 'Note', data: '{}' }));
@@ -194,18 +203,13 @@ describe('read-your-writes far behind the log (SQLite)', () => {
       const all = await store.readAll(undefined, 10_000);
       expect(runner.checkpoint).toBe(all[all.length - 1].position);
       await runner.stop();
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
 
 describe('a batch that fails to commit (SQLite)', () => {
   it('is folded again from the stored checkpoint, so the read models still equal a rebuild', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-projections-fail-'));
-    dirs.push(dir);
-    const store = SqliteEventStore.open({ file: join(dir, 'parley.sqlite'), pollIntervalMs: 10 });
-    try {
+    await withSqliteStore(async (store) => {
       /** The real adapter, whose third commit fails after the batch was folded in memory. */
       class FailingOnce extends SqliteReadModelStore {
         commits = 0;
@@ -225,9 +229,7 @@ describe('a batch that fails to commit (SQLite)', () => {
       expect(readModels.commits).toBeGreaterThan(3);
       const survived = await readModels.dump();
       expect(await rebuiltDump(store, new SqliteReadModelStore(store.database))).toEqual(survived);
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
 
