@@ -101,12 +101,19 @@ describe('parley CLI against a running service', () => {
   it('opens the channel, files requests and shares information', async () => {
     const opened = await ok('ua.lead', ['channel', 'open', '--file', join(dir, 'channel.json')]);
     expect(opened).toMatchObject({ ok: true, type: 'ChannelOpened', seq: 0 });
-    r1 = (await ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child One', '--born', '2015-03-02', '--contact', 'Parent One', '--relation', 'mother'])).request;
-    r2 = (await ok('ua.lead', ['request', '--holder', 'ru', '--category', 'adult-displaced-as-minor', '--name', 'Person Two'])).request;
-    r3 = (await ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child Three'])).request;
-    await ok('ru.lead', ['share', r1.slice(0, 8), '--kind', 'health', '--text', 'Asthma, inhaler supplied.']);
+    // Concurrent on purpose: one client's appends race each other and are re-signed.
+    [r1, r2, r3] = (
+      await Promise.all([
+        ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child One', '--born', '2015-03-02', '--contact', 'Parent One', '--relation', 'mother']),
+        ok('ua.lead', ['request', '--holder', 'ru', '--category', 'adult-displaced-as-minor', '--name', 'Person Two']),
+        ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child Three']),
+      ])
+    ).map((r) => r.request);
     writeFileSync(join(dir, 'doc.txt'), 'certificate');
-    await ok('ua.lead', ['share', r2, '--kind', 'document', '--file', join(dir, 'doc.txt')]);
+    await Promise.all([
+      ok('ru.lead', ['share', r1.slice(0, 8), '--kind', 'health', '--text', 'Asthma, inhaler supplied.']),
+      ok('ua.lead', ['share', r2, '--kind', 'document', '--file', join(dir, 'doc.txt')]),
+    ]);
     const s = await status('ru.lead');
     const one = s.requests.find((r: { id: string }) => r.id === r1);
     expect(one).toMatchObject({ person: { fullName: 'Child One', dateOfBirth: '2015-03-02' }, information: [{ kind: 'health', content: { text: 'Asthma, inhaler supplied.' } }] });
@@ -160,14 +167,25 @@ describe('parley CLI against a running service', () => {
   });
 
   it('hands over and completes two reunifications; requests and reunifications list them with names', async () => {
-    await ok('ru.lead', ['handover', r1, '--step', 'released', '--note', 'Released 10:05']);
-    await ok('ua.lead', ['handover', r1, '--step', 'received']);
-    await ok('ua.lead', ['complete', r1, '--note', 'With mother.']);
-    await ok('ru.deputy', ['handover', r2, '--step', 'released']);
-    await ok('ua.lead', ['handover', r2, '--step', 'received']);
-    await ok('ua.lead', ['complete', r2]);
-    const dup = (await ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child One', '--notes', 'duplicate'])).request;
-    await ok('ua.lead', ['withdraw', dup, '--reason', 'duplicate']);
+    const steps = async (steps: [string, string[]][]) => {
+      for (const [id, args] of steps) await ok(id, args);
+    };
+    await Promise.all([
+      steps([
+        ['ru.lead', ['handover', r1, '--step', 'released', '--note', 'Released 10:05']],
+        ['ua.lead', ['handover', r1, '--step', 'received']],
+        ['ua.lead', ['complete', r1, '--note', 'With mother.']],
+      ]),
+      steps([
+        ['ru.deputy', ['handover', r2, '--step', 'released']],
+        ['ua.lead', ['handover', r2, '--step', 'received']],
+        ['ua.lead', ['complete', r2]],
+      ]),
+      (async () => {
+        const dup = (await ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child One', '--notes', 'duplicate'])).request;
+        await ok('ua.lead', ['withdraw', dup, '--reason', 'duplicate']);
+      })(),
+    ]);
     let reunited: { request: string; person: string }[] = [];
     for (let i = 0; i < 50 && reunited.length < 2; i++) {
       reunited = (await ok('ru.lead', ['reunifications'])).items;
