@@ -1,13 +1,8 @@
-import { Envelope } from '../protocol';
-import { loadEnvelopeVectors, readLog } from '../../test/support/vectors';
 import { ChannelView } from './channel-view';
 import { summarizeChannel } from './channel-summary';
+import { identities, vectorEvents } from '../../test/client/vector-log';
 
-const identities = loadEnvelopeVectors().identities;
-const events: Envelope[] = readLog('valid-negotiation.ndjson')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l));
+const events = vectorEvents('valid-negotiation.ndjson');
 
 function summaryAs(id: string) {
   const view = new ChannelView(events[0].channel, { id, boxSecret: identities[id].boxSecret });

@@ -2,14 +2,7 @@ import { buildEnvelope, draft } from './event-drafts';
 import { ChannelView, Readability } from './channel-view';
 import { ChannelIntegrityError } from './errors';
 import { b64uDecode, ed25519Signer, Envelope, signEnvelope } from '../protocol';
-import { loadEnvelopeVectors, readLog } from '../../test/support/vectors';
-
-const identities = loadEnvelopeVectors().identities;
-const log = (file: string): Envelope[] =>
-  readLog(file)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
+import { identities, vectorEvents as log } from '../../test/client/vector-log';
 
 function viewAs(id: string, events: Envelope[]): ChannelView {
   const view = new ChannelView(events[0].channel, { id, boxSecret: identities[id].boxSecret });

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Envelope, evolve, firstViolation, initialState, makeParticipant, openBody } from '../protocol';
-import { loadEnvelopeVectors, readLog } from '../../test/support/vectors';
+import { evolve, firstViolation, initialState, makeParticipant, openBody } from '../protocol';
 import { buildEnvelope, draft } from './event-drafts';
+import { identities, vectorEvents } from '../../test/client/vector-log';
 
-const identities = loadEnvelopeVectors().identities;
-const events: Envelope[] = readLog('valid-negotiation.ndjson')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l));
+const events = vectorEvents('valid-negotiation.ndjson');
 
 function stateAfter(n: number) {
   const state = initialState();
