@@ -12,26 +12,15 @@
  *   with 1k stored. Seeded through the adapter; measured on the append path alone (the core
  *   modules, without projections, which would first have to catch up on the seeded events).
  */
-import { Global, INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { CqrsModule } from '@nestjs/cqrs';
+import { spawn } from 'node:child_process';
 import { createPublicKey, randomUUID, verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppModule } from '../src/app.module';
-import { AuthModule } from '../src/auth/auth.module';
-import { ChannelsModule } from '../src/channels/channels.module';
-import { configureApp } from '../src/common/configure-app';
-import { ParleyConfigModule } from '../src/common/parley-config.module';
-import { notaryKeyProvider } from '../src/notary/notary-key.provider';
-import { OpsModule } from '../src/ops/ops.module';
 import { b64uDecode, envelopeForms, type Envelope } from '../src/protocol';
-import { EventStoreModule } from '../src/store/event-store.module';
 import { SQLITE_FILE_NAME } from '../src/store/event-store.factory';
-import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store.adapter';
 import { channelStream } from '../src/store/event-store.port';
+import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store.adapter';
 import { NegotiationBuilder, newNotarySeed } from '../test/support/negotiation-builder';
 import type { Benchmark } from './run';
 import { rate, recordResults } from './results';
@@ -44,24 +33,25 @@ const SMALL = 1000;
 const LATENCY_SAMPLES = 400;
 const CONTENT = { text: 'x'.repeat(1024) };
 
-/** The notary's key without its saga and sweep. */
-@Global()
-@Module({ providers: [notaryKeyProvider], exports: [notaryKeyProvider.provide] })
-class NotaryKeyModule {}
+type ServerKind = 'service' | 'append-path';
 
-/** The append path alone, for the store-size comparison. */
-@Module({
-  imports: [CqrsModule.forRoot(), ParleyConfigModule, EventStoreModule, OpsModule, AuthModule, ChannelsModule, NotaryKeyModule],
-})
-class AppendPathModule {}
-
-async function startApp(module: unknown, dataDir: string, notarySeed: string): Promise<{ app: INestApplication; url: string }> {
-  Object.assign(process.env, { PARLEY_DATA_DIR: dataDir, PARLEY_NOTARY_SEED: notarySeed, PARLEY_STORE: 'sqlite', LOG_LEVEL: 'silent' });
-  const app = await NestFactory.create(module as never, { bodyParser: false, logger: false, abortOnError: false });
-  configureApp(app);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}` };
+/** bench/http-server.child.js in its own process; resolves with its URL once it listens. */
+async function startServer(kind: ServerKind, dataDir: string, notarySeed: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [join(__dirname, 'http-server.child.js'), kind], {
+    env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_NOTARY_SEED: notarySeed, PARLEY_STORE: 'sqlite', LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { url: `http://127.0.0.1:${port}`, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
 async function postOk(url: string, env: Envelope | string): Promise<number> {
@@ -89,7 +79,7 @@ function presign(notarySeed: string, channels: number, events: number): { openin
   });
 }
 
-async function throughput(module: unknown, names: { ratio: string; p50: string; p99: string }): Promise<void> {
+async function throughput(kind: ServerKind, names: { ratio: string; p50: string; p99: string }): Promise<void> {
   const notarySeed = newNotarySeed();
   const channels = presign(notarySeed, CHANNELS, EVENTS_PER_CHANNEL);
 
@@ -112,7 +102,7 @@ async function throughput(module: unknown, names: { ratio: string; p50: string; 
   }, 2000);
 
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-http-'));
-  const { app, url } = await startApp(module, dir, notarySeed);
+  const { url, stop } = await startServer(kind, dir, notarySeed);
   try {
     for (const c of channels) await postOk(url, c.opening);
     const latencies: number[] = [];
@@ -137,7 +127,7 @@ async function throughput(module: unknown, names: { ratio: string; p50: string; 
       [names.p99]: { value: percentile(latencies, 99), unit: 'ms' },
     });
   } finally {
-    await app.close();
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -169,8 +159,11 @@ async function latencyAt(stored: number, notarySeed: string, sampleText: string)
     await seed(dir, stored, sampleText);
     const seededIn = (Date.now() - seeding) / 1000;
     const channels = presign(notarySeed, 8, LATENCY_SAMPLES / 8);
-    const { app, url } = await startApp(AppendPathModule, dir, notarySeed);
+    const warmUp = presign(notarySeed, 1, 100)[0];
+    const { url, stop } = await startServer('append-path', dir, notarySeed);
     try {
+      // Unmeasured: the JIT and the connection pool warm up on another channel.
+      for (const env of [warmUp.opening, ...warmUp.messages]) await postOk(url, env);
       for (const c of channels) await postOk(url, c.opening);
       const latencies: number[] = [];
       for (let i = 0; i < LATENCY_SAMPLES / 8; i++) for (const c of channels) latencies.push(await postOk(url, c.messages[i]));
@@ -179,7 +172,7 @@ async function latencyAt(stored: number, notarySeed: string, sampleText: string)
       console.log(`  ${stored} events stored (seeded in ${seededIn.toFixed(1)} s): append p50 ${p50.toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
       return p50;
     } finally {
-      await app.close();
+      await stop();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -194,14 +187,20 @@ async function storeSize(): Promise<void> {
   recordResults({ append_latency_1m_vs_1k: { value: big / small, unit: `ratio (${BIG} vs ${SMALL} events stored)` } });
 }
 
+const only = process.env.PARLEY_BENCH_HTTP_ONLY; // 'core' to profile the append path alone
+
 export const benchmark: Benchmark = {
   name: 'http',
   title: 'HTTP appends: throughput and p99 with 16 clients over 64 channels, latency by store size',
   async run() {
+    if (only === 'core') {
+      await throughput('append-path', { ratio: 'http_append_core_vs_raw_verify', p50: 'http_append_core_p50_ms', p99: 'http_append_core_p99_ms' });
+      return;
+    }
     console.log('  the whole service (projections and notary on):');
-    await throughput(AppModule, { ratio: 'http_append_vs_raw_verify', p50: 'http_append_p50_ms', p99: 'http_append_p99_ms' });
+    await throughput('service', { ratio: 'http_append_vs_raw_verify', p50: 'http_append_p50_ms', p99: 'http_append_p99_ms' });
     console.log('  the append path alone (no projections):');
-    await throughput(AppendPathModule, {
+    await throughput('append-path', {
       ratio: 'http_append_core_vs_raw_verify',
       p50: 'http_append_core_p50_ms',
       p99: 'http_append_core_p99_ms',
