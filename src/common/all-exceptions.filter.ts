@@ -1,6 +1,10 @@
-import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger, ServiceUnavailableException } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ParleyMetrics } from '../ops/parley-metrics';
 import { ApiError } from './api-error';
+
+/** POST /v1/channels/:channel/events, whatever refused it (body reader, DTO, rule engine). */
+const APPEND_ROUTE = /^\/v1\/channels\/[^/?]*\/events(\?|$)/;
 
 /** HTTP statuses Nest raises itself, mapped to Part 3 codes. */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -19,9 +23,15 @@ const CODE_BY_STATUS: Record<number, string> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('AllExceptionsFilter');
 
+  constructor(private readonly metrics?: ParleyMetrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<ServerResponse>();
+    const req = host.switchToHttp().getRequest<IncomingMessage & { originalUrl?: string }>();
     const { status, body } = this.describe(exception);
+    if (req.method === 'POST' && APPEND_ROUTE.test(req.originalUrl ?? req.url ?? '')) {
+      this.metrics?.rejections.inc({ code: String(body.error) });
+    }
     if (res.headersSent) {
       // A streaming answer already started: the only honest signal left is to cut it.
       res.destroy();
@@ -38,6 +48,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof ApiError) return { status: exception.status, body: exception.body() };
     if (exception instanceof BadRequestException) {
       return { status: 400, body: { error: 'malformed', message: validationMessage(exception) } };
+    }
+    if (exception instanceof ServiceUnavailableException) {
+      // Readiness failing (terminus): say which check is down.
+      return { status: 503, body: { error: 'unavailable', message: 'the service is not ready', health: exception.getResponse() } };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

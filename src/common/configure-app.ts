@@ -1,6 +1,7 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { ParleyMetrics } from '../ops/parley-metrics';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 
 /**
@@ -10,7 +11,7 @@ import { AllExceptionsFilter } from './all-exceptions.filter';
  */
 export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(app.get(ParleyMetrics)));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -40,14 +40,10 @@ export class AppendEventHandler implements ICommandHandler<AppendEventCommand, A
   ) {}
 
   async execute({ channel, envelope }: AppendEventCommand): Promise<AppendResult> {
-    try {
-      const result = await this.queue.run(channel, () => this.append(channel, envelope));
-      this.metrics.appends.inc({ created: String(result.created) });
-      return result;
-    } catch (err) {
-      if (err instanceof AppendRejected) this.metrics.rejections.inc({ code: err.code });
-      throw err;
-    }
+    // Refusals are counted by the exception filter, with those of the body reader and DTO.
+    const result = await this.queue.run(channel, () => this.append(channel, envelope));
+    this.metrics.appends.inc({ created: String(result.created) });
+    return result;
   }
 
   private async append(channel: string, input: unknown): Promise<AppendResult> {
