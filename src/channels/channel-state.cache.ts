@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ChannelState, Envelope, evolve, initialState, parseEnvelopeText } from '../protocol';
 import { channelStream, EVENT_STORE, type EventStore, StreamNotFoundError } from '../store/event-store.port';
 
 /** How many channels' states stay in memory; the least recently used is dropped first. */
-export const CHANNEL_CACHE_SIZE = 1000;
+export const CHANNEL_CACHE_SIZE = Symbol('CHANNEL_CACHE_SIZE');
+const DEFAULT_CHANNEL_CACHE_SIZE = 1000;
 const CATCH_UP_PAGE = 1000;
 
 /**
@@ -15,7 +16,14 @@ const CATCH_UP_PAGE = 1000;
 export class ChannelStateCache {
   private readonly states = new Map<string, ChannelState>();
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  private readonly capacity: number;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Optional() @Inject(CHANNEL_CACHE_SIZE) capacity?: number,
+  ) {
+    this.capacity = capacity ?? DEFAULT_CHANNEL_CACHE_SIZE;
+  }
 
   /** The cached state (possibly behind the store), or the channel caught up from the store. */
   async current(channel: string): Promise<ChannelState> {
@@ -54,6 +62,6 @@ export class ChannelStateCache {
   private touch(channel: string, state: ChannelState): void {
     this.states.delete(channel);
     this.states.set(channel, state);
-    if (this.states.size > CHANNEL_CACHE_SIZE) this.states.delete(this.states.keys().next().value!);
+    if (this.states.size > this.capacity) this.states.delete(this.states.keys().next().value!);
   }
 }
