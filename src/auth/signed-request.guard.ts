@@ -12,6 +12,7 @@ import { globalAuditors } from './global-auditors';
 import { KEY_DIRECTORY, type KeyDirectory } from './key-directory';
 
 const GLOBAL_AUDITOR_ONLY = 'parley:global-auditor-only';
+const UNVERIFIED = 'request signature: unknown keyid or a signature that does not verify';
 /** Marks a route only a global auditor (PARLEY_AUDITORS) may call; others get 404. */
 export const GlobalAuditorOnly = () => SetMetadata(GLOBAL_AUDITOR_ONLY, true);
 
@@ -24,10 +25,10 @@ export interface SignedRequest extends RawBodyRequest {
 /**
  * RFC 9421 request signatures as DESIGN.md Part 3 has them. In order: a `:channel` that is
  * not a uuid → 400; unparseable, incomplete, stale (`created` outside the window either
- * way), unknown keyid or a signature that does not verify → 401; a replayed nonce → 401
- * (nonces are recorded only for verified signatures, in the store's database, so they hold
- * across restarts and instances); a known key that is no active participant of the path's
- * channel → 404. On success `request.caller` is set.
+ * way), unknown keyid or a signature that does not verify → 401 (one message for both); a
+ * replayed nonce → 401 (nonces are recorded only for verified signatures, in the store's
+ * database, so they hold across restarts and instances); a known key that is no active
+ * participant of the path's channel → 404. On success `request.caller` is set.
  */
 @Injectable()
 export class SignedRequestGuard implements CanActivate {
@@ -63,8 +64,8 @@ export class SignedRequestGuard implements CanActivate {
     const auditorKey = this.auditors.get(keyid);
     const memberships = await this.directory.resolve(keyid);
     const signKey = auditorKey ?? memberships[0]?.signKey;
-    if (!signKey) throw unauthorized('request signature: unknown keyid');
-    if (!verifySignature(parsed, signKey)) throw unauthorized('request signature does not verify');
+    // One answer for both: without the key's secret nobody learns whether a keyid is known here.
+    if (!signKey || !verifySignature(parsed, signKey)) throw unauthorized(UNVERIFIED);
     const expiresAtMs = (Math.max(parsed.created!, nowS) + this.windowS) * 1000;
     if (!(await this.store.rememberNonce(keyid, parsed.nonce!, expiresAtMs, this.clock()))) {
       throw unauthorized('request signature: nonce already used');
