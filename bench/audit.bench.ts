@@ -6,12 +6,14 @@
  * measured in this run right before that audit.
  * - audit_1w_vs_raw_verify, audit_2w_vs_raw_verify: goals ≥ 0.9 and ≥ 1.7.
  * - audit_peak_rss_mb: the largest peak RSS of the two audit processes (workers included).
- * The log is generated once into the temp directory and reused by later runs.
+ * The log is generated once into the temp directory and reused by later runs. Each run also
+ * prints the audit's CPU time per event (all threads) against a raw verify's, and the load
+ * average: on a shared machine the wall-clock ratios say as much about the neighbours.
  */
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { b64uDecode, Envelope, envelopeForms, parseEnvelopeText } from '../src/protocol';
@@ -33,8 +35,8 @@ function generatedLog(): { path: string; log: GeneratedLog } {
   return { path, log };
 }
 
-/** Raw verifies per second, one thread, of the log's own signing inputs with the imported key. */
-async function rawVerifyRate(path: string): Promise<number> {
+/** Raw verifies per second (wall clock, one thread) and the CPU microseconds each took. */
+async function rawVerifyRate(path: string): Promise<{ rate: number; cpuUs: number }> {
   const envs: Envelope[] = [];
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   for await (const line of lines) {
@@ -53,14 +55,17 @@ async function rawVerifyRate(path: string): Promise<number> {
     type: 'spki',
   });
   let i = 0;
-  return rate(() => {
+  const cpu = process.cpuUsage();
+  const perSecond = rate(() => {
     const k = i++ % inputs.length;
     if (!verify(null, inputs[k], key, sigs[k])) throw new Error('raw verify failed');
   }, 2000);
+  const used = process.cpuUsage(cpu);
+  return { rate: perSecond, cpuUs: (used.user + used.system) / i };
 }
 
-/** One `parley audit` process: events per second and its peak RSS in MB. */
-function auditRun(path: string, log: GeneratedLog, workers: number, preload: string): { rate: number; rssMb: number } {
+/** One `parley audit` process: events per second, its peak RSS in MB, and its CPU microseconds (all threads) per event. */
+function auditRun(path: string, log: GeneratedLog, workers: number, preload: string): { rate: number; rssMb: number; cpuUs: number } {
   const started = process.hrtime.bigint();
   const res = spawnSync(process.execPath, ['-r', preload, CLI, 'audit', '--file', path, '--json', '--quiet', '--workers', String(workers)], {
     encoding: 'utf8',
@@ -70,9 +75,10 @@ function auditRun(path: string, log: GeneratedLog, workers: number, preload: str
   if (res.status !== 0) throw new Error(`audit exited ${res.status}: ${res.stderr}`);
   const report = JSON.parse(res.stdout) as { ok: boolean; events: number; channels: { head: string }[] };
   if (!report.ok || report.events !== log.events || report.channels[0].head !== log.head) throw new Error('the audit did not verify the generated log');
-  const rss = /maxrss_kb=(\d+)/.exec(res.stderr);
-  if (!rss) throw new Error('no peak RSS reported');
-  return { rate: log.events / seconds, rssMb: Number(rss[1]) / 1024 };
+  const probe = /probe (\{.*\})/.exec(res.stderr);
+  if (!probe) throw new Error('no peak RSS reported');
+  const { maxRssKb, cpuUs } = JSON.parse(probe[1]) as { maxRssKb: number; cpuUs: number };
+  return { rate: log.events / seconds, rssMb: maxRssKb / 1024, cpuUs: cpuUs / log.events };
 }
 
 export const benchmark: Benchmark = {
@@ -81,13 +87,20 @@ export const benchmark: Benchmark = {
   async run() {
     const { path, log } = generatedLog();
     const preload = join(tmpdir(), 'parley-audit-bench-rss.js');
-    writeFileSync(preload, "process.on('exit', () => require('fs').writeSync(2, 'maxrss_kb=' + process.resourceUsage().maxRSS + '\\n'));\n");
+    writeFileSync(
+      preload,
+      "process.on('exit', () => { const r = process.resourceUsage(); require('fs').writeSync(2, 'probe ' + JSON.stringify({ maxRssKb: r.maxRSS, cpuUs: r.userCPUTime + r.systemCPUTime }) + '\\n'); });\n",
+    );
     const figures: Record<string, { rate: number; raw: number; rssMb: number }> = {};
     for (const workers of [1, 2]) {
       const raw = await rawVerifyRate(path);
       const run = auditRun(path, log, workers, preload);
-      figures[workers] = { ...run, raw };
-      console.log(`  ${workers} worker(s): audit ${run.rate.toFixed(0)} events/s, raw verify ${raw.toFixed(0)}/s, peak RSS ${run.rssMb.toFixed(0)} MB`);
+      figures[workers] = { ...run, raw: raw.rate };
+      // CPU per event against CPU per raw verify: what the ratios would approach on idle cores (the machine may be shared).
+      console.log(
+        `  ${workers} worker(s): audit ${run.rate.toFixed(0)} events/s, raw verify ${raw.rate.toFixed(0)}/s, ` +
+          `CPU ${run.cpuUs.toFixed(1)} µs/event vs ${raw.cpuUs.toFixed(1)} µs/verify, peak RSS ${run.rssMb.toFixed(0)} MB, load average ${loadavg()[0].toFixed(1)}`,
+      );
     }
     recordResults({
       audit_1w_vs_raw_verify: { value: figures[1].rate / figures[1].raw, unit: 'ratio' },
