@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyLog } from '../../src/protocol';
+import { ChannelSession, ChannelSummary, ParleyHttpClient, summarizeChannel } from '../../src/client';
+import { readKeystore } from '../../src/client/keystore-file';
 import { parley, parleyBackground, ServerProcess } from './parley-harness';
 
 jest.setTimeout(60_000);
@@ -33,7 +35,18 @@ describe('parley CLI against a running service', () => {
     return r.json;
   };
   const status = (id: string) => ok(id, ['status']);
-  const headSeq = async () => (await status('us.envoy')).head.seq as number;
+  // Polling goes through the SDK in-process (the mediator's own verified view): cheaper than a CLI run per poll.
+  let probe: ChannelSession;
+  const headSeq = async () => (await probe.http.head(channel)).seq - 1;
+  const until = async (what: string, test: (s: ChannelSummary) => boolean) => {
+    for (let i = 0; i < 100; i++) {
+      await probe.sync();
+      if (test(summarizeChannel(probe.view))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting until ${what}`);
+  };
+  const proposalStatus = (s: ChannelSummary, id: string) => s.proposals.find((p) => p.id === id)?.status;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-e2e-cli-'));
@@ -101,6 +114,8 @@ describe('parley CLI against a running service', () => {
   it('opens the channel, files requests and shares information', async () => {
     const opened = await ok('ua.lead', ['channel', 'open', '--file', join(dir, 'channel.json')]);
     expect(opened).toMatchObject({ ok: true, type: 'ChannelOpened', seq: 0 });
+    const us = readKeystore(ks('us.envoy'), PASS);
+    probe = new ChannelSession(new ParleyHttpClient({ server: server.url, keys: us.identity }), us, channel);
     // Concurrent on purpose: one client's appends race each other and are re-signed.
     [r1, r2, r3] = (
       await Promise.all([
@@ -143,13 +158,7 @@ describe('parley CLI against a running service', () => {
     writeFileSync(join(dir, 'deputy.json'), record.stdout);
     await ok('ru.lead', ['admit', '--record', join(dir, 'deputy.json'), '--note', 'Deputy joins.']);
     await ok('ru.deputy', ['accept', p3.slice(0, 8)]);
-    let agreed = false;
-    for (let i = 0; i < 50 && !agreed; i++) {
-      const s = await status('us.envoy');
-      agreed = s.proposals.find((p: { id: string }) => p.id === p3).status === 'agreed';
-      if (!agreed) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(agreed).toBe(true);
+    await until('the notary agrees', (s) => proposalStatus(s, p3) === 'agreed');
     const s = await status('ua.lead');
     expect(s.proposals.map((p: { status: string }) => p.status)).toEqual(['superseded', 'rejected', 'agreed']);
     expect(s.proposals[2]).toMatchObject({ acceptedBy: ['ru', 'ua'], terms: 'Both, escorted', handover: { window: { from: '2026-10-24', to: '2026-10-25' } } });
@@ -186,11 +195,9 @@ describe('parley CLI against a running service', () => {
         await ok('ua.lead', ['withdraw', dup, '--reason', 'duplicate']);
       })(),
     ]);
-    let reunited: { request: string; person: string }[] = [];
-    for (let i = 0; i < 50 && reunited.length < 2; i++) {
-      reunited = (await ok('ru.lead', ['reunifications'])).items;
-      if (reunited.length < 2) await new Promise((r) => setTimeout(r, 200));
-    }
+    // The read model follows the log: wait for it in-process, then ask the CLI once.
+    for (let i = 0; i < 100 && (await probe.http.reunifications()).items.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    const reunited: { request: string; person: string }[] = (await ok('ru.lead', ['reunifications'])).items;
     expect(reunited.map((x) => [x.request, x.person]).sort()).toEqual([[r1, 'Child One'], [r2, 'Person Two']].sort());
     const open = (await ok('ru.lead', ['requests'])).items;
     expect(open.map((x: { request: string; person: string }) => [x.request, x.person])).toEqual([[r3, 'Child Three']]);
@@ -204,12 +211,7 @@ describe('parley CLI against a running service', () => {
     const p5 = (await ok('us.envoy', ['propose', '--requests', r3, '--terms', 'Child Three, next week'])).proposal;
     await ok('ua.lead', ['accept', p5]);
     await ok('ru.lead', ['accept', p5]);
-    let status5 = '';
-    for (let i = 0; i < 50 && status5 !== 'agreed'; i++) {
-      status5 = (await status('ua.lead')).proposals.find((p: { id: string }) => p.id === p5).status;
-      if (status5 !== 'agreed') await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(status5).toBe('agreed');
+    await until('the notary agrees', (s) => proposalStatus(s, p5) === 'agreed');
     await ok('ua.lead', ['cancel', p5, '--reason', 'Crossing closed.']);
     const s = await status('ru.lead');
     expect(s.proposals.find((p: { id: string }) => p.id === p4).status).toBe('withdrawn');
