@@ -20,6 +20,10 @@ export interface AuditProgress {
   lines: number;
   /** Input bytes replayed so far. */
   bytes: number;
+  /** Signatures whose worker verdict the replay took. */
+  workerVerdicts: number;
+  /** Signatures the replay verified itself: no worker checked the key the channel names. */
+  selfVerified: number;
 }
 
 export interface AuditStreamOptions {
@@ -53,7 +57,7 @@ export class StreamAuditor {
   async audit(chunks: AsyncIterable<Uint8Array>): Promise<LogReport> {
     const { options, pool } = this;
     const verifier = new LogVerifier({ reader: options.reader });
-    const progress: AuditProgress = { lines: 0, bytes: 0 };
+    const progress: AuditProgress = { lines: 0, bytes: 0, workerVerdicts: 0, selfVerified: 0 };
     const batches = lineBatches(chunks, options.batchBytes);
     if (!pool) {
       for await (const batch of batches) {
@@ -71,7 +75,7 @@ export class StreamAuditor {
     const inFlight: { batch: PreparedBatch; verdicts: Promise<SignatureVerdicts> }[] = [];
     const replayOldest = async () => {
       const { batch, verdicts } = inFlight.shift()!;
-      replay(verifier, batch, await verdicts);
+      replay(verifier, batch, await verdicts, progress);
       progress.lines += batch.lines.length;
       progress.bytes += batch.bytes;
       options.onProgress?.(progress);
@@ -160,18 +164,24 @@ function ownedConcat(parts: Buffer[]): Buffer {
   return out;
 }
 
-function replay(verifier: LogVerifier, batch: PreparedBatch, verdicts: SignatureVerdicts): void {
+function replay(verifier: LogVerifier, batch: PreparedBatch, verdicts: SignatureVerdicts, counts: AuditProgress): void {
   for (const line of batch.lines) {
     if (!line.value) {
       verifier.addLineBytes(line.raw); // the verifier's own handling and message
       continue;
     }
-    const hints: AddHints = {};
-    if (line.sig >= 0) {
-      const checkedKey = batch.jobKeys[line.sig];
-      const valid = verdicts.valid[line.sig] === 1;
-      hints.verifySignature = (env, key) => (key === checkedKey ? valid : verifyEnvelopeSignature(env, key));
-    }
+    const checkedKey = line.sig >= 0 ? batch.jobKeys[line.sig] : null;
+    const valid = line.sig >= 0 && verdicts.valid[line.sig] === 1;
+    const hints: AddHints = {
+      verifySignature: (env, key) => {
+        if (key === checkedKey) {
+          counts.workerVerdicts++;
+          return valid;
+        }
+        counts.selfVerified++;
+        return verifyEnvelopeSignature(env, key);
+      },
+    };
     if (line.body >= 0) {
       const opened = verdicts.opened[line.body];
       if (opened !== null) hints.opened = openedResult(opened);

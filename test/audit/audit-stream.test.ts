@@ -41,6 +41,14 @@ describe('auditStream', () => {
     expect(auditReportOf(reference(log.bytes, reader))).toEqual(report);
   });
 
+  it('given workers, then they verify every signature the replay checks: it verifies none itself', async () => {
+    let counts = { workerVerdicts: 0, selfVerified: 0 };
+    await audit(log.bytes, { workers: 2, reader, batchBytes: 700, onProgress: (p) => (counts = { ...p }) });
+    // Every event that reaches the signature step: the verified ones, the forged one and the lying one.
+    const reachingSignature = reference(log.bytes, reader).channels.reduce((n, c) => n + c.verified, 0) + 2;
+    expect(counts).toMatchObject({ workerVerdicts: reachingSignature, selfVerified: 0 });
+  });
+
   it('given no reader key, then the lying commit goes unseen and the rest is the same', async () => {
     const report = auditReportOf(await audit(log.bytes, { workers: 2, batchBytes: 2000 }));
     expect(report.violations.map((v) => v.code)).toEqual(['malformed', 'malformed', 'bad_signature']);
