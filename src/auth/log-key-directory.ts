@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Envelope, fingerprint, MetaByType, parseEnvelopeText, Participant } from '../protocol';
 import { channelOfStream, EVENT_STORE, type EventStore } from '../store/event-store.port';
 import { type KeyDirectory, KeyMembership } from './key-directory';
@@ -12,23 +12,41 @@ const PAGE = 1000;
  * revocation written by any process takes effect on the next request everywhere.
  */
 @Injectable()
-export class LogKeyDirectory implements KeyDirectory {
+export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
+  private readonly logger = new Logger('LogKeyDirectory');
   private readonly byKey = new Map<string, KeyMembership[]>();
   /** `channel/participant` → its membership record (shared with byKey, mutated on revoke). */
   private readonly byParticipant = new Map<string, KeyMembership>();
   private checkpoint: string | undefined;
   private syncing: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  /** Reads the log once at start, so that the first signed request does not wait for a long log. */
+  onApplicationBootstrap(): void {
+    this.sync().catch((err: Error) => this.logger.warn(`key directory not loaded at start: ${err.message}`));
+  }
 
   async resolve(keyid: string): Promise<KeyMembership[]> {
     await this.sync();
     return (this.byKey.get(keyid) ?? []).map((m) => ({ ...m }));
   }
 
-  /** Single-flight: concurrent requests share one read of the log's tail. */
+  /**
+   * A read of the log's tail that starts after this call (one under way may already have
+   * passed a revocation committed just now); concurrent callers share it.
+   */
   private sync(): Promise<void> {
-    this.syncing ??= this.readTail().finally(() => (this.syncing = null));
+    if (this.syncing) {
+      const next = () => {
+        this.queued = null;
+        return this.sync();
+      };
+      this.queued ??= this.syncing.then(next, next);
+      return this.queued;
+    }
+    this.syncing = this.readTail().finally(() => (this.syncing = null));
     return this.syncing;
   }
 
