@@ -3,7 +3,7 @@
  * temporary data directory), keystores encrypted on disk. One server for the whole file;
  * keystores use a low scrypt cost (PARLEY_KEYSTORE_SCRYPT_N) so the file stays quick.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyLog } from '../../src/protocol';
@@ -265,7 +265,13 @@ describe('parley CLI against a running service', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^parley: not_found: /);
 
-    const rotated = await ok('ua.lead', ['revoke', 'ua.lead', '--replacement-id', 'ua.lead2', '--replacement-keystore', ks('ua.lead2')]);
+    const foreign = await parley(['revoke', 'ua.lead', '--replacement', 'ua.other'], env('ru.lead'));
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toMatch(/^parley: forbidden: /);
+    expect(existsSync(ks('ua.other'))).toBe(false); // refused: the unused new keys are not kept
+
+    // The new keystore goes beside the old one by default.
+    const rotated = await ok('ua.lead', ['revoke', 'ua.lead', '--replacement', 'ua.lead2']);
     expect(rotated).toMatchObject({ type: 'ParticipantRevoked', replacement: 'ua.lead2' });
     expect(statSync(ks('ua.lead2')).mode & 0o777).toBe(0o600);
     const s2 = await ok('ua.lead2', ['status']);

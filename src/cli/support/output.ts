@@ -6,11 +6,6 @@ export class Output {
   result(data: unknown, human: () => string): void {
     process.stdout.write(this.json ? JSON.stringify(data) + '\n' : human().replace(/\n?$/, '\n'));
   }
-
-  /** A progress or status line for people (stderr, so stdout stays data). */
-  note(text: string): void {
-    if (!this.json) process.stderr.write(text + '\n');
-  }
 }
 
 /** A table with a title, column widths from the content, cells cut at `maxWidth`. */
