@@ -1,30 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NegotiationBuilder, newNotarySeed } from '../../test/support/negotiation-builder';
-import { channelStream } from '../store/event-store.port';
-import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.adapter';
+import type { SqliteEventStore } from '../store/sqlite/sqlite-event-store.adapter';
+import { storeLog, tmpSqliteStore } from '../../test/support/store-log';
 import { LogKeyDirectory } from './log-key-directory';
 
 describe('LogKeyDirectory', () => {
-  let dir: string;
   let store: SqliteEventStore;
+  let remove: () => Promise<void>;
   const notarySeed = newNotarySeed();
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-keys-'));
-    store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
+    ({ store, remove } = tmpSqliteStore());
   });
 
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => remove());
 
-  async function storeFrom(n: NegotiationBuilder, from: number): Promise<void> {
-    const events = n.log.slice(from).map((e) => ({ id: e.id, type: e.type, data: JSON.stringify(e) }));
-    await store.append(channelStream(n.channel), events, from === 0 ? 'no_stream' : from - 1);
-  }
 
   it('given channels opened, admissions and a key rotation in the log, then each keyid resolves to its memberships with their status', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
@@ -42,8 +31,8 @@ describe('LogKeyDirectory', () => {
     });
     n.admit('ru.lead', { id: 'ru.deputy', party: 'ru', role: 'negotiator' });
     n.revoke('ua.lead', 'ua.lead', 'ua.lead2');
-    await storeFrom(n, 0);
-    await storeFrom(other, 0);
+    await storeLog(store, n, 0);
+    await storeLog(store, other, 0);
     const keys = new LogKeyDirectory(store);
 
     const sorted = <T extends { channel: string }>(list: T[]) => [...list].sort((a, b) => a.channel.localeCompare(b.channel));
@@ -60,11 +49,11 @@ describe('LogKeyDirectory', () => {
 
   it('given a resolve under way, when a revocation is stored, then the next resolve sees it', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
-    await storeFrom(n, 0);
+    await storeLog(store, n, 0);
     const keys = new LogKeyDirectory(store);
     const before = keys.resolve(n.keyid('ru.lead'));
     n.revoke('ru.lead', 'ru.lead', 'ru.lead2');
-    await storeFrom(n, 1);
+    await storeLog(store, n, 1);
     const after = await keys.resolve(n.keyid('ru.lead'));
     expect((await before)[0].channel).toBe(n.channel);
     expect(after).toEqual([expect.objectContaining({ participant: 'ru.lead', active: false })]);

@@ -1,48 +1,36 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NegotiationBuilder, newNotarySeed } from '../../test/support/negotiation-builder';
-import { channelStream } from '../store/event-store.port';
-import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.adapter';
+import type { SqliteEventStore } from '../store/sqlite/sqlite-event-store.adapter';
+import { storeLog, tmpSqliteStore } from '../../test/support/store-log';
 import { ChannelStateCache } from './channel-state.cache';
 
 describe('ChannelStateCache', () => {
-  let dir: string;
   let store: SqliteEventStore;
+  let remove: () => Promise<void>;
   const notarySeed = newNotarySeed();
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-cache-'));
-    store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
+    ({ store, remove } = tmpSqliteStore());
   });
 
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => remove());
 
-  /** Appends the builder's envelopes from `from` on, as another process would. */
-  async function storeFrom(n: NegotiationBuilder, from: number): Promise<void> {
-    const events = n.log.slice(from).map((e) => ({ id: e.id, type: e.type, data: JSON.stringify(e) }));
-    await store.append(channelStream(n.channel), events, from === 0 ? 'no_stream' : from - 1);
-  }
 
   it('given a channel in the store, when first asked, then it is folded from the store', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
     n.request('ua.lead', 'ru');
-    await storeFrom(n, 0);
+    await storeLog(store, n, 0);
     const state = await new ChannelStateCache(store).current(n.channel);
     expect({ seq: state.nextSeq, head: state.head, requests: state.requests.size }).toEqual({ seq: 2, head: n.state.head, requests: 1 });
   });
 
   it('given a cached state and appends by another writer, then current() keeps the cached one and catchUp() folds only the new events', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
-    await storeFrom(n, 0);
+    await storeLog(store, n, 0);
     const cache = new ChannelStateCache(store);
     const cached = await cache.current(n.channel);
     n.message('ua.lead', ['ru', 'ua'], 'one');
     n.message('ru.lead', ['ru', 'ua'], 'two');
-    await storeFrom(n, 1);
+    await storeLog(store, n, 1);
     expect((await cache.current(n.channel)).nextSeq).toBe(1);
     const caughtUp = await cache.catchUp(n.channel);
     expect(caughtUp).toBe(cached); // the same object, evolved in place
@@ -51,7 +39,7 @@ describe('ChannelStateCache', () => {
 
   it('given more channels than its capacity, then the least recently used is dropped and later reloaded from the store', async () => {
     const [a, b, c] = [0, 1, 2].map(() => NegotiationBuilder.open({ notarySeed }));
-    for (const n of [a, b, c]) await storeFrom(n, 0);
+    for (const n of [a, b, c]) await storeLog(store, n, 0);
     const cache = new ChannelStateCache(store, 2);
     const stateA = await cache.current(a.channel);
     const stateB = await cache.current(b.channel);
