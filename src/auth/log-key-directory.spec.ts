@@ -14,7 +14,6 @@ describe('LogKeyDirectory', () => {
 
   afterEach(() => remove());
 
-
   it('given channels opened, admissions and a key rotation in the log, then each keyid resolves to its memberships with their status', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
     // The same key pair also serves in a second channel.

@@ -14,7 +14,6 @@ describe('ChannelStateCache', () => {
 
   afterEach(() => remove());
 
-
   it('given a channel in the store, when first asked, then it is folded from the store', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
     n.request('ua.lead', 'ru');
