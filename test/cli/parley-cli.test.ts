@@ -301,6 +301,7 @@ describe('parley CLI against a running service', () => {
     expect(out).toMatch(/notary +agrees the transfer → TransferAgreed/);
     expect(out).toMatch(/\(revoked key\) is refused by the server: 404 not_found/);
     expect(out).toMatch(/offline verifier \(icrc\.audit, opening every body\): OK — 24 events/);
+    expect(out).toMatch(/server's audit \(GET \/v1\/channels\/…\/audit\): OK — 24 events, head [0-9a-f]{64} \(agrees\)/);
     expect(out).toContain('Done: 2 reunifications completed');
     const down = parleyBackground([], {}, ['dist/src/demo/demo.js', '--server', 'http://127.0.0.1:9']);
     expect(await down.exited).toBe(3);
