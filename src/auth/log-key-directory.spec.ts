@@ -1,18 +1,10 @@
 import { NegotiationBuilder, newNotarySeed } from '../../test/support/negotiation-builder';
-import type { SqliteEventStore } from '../store/sqlite/sqlite-event-store.adapter';
-import { storeLog, tmpSqliteStore } from '../../test/support/store-log';
+import { storeLog, useTmpSqliteStore } from '../../test/support/store-log';
 import { LogKeyDirectory } from './log-key-directory';
 
 describe('LogKeyDirectory', () => {
-  let store: SqliteEventStore;
-  let remove: () => Promise<void>;
+  const tmp = useTmpSqliteStore();
   const notarySeed = newNotarySeed();
-
-  beforeEach(() => {
-    ({ store, remove } = tmpSqliteStore());
-  });
-
-  afterEach(() => remove());
 
   it('given channels opened, admissions and a key rotation in the log, then each keyid resolves to its memberships with their status', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
@@ -30,9 +22,9 @@ describe('LogKeyDirectory', () => {
     });
     n.admit('ru.lead', { id: 'ru.deputy', party: 'ru', role: 'negotiator' });
     n.revoke('ua.lead', 'ua.lead', 'ua.lead2');
-    await storeLog(store, n, 0);
-    await storeLog(store, other, 0);
-    const keys = new LogKeyDirectory(store);
+    await storeLog(tmp.store, n, 0);
+    await storeLog(tmp.store, other, 0);
+    const keys = new LogKeyDirectory(tmp.store);
 
     const sorted = <T extends { channel: string }>(list: T[]) => [...list].sort((a, b) => a.channel.localeCompare(b.channel));
     expect(sorted(await keys.resolve(n.keyid('ua.lead')))).toEqual(
@@ -48,11 +40,11 @@ describe('LogKeyDirectory', () => {
 
   it('given a resolve under way, when a revocation is stored, then the next resolve sees it', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
-    await storeLog(store, n, 0);
-    const keys = new LogKeyDirectory(store);
+    await storeLog(tmp.store, n, 0);
+    const keys = new LogKeyDirectory(tmp.store);
     const before = keys.resolve(n.keyid('ru.lead'));
     n.revoke('ru.lead', 'ru.lead', 'ru.lead2');
-    await storeLog(store, n, 1);
+    await storeLog(tmp.store, n, 1);
     const after = await keys.resolve(n.keyid('ru.lead'));
     expect((await before)[0].channel).toBe(n.channel);
     expect(after).toEqual([expect.objectContaining({ participant: 'ru.lead', active: false })]);

@@ -1,35 +1,27 @@
 import { NegotiationBuilder, newNotarySeed } from '../../test/support/negotiation-builder';
-import type { SqliteEventStore } from '../store/sqlite/sqlite-event-store.adapter';
-import { storeLog, tmpSqliteStore } from '../../test/support/store-log';
+import { storeLog, useTmpSqliteStore } from '../../test/support/store-log';
 import { ChannelStateCache } from './channel-state.cache';
 
 describe('ChannelStateCache', () => {
-  let store: SqliteEventStore;
-  let remove: () => Promise<void>;
+  const tmp = useTmpSqliteStore();
   const notarySeed = newNotarySeed();
-
-  beforeEach(() => {
-    ({ store, remove } = tmpSqliteStore());
-  });
-
-  afterEach(() => remove());
 
   it('given a channel in the store, when first asked, then it is folded from the store', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
     n.request('ua.lead', 'ru');
-    await storeLog(store, n, 0);
-    const state = await new ChannelStateCache(store).current(n.channel);
+    await storeLog(tmp.store, n, 0);
+    const state = await new ChannelStateCache(tmp.store).current(n.channel);
     expect({ seq: state.nextSeq, head: state.head, requests: state.requests.size }).toEqual({ seq: 2, head: n.state.head, requests: 1 });
   });
 
   it('given a cached state and appends by another writer, then current() keeps the cached one and catchUp() folds only the new events', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
-    await storeLog(store, n, 0);
-    const cache = new ChannelStateCache(store);
+    await storeLog(tmp.store, n, 0);
+    const cache = new ChannelStateCache(tmp.store);
     const cached = await cache.current(n.channel);
     n.message('ua.lead', ['ru', 'ua'], 'one');
     n.message('ru.lead', ['ru', 'ua'], 'two');
-    await storeLog(store, n, 1);
+    await storeLog(tmp.store, n, 1);
     expect((await cache.current(n.channel)).nextSeq).toBe(1);
     const caughtUp = await cache.catchUp(n.channel);
     expect(caughtUp).toBe(cached); // the same object, evolved in place
@@ -38,8 +30,8 @@ describe('ChannelStateCache', () => {
 
   it('given more channels than its capacity, then the least recently used is dropped and later reloaded from the store', async () => {
     const [a, b, c] = [0, 1, 2].map(() => NegotiationBuilder.open({ notarySeed }));
-    for (const n of [a, b, c]) await storeLog(store, n, 0);
-    const cache = new ChannelStateCache(store, 2);
+    for (const n of [a, b, c]) await storeLog(tmp.store, n, 0);
+    const cache = new ChannelStateCache(tmp.store, 2);
     const stateA = await cache.current(a.channel);
     const stateB = await cache.current(b.channel);
     await cache.current(a.channel); // a is now the most recent
@@ -52,7 +44,7 @@ describe('ChannelStateCache', () => {
   });
 
   it('given a channel that does not exist, then its state is the initial one', async () => {
-    const state = await new ChannelStateCache(store).current('00000000-0000-4000-8000-000000000000');
+    const state = await new ChannelStateCache(tmp.store).current('00000000-0000-4000-8000-000000000000');
     expect(state.nextSeq).toBe(0);
   });
 });

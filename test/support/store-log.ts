@@ -18,6 +18,20 @@ export function tmpSqliteStore(): { store: SqliteEventStore; remove(): Promise<v
   };
 }
 
+/** A fresh tmp SQLite store for each test of the calling describe block (jest hooks). */
+export function useTmpSqliteStore(): { readonly store: SqliteEventStore } {
+  let current: ReturnType<typeof tmpSqliteStore> | null = null;
+  beforeEach(() => {
+    current = tmpSqliteStore();
+  });
+  afterEach(() => current?.remove());
+  return {
+    get store() {
+      return current!.store;
+    },
+  };
+}
+
 /** Appends `n.log` from seq `from` on, with the expected revision the service uses. */
 export async function storeLog(store: EventStore, n: NegotiationBuilder, from = 0): Promise<void> {
   const events = n.log.slice(from).map((e) => ({ id: e.id, type: e.type, data: JSON.stringify(e) }));
