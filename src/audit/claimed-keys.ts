@@ -33,6 +33,7 @@ function entryOf(p: unknown): [string, string][] {
 
 /** The sign keys an event introduces: ChannelOpened, ParticipantAdmitted, a revocation's replacement. */
 export function claimedKeysOf(value: unknown): { channel: string; entries: [string, string][] } | null {
+  if (typeof value !== 'object' || value === null) return null;
   const env = value as Partial<Envelope> & { meta?: Record<string, unknown> };
   if (!str(env.channel) || !env.meta || typeof env.meta !== 'object') return null;
   let entries: [string, string][] = [];
