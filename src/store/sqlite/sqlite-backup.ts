@@ -18,6 +18,8 @@ export interface SqliteBackupResult {
 
 export class SqliteBackupError extends Error {}
 
+const ALL_PAGES = 0x7fffffff;
+
 export async function backupSqliteStore(source: string, destination: string): Promise<SqliteBackupResult> {
   if (!existsSync(source)) throw new SqliteBackupError(`no store at ${source}`);
   if (existsSync(destination)) throw new SqliteBackupError(`${destination} exists already; a backup never overwrites`);
@@ -27,7 +29,10 @@ export async function backupSqliteStore(source: string, destination: string): Pr
   try {
     db.pragma('busy_timeout = 5000');
     if (!hasEventsTable(db)) throw new SqliteBackupError(`${source} is not a Parley store (no events table)`);
-    await db.backup(partial);
+    // All pages in one step, inside one read transaction: with the default 100 pages per
+    // step, every commit the server makes meanwhile restarts the copy, and a store under
+    // steady appends might never finish. In WAL mode this reader does not block the writer.
+    await db.backup(partial, { progress: () => ALL_PAGES });
   } catch (err) {
     rmSync(partial, { force: true });
     throw err;
