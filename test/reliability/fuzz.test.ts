@@ -9,10 +9,8 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { b64uDecode, ed25519Signer, fingerprint, generateIdentity, signRequest } from '../../src/protocol';
-import { newNotarySeed } from '../support/negotiation-builder';
-import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from '../service/service-harness';
 import { post } from '../service/service-test-kit';
-import { exportLog, globalAuditor, negotiators, param, report, storeKinds, TestChannel } from './reliability-kit';
+import { exportLog, negotiators, param, report, spawnedServerFor, storeKinds, TestChannel } from './reliability-kit';
 
 const REQUESTS = param('FUZZ', 10_000, 50_000);
 const BATCH = 1000;
@@ -132,25 +130,13 @@ async function send(url: string, r: BadRequest): Promise<number> {
 }
 
 describe.each(storeKinds())('fuzzing a running server on %s', (kind) => {
-  const notarySeed = newNotarySeed();
-  const auditor = globalAuditor();
-  let location: StoreLocation;
-  let server: SpawnedServer;
-
-  beforeAll(async () => {
-    location = newStoreLocation(kind);
-    server = await spawnServer({ ...location.env, ...auditor.env, PARLEY_NOTARY_SEED: notarySeed, LOG_LEVEL: 'warn' });
-  });
-
-  afterAll(async () => {
-    if (server) await server.stop();
-    await location?.remove();
-  });
+  const suite = spawnedServerFor(kind);
 
   it(`given ${REQUESTS} generated bad requests, then none answers 5xx or 2xx, the server lives, and only the valid appends are stored`, async () => {
+    const { server, notarySeed, auditor } = suite;
     const a = await TestChannel.open(server.url, notarySeed, negotiators(1));
     const b = await TestChannel.open(server.url, notarySeed, negotiators(1));
-    const before = await exportLog(server.url, auditor.identity);
+    const before = await exportLog(server.url, auditor);
     const valid: string[] = [];
     // Nonces of reads that were accepted: their replays must be refused.
     const usedNonces: string[] = [];
@@ -206,7 +192,7 @@ describe.each(storeKinds())('fuzzing a running server on %s', (kind) => {
     expect({ seed, failures: failures.slice(0, 20), count: failures.length }).toEqual({ seed, failures: [], count: 0 });
     expect(server.child.exitCode).toBeNull();
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
-    const after = await exportLog(server.url, auditor.identity);
+    const after = await exportLog(server.url, auditor);
     expect(after).toEqual([...before, ...valid]);
 
     const byKind = Object.fromEntries([...statuses].map(([k, m]) => [k, Object.fromEntries(m)]));

@@ -7,9 +7,7 @@
  */
 import { ChannelSession } from '../../src/client';
 import { verifyLog } from '../../src/protocol';
-import { newNotarySeed } from '../support/negotiation-builder';
-import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from '../service/service-harness';
-import { audit, exportLog, globalAuditor, messageDraft, negotiators, param, percentile, report, storeKinds, TestChannel } from './reliability-kit';
+import { audit, exportLog, messageDraft, negotiators, param, percentile, report, spawnedServerFor, storeKinds, TestChannel } from './reliability-kit';
 
 const CLIENTS = 64;
 const HOT_PER_PARTY = 6; // 18 racing writers
@@ -21,22 +19,10 @@ const APPENDS = param('LOAD_APPENDS', 3, 40);
 jest.setTimeout(120_000 + APPENDS * 5_000);
 
 describe.each(storeKinds())('load on %s', (kind) => {
-  const notarySeed = newNotarySeed();
-  const auditor = globalAuditor();
-  let location: StoreLocation;
-  let server: SpawnedServer;
-
-  beforeAll(async () => {
-    location = newStoreLocation(kind);
-    server = await spawnServer({ ...location.env, ...auditor.env, PARLEY_NOTARY_SEED: notarySeed, LOG_LEVEL: 'warn' });
-  });
-
-  afterAll(async () => {
-    if (server) await server.stop();
-    await location?.remove();
-  });
+  const suite = spawnedServerFor(kind);
 
   it(`given ${CLIENTS} concurrent clients appending, reading and subscribing, one hot channel raced, then only 409s occur (re-signed), nothing forks and subscribers see every event`, async () => {
+    const { server, notarySeed, auditor } = suite;
     const hot = await TestChannel.open(server.url, notarySeed, negotiators(HOT_PER_PARTY));
     const cold: TestChannel[] = [];
     for (let i = 0; i < COLD_CHANNELS; i++) cold.push(await TestChannel.open(server.url, notarySeed, negotiators(1)));
@@ -112,7 +98,7 @@ describe.each(storeKinds())('load on %s', (kind) => {
       expect(lines.map((l) => JSON.parse(l).seq)).toEqual(lines.map((_, i) => i));
     }
     expect(acked.get(hot.id)).toBe(1 + HOT_PER_PARTY * 3 * APPENDS);
-    expect((await audit(await exportLog(server.url, auditor.identity))).ok).toBe(true);
+    expect((await audit(await exportLog(server.url, auditor))).ok).toBe(true);
 
     // Subscribers get the whole log, in order, live; wait until the last events reached them.
     const deadline = Date.now() + 20_000;

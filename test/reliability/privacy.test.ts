@@ -12,10 +12,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ChannelSession, ParleyHttpClient, type Draft } from '../../src/client';
 import { generateIdentity, makeParticipant, type ChannelState, type EventType, type Identity, type Role } from '../../src/protocol';
-import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from '../service/service-harness';
 import { POSTGRES_URL } from '../store/store-test-kit';
-import { newNotarySeed } from '../support/negotiation-builder';
-import { storeKinds } from './reliability-kit';
+import { spawnedServerFor, storeKinds } from './reliability-kit';
 
 jest.setTimeout(120_000);
 
@@ -176,20 +174,10 @@ function runDemo(url: string): Promise<{ code: number; out: string }> {
 }
 
 describe.each(storeKinds(['sqlite', 'postgres']))('privacy on %s', (kind) => {
-  let location: StoreLocation;
-  let server: SpawnedServer;
-
-  beforeAll(async () => {
-    location = newStoreLocation(kind);
-    server = await spawnServer({ ...location.env, PARLEY_NOTARY_SEED: newNotarySeed(), LOG_LEVEL: 'debug' });
-  });
-
-  afterAll(async () => {
-    if (server) await server.stop();
-    await location?.remove();
-  });
+  const suite = spawnedServerFor(kind, { LOG_LEVEL: 'debug' });
 
   it('given the demo and a negotiation with a marker in every content field, then no plaintext is in the database or the logs', async () => {
+    const { server, location } = suite;
     const demo = await runDemo(server.url);
     expect({ code: demo.code, tail: demo.out.slice(-300) }).toEqual({ code: 0, tail: expect.any(String) });
     for (const s of DEMO_SHOWN) expect({ s, shownDecrypted: demo.out.includes(s) }).toEqual({ s, shownDecrypted: true });

@@ -20,9 +20,9 @@ import { createEventStore, SQLITE_FILE_NAME } from '../../src/store/event-store.
 import type { EventStore } from '../../src/store/event-store.port';
 import { PostgresEventStore } from '../../src/store/postgres/postgres-event-store.adapter';
 import { post } from '../service/service-test-kit';
-import { type StoreKind, type StoreLocation } from '../service/service-harness';
+import { newStoreLocation, spawnServer, type SpawnedServer, type StoreKind, type StoreLocation } from '../service/service-harness';
 import { POSTGRES_URL, readWholeLog, tempDir } from '../store/store-test-kit';
-import { type MemberSpec, NegotiationBuilder } from '../support/negotiation-builder';
+import { type MemberSpec, NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 
 /** `npm run soak` sets PARLEY_SOAK=1: the long version of every suite. */
 export const SOAK = process.env.PARLEY_SOAK === '1';
@@ -92,6 +92,32 @@ export class TestChannel {
 
 /** A message to the three parties with negotiators (the sender's own party included). */
 export const messageDraft = (text: string) => () => ({ type: 'MessagePosted' as const, meta: { audience: ['ru', 'ua', 'us'] }, content: { text } });
+
+export interface SpawnedSuite {
+  notarySeed: string;
+  auditor: Identity;
+  server: SpawnedServer;
+  location: StoreLocation;
+}
+
+/**
+ * A spawned `node dist/src/main.js` on a store of `kind` for a describe block (started in
+ * beforeAll, stopped and its store removed in afterAll), with a notary seed and a global
+ * auditor. Read the fields inside tests: they are set once beforeAll ran.
+ */
+export function spawnedServerFor(kind: StoreKind, env: Record<string, string> = {}): SpawnedSuite {
+  const auditor = globalAuditor();
+  const suite = { notarySeed: newNotarySeed(), auditor: auditor.identity } as SpawnedSuite;
+  beforeAll(async () => {
+    suite.location = newStoreLocation(kind);
+    suite.server = await spawnServer({ ...suite.location.env, ...auditor.env, PARLEY_NOTARY_SEED: suite.notarySeed, LOG_LEVEL: 'warn', ...env });
+  });
+  afterAll(async () => {
+    if (suite.server) await suite.server.stop();
+    await suite.location?.remove();
+  });
+  return suite;
+}
 
 /** A global auditor (PARLEY_AUDITORS) to export the whole log with. */
 export function globalAuditor(): { identity: Identity; env: Record<string, string> } {

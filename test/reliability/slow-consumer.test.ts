@@ -9,11 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { b64uDecode, ed25519Signer, fingerprint, signRequest } from '../../src/protocol';
-import { newNotarySeed } from '../support/negotiation-builder';
-import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from '../service/service-harness';
 import { collectSse, post } from '../service/service-test-kit';
 import { DEFAULT_STALL_MS } from '../../src/common/backpressure-writer';
-import { negotiators, param, report, rssMb, sleep, TestChannel } from './reliability-kit';
+import { negotiators, param, report, rssMb, sleep, spawnedServerFor, TestChannel } from './reliability-kit';
 
 const EVENT_KB = 384;
 const EVENTS = param('SLOW_EVENTS', 240, 1000);
@@ -55,21 +53,10 @@ function heldByServer(socket: Socket, pid: number): boolean {
 }
 
 describe('a subscriber that stops reading', () => {
-  const notarySeed = newNotarySeed();
-  let location: StoreLocation;
-  let server: SpawnedServer;
-
-  beforeAll(async () => {
-    location = newStoreLocation('sqlite');
-    server = await spawnServer({ ...location.env, PARLEY_NOTARY_SEED: notarySeed, LOG_LEVEL: 'warn', NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` });
-  });
-
-  afterAll(async () => {
-    if (server) await server.stop();
-    await location?.remove();
-  });
+  const suite = spawnedServerFor('sqlite', { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` });
 
   it(`given ${EVENTS} events of ${EVENT_KB} KB appended to its channel, then the server's memory stays within +${BOUND_MB} MB and the stuck client is dropped`, async () => {
+    const { server, notarySeed } = suite;
     const c = await TestChannel.open(server.url, notarySeed, negotiators(1));
     const stuck = await stuckSubscriber(server.url, c);
     expect(heldByServer(stuck, server.child.pid!)).toBe(true);
