@@ -7,7 +7,7 @@
 import { eventHash, verifyLog, type Envelope } from '../../src/protocol';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from './service-harness';
-import { post, signedGet } from './service-test-kit';
+import { client, collectSse, post, signedGet } from './service-test-kit';
 
 jest.setTimeout(90_000);
 
@@ -59,6 +59,16 @@ describe('two server processes on one PostgreSQL', () => {
     expect(report.ok).toBe(true);
     const heads = await Promise.all(servers.map((s) => signedGet(s.url, `/v1/channels/${n.channel}/head`, n.keys('us.envoy'))));
     expect(heads.map((h) => h.json)).toEqual([{ seq: ROUNDS + 1, prev: n.state.head }, { seq: ROUNDS + 1, prev: n.state.head }]);
+  });
+
+  it('given a live SSE reader on one process, when another process appends, then the reader gets the event', async () => {
+    const n = NegotiationBuilder.open({ notarySeed });
+    expect((await post(servers[0].url, n.channel, n.log[0])).status).toBe(201);
+    const live = collectSse(client(servers[1].url, n.keys('ru.lead')), n.channel, 1, { lastEventId: '0', timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300)); // the reader waits at the head
+    const env = n.message('ua.lead', ['ru', 'ua'], 'from the other process');
+    expect((await post(servers[0].url, n.channel, env)).status).toBe(201);
+    expect(await live).toEqual([{ id: '1', event: 'envelope', data: JSON.stringify(env) }]);
   });
 
   it('given a signed request used at one process, then the other refuses its replay', async () => {
