@@ -6,20 +6,21 @@ const EVENT_DATA = 'x'.repeat(64 * 1024);
 const TOTAL = 400; // 25 MiB if it were all buffered
 
 /** A real HTTP server whose one route streams TOTAL events from a counting source. */
-async function serve(stallMs: number) {
+async function serve(stallMs: number, total = TOTAL, heartbeatMs?: number) {
   const source = { pulled: 0, finished: false };
   async function* events(): AsyncGenerator<SseEvent> {
     try {
-      for (let i = 0; i < TOTAL; i++) {
+      for (let i = 0; i < total; i++) {
         source.pulled++;
         yield { id: String(i), event: 'envelope', data: EVENT_DATA };
       }
+      if (heartbeatMs) await sleep(heartbeatMs * 3.5); // idle: nothing new to send
     } finally {
       source.finished = true;
     }
   }
   const done: Promise<void>[] = [];
-  const server: Server = createServer((_req, res) => done.push(sendSse(res, events(), () => {}, stallMs)));
+  const server: Server = createServer((_req, res) => done.push(sendSse(res, events(), () => {}, { stallMs, heartbeatMs })));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const connect = () =>
@@ -30,6 +31,20 @@ async function serve(stallMs: number) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('sendSse', () => {
+  it('given an idle stream, then a comment heartbeat is sent every interval', async () => {
+    const s = await serve(10_000, 1, 100);
+    const res = await s.connect();
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    await new Promise((r) => res.once('end', r));
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(text.startsWith('id: 0\nevent: envelope\ndata: ')).toBe(true);
+    // 3.5 intervals idle: three beats, or two when a busy machine delays the timer.
+    expect(text.match(/^: heartbeat\n\n/gm)?.length).toBeGreaterThanOrEqual(2);
+    await s.close();
+  });
+
   it('given a client that stops reading, when the socket is full, then the source is not read ahead; when it reads again, every event arrives in order', async () => {
     const s = await serve(10_000);
     const res = await s.connect();

@@ -19,7 +19,7 @@ export async function sendSse(
   res: ServerResponse,
   events: AsyncIterable<SseEvent>,
   abort: () => void,
-  stallMs = DEFAULT_STALL_MS,
+  { stallMs = DEFAULT_STALL_MS, heartbeatMs = HEARTBEAT_MS }: { stallMs?: number; heartbeatMs?: number } = {},
 ): Promise<void> {
   res.statusCode = 200;
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
@@ -31,7 +31,7 @@ export async function sendSse(
   res.on('close', abort);
   const heartbeat = setInterval(() => {
     if (writer.open && !res.writableNeedDrain) res.write(': heartbeat\n\n');
-  }, HEARTBEAT_MS);
+  }, heartbeatMs);
   try {
     for await (const e of events) {
       if (!(await writer.write(`id: ${e.id}\nevent: ${e.event}\ndata: ${e.data}\n\n`))) break;
