@@ -1,4 +1,5 @@
 import type { Params } from 'nestjs-pino';
+import { destination } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParleyConfig } from '../config/parley-config';
 
@@ -7,31 +8,39 @@ import type { ParleyConfig } from '../config/parley-config';
  * it is not secret, but keeps lines short), status and time — never headers in full, bodies,
  * keys or signatures. The redaction list is a second line of defence should a serializer
  * ever include headers.
+ *
+ * Lines are written synchronously: pino's default asynchronous stdout loses whatever is
+ * still buffered when Nest re-raises SIGTERM after the shutdown hooks, which is exactly
+ * when "event store closed" is logged. At the default level few lines are written, so the
+ * cost is small.
  */
 export function loggingParams(config: ParleyConfig): Params {
   return {
-    pinoHttp: {
-      level: config.LOG_LEVEL,
-      redact: {
-        paths: [
-          'req.headers.signature',
-          'req.headers["signature-input"]',
-          'req.headers.authorization',
-          'req.headers["content-digest"]',
-          'req.body',
-          'res.body',
-        ],
-        censor: '[redacted]',
+    pinoHttp: [
+      {
+        level: config.LOG_LEVEL,
+        redact: {
+          paths: [
+            'req.headers.signature',
+            'req.headers["signature-input"]',
+            'req.headers.authorization',
+            'req.headers["content-digest"]',
+            'req.body',
+            'res.body',
+          ],
+          censor: '[redacted]',
+        },
+        serializers: {
+          req: (req: IncomingMessage & { id?: unknown; url?: string }) => ({
+            id: req.id,
+            method: req.method,
+            path: (req.url ?? '').split('?')[0],
+          }),
+          res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+        },
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
       },
-      serializers: {
-        req: (req: IncomingMessage & { id?: unknown; url?: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: (req.url ?? '').split('?')[0],
-        }),
-        res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-    },
+      destination({ dest: 1, sync: true }),
+    ],
   };
 }

@@ -95,6 +95,7 @@ export function parleyBackground(
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));
-  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+  // 'close': the pipes are drained by then, so stdout() holds all it wrote.
+  const exited = new Promise<number>((r) => child.once('close', (code) => r(code ?? -1)));
   return { child, stdout: () => out, exited };
 }

@@ -65,7 +65,8 @@ describe('a running service', () => {
     const headers = signRequest({ method: 'GET', target, keyid: fingerprint(keys), signer: ed25519Signer(b64uDecode(keys.signSeed, 32)!) });
     expect((await fetch(server.url + target, { headers })).status).toBe(200);
     expect((await signedGet(server.url, target, keys)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
+    // The request lines reach our pipe a moment after the responses; wait for them, not a fixed time.
+    for (let waited = 0; waited < 10_000 && !server.output().includes(`"path":"${target}"`); waited += 50) await new Promise((r) => setTimeout(r, 50));
     const lines = server.output().split('\n').filter(Boolean);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(lines.some((l) => l.includes(`"path":"${target}"`))).toBe(true);

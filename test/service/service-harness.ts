@@ -109,8 +109,9 @@ export async function spawnServer(env: Record<string, string>): Promise<SpawnedS
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
+  // 'close', not 'exit': only then has everything the process wrote been read from its pipes.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   const deadline = Date.now() + 20_000;
   for (;;) {

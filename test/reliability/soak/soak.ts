@@ -34,7 +34,7 @@ function runJest(env: NodeJS.ProcessEnv, only: string | undefined): Promise<{ co
   };
   child.stdout!.on('data', (c: Buffer) => scan(c, process.stdout));
   child.stderr!.on('data', (c: Buffer) => scan(c, process.stderr));
-  return new Promise((done) => child.once('exit', (code) => done({ code: code ?? 1, figures })));
+  return new Promise((done) => child.once('close', (code) => done({ code: code ?? 1, figures })));
 }
 
 /** The figures worth keeping in bench/results.json (timings of the load suite, counts of the others). */
