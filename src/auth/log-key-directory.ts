@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Envelope, fingerprint, MetaByType, parseEnvelopeText, Participant } from '../protocol';
+import { type ChannelState, Envelope, evolve, fingerprint, initialState, parseEnvelopeText, type ParticipantState } from '../protocol';
 import { channelOfStream, EVENT_STORE, type EventStore } from '../store/event-store.port';
 import { type KeyDirectory, KeyMembership } from './key-directory';
 
@@ -10,13 +10,18 @@ const PAGE = 1000;
  * ParticipantRevoked (with its replacement) index fingerprints to memberships. Before each
  * answer it reads whatever the log gained since (one small query when nothing did), so a
  * revocation written by any process takes effect on the next request everywhere.
+ *
+ * Who is a member, and when a member stops being active, is the protocol's `evolve` applied
+ * to those three event types only (their folds read and write nothing but parties and
+ * participants), so the guard and the rule engine cannot disagree about a key.
  */
 @Injectable()
 export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
   private readonly logger = new Logger('LogKeyDirectory');
-  private readonly byKey = new Map<string, KeyMembership[]>();
-  /** `channel/participant` → its membership record (shared with byKey, mutated on revoke). */
-  private readonly byParticipant = new Map<string, KeyMembership>();
+  /** Per channel, the membership part of its state. */
+  private readonly channels = new Map<string, ChannelState>();
+  /** keyid → the participant records (owned and updated by `evolve`) that carry the key. */
+  private readonly byKey = new Map<string, { channel: string; participant: ParticipantState }[]>();
   private checkpoint: string | undefined;
   private syncing: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
@@ -30,7 +35,12 @@ export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
 
   async resolve(keyid: string): Promise<KeyMembership[]> {
     await this.sync();
-    return (this.byKey.get(keyid) ?? []).map((m) => ({ ...m }));
+    return (this.byKey.get(keyid) ?? []).map(({ channel, participant: p }) => ({
+      channel,
+      participant: p.id,
+      active: p.active,
+      signKey: p.record.signKey,
+    }));
   }
 
   /**
@@ -63,25 +73,19 @@ export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
   }
 
   private apply(channel: string, env: Envelope): void {
-    if (env.type === 'ChannelOpened') {
-      for (const p of (env.meta as MetaByType['ChannelOpened']).participants) this.admit(channel, p);
-    } else if (env.type === 'ParticipantAdmitted') {
-      this.admit(channel, (env.meta as MetaByType['ParticipantAdmitted']).participant);
-    } else if (env.type === 'ParticipantRevoked') {
-      const meta = env.meta as MetaByType['ParticipantRevoked'];
-      const revoked = this.byParticipant.get(`${channel}/${meta.participant}`);
-      if (revoked) revoked.active = false;
-      if (meta.replacement) this.admit(channel, meta.replacement);
+    let state = this.channels.get(channel);
+    if (!state) this.channels.set(channel, (state = initialState()));
+    const known = state.participants.size;
+    evolve(state, env);
+    // Participants are only ever added, in order: the new ones are the last entries.
+    let i = 0;
+    for (const p of state.participants.values()) {
+      if (i++ < known) continue;
+      const keyid = fingerprint(p.record);
+      const list = this.byKey.get(keyid) ?? [];
+      list.push({ channel, participant: p });
+      this.byKey.set(keyid, list);
     }
-  }
-
-  private admit(channel: string, p: Participant): void {
-    const membership: KeyMembership = { channel, participant: p.id, active: true, signKey: p.signKey };
-    const keyid = fingerprint(p);
-    this.byParticipant.set(`${channel}/${p.id}`, membership);
-    const list = this.byKey.get(keyid) ?? [];
-    list.push(membership);
-    this.byKey.set(keyid, list);
   }
 }
 
