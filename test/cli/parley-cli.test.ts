@@ -222,6 +222,11 @@ describe('parley CLI against a running service', () => {
 
   it('tail follows the channel live over SSE, decrypting what it may', async () => {
     const tail = parleyBackground(['tail', '--last', '0', '--count', '2', '--json'], env('ru.lead'));
+    // Written before tail has read the channel, the messages would count as past (--last 0), not live.
+    while (!tail.stderr().includes('parley: following channel')) {
+      if (tail.child.exitCode !== null) throw new Error(`tail exited with ${await tail.exited}: ${tail.stderr()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await ok('us.envoy', ['message', 'Live one', '--to', 'ru']);
     await ok('ua.lead', ['message', 'Live two']);
     expect(await tail.exited).toBe(0);

@@ -90,12 +90,13 @@ export function parleyBackground(
   args: string[],
   env: NodeJS.ProcessEnv,
   script: string[] = [join(ROOT, 'bin', 'parley')],
-): { child: ChildProcess; stdout: () => string; exited: Promise<number> } {
+): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number> } {
   const child = spawn(process.execPath, [...script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (err += c));
   // 'close': the pipes are drained by then, so stdout() holds all it wrote.
   const exited = new Promise<number>((r) => child.once('close', (code) => r(code ?? -1)));
-  return { child, stdout: () => out, exited };
+  return { child, stdout: () => out, stderr: () => err, exited };
 }

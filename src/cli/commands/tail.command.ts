@@ -27,6 +27,9 @@ export function register(program: Command): void {
       process.once('SIGINT', () => abort.abort());
       let seen = 0;
       const lastEventId = session.state.nextSeq > 0 ? String(session.state.nextSeq - 1) : null;
+      // From here no event can be missed: the stream resumes after the last one read above.
+      // Said on stderr so that scripts (and --json readers of stdout) know when to start writing.
+      process.stderr.write(`parley: following channel ${session.channel} from seq ${session.state.nextSeq}\n`);
       for await (const msg of session.http.stream(session.channel, { lastEventId, signal: abort.signal })) {
         if (msg.event !== 'envelope') continue;
         let env: Envelope;
