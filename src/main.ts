@@ -3,9 +3,12 @@
  * stops the start with one clear line on stderr and exit code 1 (no stack trace).
  */
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { configureApp } from './common/configure-app';
+import { SQLITE_FILE_NAME } from './store/event-store.factory';
 import { ConfigError, loadConfig, ParleyConfig } from './config/parley-config';
 
 async function main(): Promise<void> {
@@ -22,6 +25,9 @@ async function main(): Promise<void> {
     const app = await NestFactory.create(AppModule, { bodyParser: false, logger: false, abortOnError: false });
     configureApp(app);
     await app.listen(config.PORT, config.HOST);
+    // The store by kind (and file), never its URL: a PostgreSQL URL may carry a password.
+    const store = config.PARLEY_STORE === 'sqlite' ? `sqlite at ${join(config.PARLEY_DATA_DIR, SQLITE_FILE_NAME)}` : config.PARLEY_STORE;
+    new Logger('Parley').log(`listening on http://${config.HOST}:${config.PORT} (store: ${store}; API docs at /docs)`);
   } catch (err) {
     fail(`parley: cannot start: ${(err as Error).message}`);
   }

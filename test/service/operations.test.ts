@@ -82,6 +82,10 @@ describe('a running service', () => {
     for (const secret of secrets) expect(server.output()).not.toContain(secret);
   });
 
+  it('when started then it logs where it listens and which store it uses', () => {
+    expect(server.output()).toContain(`"msg":"listening on ${server.url} (store: sqlite at `);
+  });
+
   it('when sent SIGTERM then it shuts down through the Nest hooks, closing the store', async () => {
     // Nest re-raises the signal after its shutdown hooks ran, so the exit is by SIGTERM.
     expect(await server.stop()).toEqual({ code: null, signal: 'SIGTERM' });
