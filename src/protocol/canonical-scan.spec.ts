@@ -70,6 +70,30 @@ describe('scanCanonical (the fast path)', () => {
     );
   });
 
+  it('given valid JSON without escapes or surrogates, then the plain mode scans exactly as the full one', () => {
+    const texts = fc.oneof(
+      jsonObject.map((o) => JSON.stringify(o)),
+      jsonObject.map((o) => JSON.stringify(o, null, 1)),
+      fc.tuple(jsonObject, fc.nat(), fc.string({ minLength: 1, maxLength: 2 })).map(([o, at, ins]) => {
+        const t = JSON.stringify(o);
+        const i = at % (t.length + 1);
+        return t.slice(0, i) + ins + t.slice(i);
+      }),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        if (text.includes('\\') || /[\ud800-\udfff]/.test(text)) return;
+        try {
+          JSON.parse(text);
+        } catch {
+          return;
+        }
+        expect(scanCanonical(text, true)).toEqual(scanCanonical(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('given unsorted keys and whitespace, then the canonical text', () => {
     expect(scanCanonical('{ "b": [1, {"d":2,"c":"x"}], "a": true }')).toEqual({
       canonical: '{"a":true,"b":[1,{"c":"x","d":2}]}',
