@@ -37,10 +37,11 @@ export function isB64u(text: unknown, expectedLength?: number): text is string {
   return (last & (rem === 2 ? 0x0f : 0x03)) === 0;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
+// The length tested apart: irregexp runs a plain class loop faster than a counted one.
+const HEX = /^[0-9a-f]*$/;
 /** A lowercase hex SHA-256 digest. */
 export function isHex64(text: unknown): text is string {
-  return typeof text === 'string' && HEX64.test(text);
+  return typeof text === 'string' && text.length === 64 && HEX.test(text);
 }
 
 export function sha256(...parts: (string | Uint8Array)[]): Buffer {
