@@ -129,6 +129,20 @@ describe('parseEnvelopeText', () => {
     expect(envelopeForms(parsed).hash).toBe(eventHash(structuredClone(env)));
   });
 
+  it('given any object with or without "sig", then the forms equal the re-serialised ones', () => {
+    const withSig = fc.tuple(jsonObject, fc.option(fc.string({ unit: 'binary' }))).map(([o, sig]) => (sig === null ? o : { ...o, sig }));
+    fc.assert(
+      fc.property(withSig, fc.boolean(), (obj, pretty) => {
+        const text = pretty ? JSON.stringify(obj, null, 1) : JSON.stringify(obj);
+        if (strictOrNull(text) === null) return;
+        const parsed = parseEnvelopeText(text) as Parameters<typeof envelopeForms>[0];
+        expect(envelopeForms(parsed).signingInput.equals(signingInput(parsed))).toBe(true);
+        expect(envelopeForms(parsed).hash).toBe(eventHash(structuredClone(parsed)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('given a text with an unusual escape, then the strict path computes the same forms', () => {
     const f = NegotiationFixture.opened();
     const env = f.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { text: 'x' });

@@ -21,11 +21,22 @@ const MAX_DEPTH = 64;
 const SPECIAL = /[\u0000-\u001f"\\\ud800-\udfff]/g;
 
 /**
+ * canonical(value) as `head + sig + tail`, where `head + tail` is canonical(value without
+ * its top-level "sig" member) and `sig` is that member with its comma ('' when absent). The
+ * parts let the caller encode the signing input once and hash the same bytes with `sig`.
+ */
+export interface CanonicalParts {
+  head: string;
+  sig: string;
+  tail: string;
+}
+
+/**
  * `plain`: the caller vouches that `JSON.parse(text)` succeeds and that the text holds no
  * backslash and no surrogate code unit. Then a string's first special character is its
  * closing quote (valid JSON has no raw controls inside strings), so a native indexOf finds it.
  */
-export function scanCanonical(text: string, plain = false): CanonicalScan | null {
+export function scanCanonicalParts(text: string, plain = false): CanonicalParts | null {
   const s = new Scanner(text, plain);
   try {
     s.ws();
@@ -33,18 +44,24 @@ export function scanCanonical(text: string, plain = false): CanonicalScan | null
     const members = s.members(1);
     s.ws();
     if (s.i !== text.length) return null;
-    const all: string[] = [];
-    const unsigned: string[] = [];
-    for (const [key, value] of members) {
-      const member = `"${key}":${value}`;
-      all.push(member);
-      if (key !== 'sig') unsigned.push(member);
-    }
-    return { canonical: `{${all.join(',')}}`, unsigned: `{${unsigned.join(',')}}` };
+    let head = '{';
+    let k = 0;
+    for (; k < members.length && members[k][0] !== 'sig'; k++) head += (k ? ',"' : '"') + members[k][0] + '":' + members[k][1];
+    if (k === members.length) return { head: head + '}', sig: '', tail: '' };
+    let tail = '';
+    for (let j = k + 1; j < members.length; j++) tail += (j > k + 1 || k ? ',"' : '"') + members[j][0] + '":' + members[j][1];
+    const sig = '"sig":' + members[k][1];
+    // The comma goes with "sig": before it unless it comes first, then after it if more follow.
+    return { head, sig: k ? ',' + sig : members.length > 1 ? sig + ',' : sig, tail: tail + '}' };
   } catch (err) {
     if (err === NOT_CANONICAL) return null;
     throw err;
   }
+}
+
+export function scanCanonical(text: string, plain = false): CanonicalScan | null {
+  const parts = scanCanonicalParts(text, plain);
+  return parts && { canonical: parts.head + parts.sig + parts.tail, unsigned: parts.head + parts.tail };
 }
 
 const NOT_CANONICAL = new Error('not canonical'); // one shared instance: no stack per refusal

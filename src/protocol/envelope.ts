@@ -1,8 +1,8 @@
-import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { b64uDecode, b64uEncode, canonical, sha256Hex } from './encoding';
 import { boxBeforeNm, ed25519Verify, randomBytes, secretbox, Signer, x25519PrivateKey } from './crypto';
 import { parseStrictJson, parseStrictJsonBytes, StrictJsonError } from './strict-json';
-import { scanCanonical } from './canonical-scan';
+import { scanCanonicalParts } from './canonical-scan';
 import type { Body, Envelope, UnsignedEnvelope } from './types';
 
 const EVENT_PREFIX = 'parley/v1/event\n';
@@ -155,10 +155,15 @@ export function parseEnvelopeText(text: string): unknown {
       // not JSON: the strict parser below says why
     }
   }
-  const scan = scanCanonical(text, value !== undefined);
-  if (!scan) return parseStrictJson(text);
+  const parts = scanCanonicalParts(text, value !== undefined);
+  if (!parts) return parseStrictJson(text);
   value ??= JSON.parse(text) as Record<string, unknown>;
-  formsCache.set(value, { signingInput: Buffer.from(EVENT_PREFIX + scan.unsigned), hash: sha256Hex(scan.canonical) });
+  // Encoded once: the hash reads the signing input's bytes around the "sig" member.
+  const signingInput = Buffer.from(EVENT_PREFIX + parts.head + parts.tail);
+  const ascii = signingInput.length === EVENT_PREFIX.length + parts.head.length + parts.tail.length;
+  const split = EVENT_PREFIX.length + (ascii ? parts.head.length : Buffer.byteLength(parts.head));
+  const hash = createHash('sha256').update(signingInput.subarray(EVENT_PREFIX.length, split)).update(parts.sig);
+  formsCache.set(value, { signingInput, hash: hash.update(signingInput.subarray(split)).digest('hex') });
   return value;
 }
 
