@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, violation, ViolationCode } from '../protocol';
 import { ChannelView } from './channel-view';
-import { ApiError, RetriesExhaustedError, RuleViolationError } from './errors';
+import { ApiError, AppendOutcomeUnknownError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError } from './errors';
 import { buildEnvelope, Draft } from './event-drafts';
 import { AppendResult, ParleyHttpClient } from './http-client';
 
@@ -64,31 +64,44 @@ export class ChannelSession {
    * Submits the draft `make(state)` returns, at the current head. The draft is made again
    * after every re-read, since what it refers to (a proposal's hash, the recipients) may
    * have changed; the envelope id stays, so an attempt that was stored is recognised.
+   * Retried: a moved head (409), and an answer that never came (connection lost, 503), since
+   * the next attempt's read shows whether the lost attempt was stored.
    */
   async submit<T extends EventType>(make: (state: ChannelState) => Draft<T>, options: SubmitOptions = {}): Promise<Submitted<T>> {
     const attempts = options.attempts ?? 5;
     const id = randomUUID();
-    let last: ApiError | null = null;
+    let last: Error | null = null;
+    let unknown: AppendOutcomeUnknownError | null = null;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await this.sync();
-      const stored = this.findOwn<T>(id);
-      if (stored) return { ...stored, attempts: attempt - 1, status: 200 };
       try {
+        await this.sync();
+        const stored = this.findOwn<T>(id);
+        if (stored) return { ...stored, attempts: attempt - 1, status: 200 };
+        unknown = null; // the read answered and the event is not there: it was not stored
         return await this.send(buildEnvelope(this.view.state, this.member, make(this.view.state), { id, channel: this.channel }), attempt);
       } catch (err) {
-        if (!(err instanceof ApiError) || err.status !== 409 || !CHAIN_CONFLICT_CODES.includes(err.code as ViolationCode)) throw err;
-        last = err;
+        if (!isRetryable(err)) throw err;
+        if (err instanceof AppendOutcomeUnknownError) unknown = err;
+        last = err as Error;
         await jitter(attempt);
       }
     }
-    throw new RetriesExhaustedError(attempts, last!);
+    if (last instanceof ApiError && last.status === 409) throw new RetriesExhaustedError(attempts, last);
+    throw unknown ?? last!;
   }
 
   /** Checks locally (the rule's message without a round trip), appends, and applies to the view. */
   private async send<T extends EventType>(env: Envelope<T>, attempt: number): Promise<Submitted<T>> {
     const local = firstViolation(this.view.state, env, { channel: this.channel });
     if (local) throw new RuleViolationError(local);
-    const result = await this.http.append(env);
+    let result: AppendResult;
+    try {
+      result = await this.http.append(env);
+    } catch (err) {
+      // A refused connection never delivered the request; anything else may have been stored.
+      if (err instanceof ServerUnreachableError && err.reason !== 'ECONNREFUSED') throw new AppendOutcomeUnknownError(err.server, err, env.id);
+      throw err;
+    }
     this.view.apply(env);
     return { ...result, envelope: env, attempts: attempt };
   }
@@ -110,6 +123,12 @@ export class ChannelSession {
     // The global position is not in the stream; the seq and hash are what matter to the author.
     return { envelope: entry.envelope as Envelope<T>, seq: entry.seq, hash: entry.hash, position: '' };
   }
+}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof ServerUnreachableError) return true;
+  if (!(err instanceof ApiError)) return false;
+  return err.status === 503 || (err.status === 409 && CHAIN_CONFLICT_CODES.includes(err.code as ViolationCode));
 }
 
 /** Backoff with full jitter, so two racing clients do not collide again in lockstep. */

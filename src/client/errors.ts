@@ -20,9 +20,25 @@ export class ApiError extends Error {
 }
 
 export class ServerUnreachableError extends Error {
+  /** The socket error code (`ECONNREFUSED`, `ECONNRESET`, …) or the cause's message. */
+  readonly reason: string;
   constructor(readonly server: string, cause: unknown) {
-    super(`cannot reach ${server}: ${describeCause(cause)}`);
+    const reason = describeCause(cause);
+    super(`cannot reach ${server}: ${reason}`);
     this.name = 'ServerUnreachableError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * An append went out but its answer never came, and no later read could tell whether it
+ * was stored. The envelope id is what to look for before sending the same thing again.
+ */
+export class AppendOutcomeUnknownError extends ServerUnreachableError {
+  constructor(server: string, cause: unknown, readonly envelopeId: string) {
+    super(server, cause);
+    this.name = 'AppendOutcomeUnknownError';
+    this.message += `; event ${envelopeId} may have been stored: look for it (parley tail --json lists event ids) before sending it again`;
   }
 }
 
@@ -79,6 +95,7 @@ export class WrongPassphraseError extends KeystoreError {
 }
 
 function describeCause(cause: unknown): string {
+  if (cause instanceof ServerUnreachableError) return cause.reason;
   const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
   if (inner?.code) return inner.code;
   return (cause as Error)?.message ?? String(cause);

@@ -183,7 +183,12 @@ export class ParleyHttpClient {
   }
 
   private async parseJson(res: Response): Promise<unknown> {
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new ServerUnreachableError(this.server, err); // the connection dropped mid-answer
+    }
     try {
       return JSON.parse(text);
     } catch {

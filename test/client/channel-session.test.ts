@@ -1,11 +1,13 @@
 /**
  * The SDK's session against a real service process: a stale head is re-read and
  * re-signed, an attempt that was stored although its answer was lost is recognised, and
- * the rules refuse locally before any round trip.
+ * the rules refuse locally before any round trip. Lost answers are real: a loopback proxy
+ * cuts the connection after the server has acted.
  */
 import { randomUUID } from 'node:crypto';
 import {
   ApiError,
+  AppendOutcomeUnknownError,
   AppendResult,
   ChannelSession,
   draft,
@@ -14,6 +16,7 @@ import {
 } from '../../src/client';
 import { Envelope, generateIdentity, makeParticipant, Role } from '../../src/protocol';
 import { ServerProcess } from '../cli/parley-harness';
+import { CuttingProxy } from '../support/cutting-proxy';
 
 jest.setTimeout(30_000);
 
@@ -80,6 +83,43 @@ describe('ChannelSession against a running service', () => {
     expect(done.status).toBe(200);
     expect(s.view.entries.filter((e) => e.content?.text === 'once')).toHaveLength(1);
     expect(s.view.entries[done.seq].content).toEqual({ text: 'once' });
+  });
+
+  it('given the connection drops after the server stored my append, when I submit, then the next attempt finds it stored, not doubled', async () => {
+    const proxy = new CuttingProxy();
+    await proxy.start(server.url);
+    try {
+      const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
+      await s.sync();
+      proxy.cutNextAnswer('POST /v1/channels/');
+      const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'through a cut' }));
+      expect(proxy.cut).toBe(1);
+      expect(done.status).toBe(200);
+      const reader = session(ru);
+      await reader.sync();
+      expect(reader.view.entries.filter((e) => e.content?.text === 'through a cut')).toHaveLength(1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('given the server is gone after an append went out, when I submit, then the error names the event id that may be stored', async () => {
+    const proxy = new CuttingProxy();
+    await proxy.start(server.url);
+    const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
+    await s.sync();
+    proxy.cutNextAnswer('POST /v1/channels/');
+    const outcome = s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'unknown fate' }), { attempts: 2 });
+    // Once the first answer is cut, the proxy goes away: the next read cannot be made.
+    while (proxy.cut === 0) await new Promise((r) => setTimeout(r, 5));
+    await proxy.stop();
+    const err = await outcome.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppendOutcomeUnknownError);
+    expect((err as AppendOutcomeUnknownError).message).toMatch(/may have been stored/);
+    const reader = session(ru);
+    await reader.sync();
+    const stored = reader.view.entries.find((e) => e.content?.text === 'unknown fate');
+    expect((err as AppendOutcomeUnknownError).envelopeId).toBe(stored!.envelope.id);
   });
 
   it('given an event the rules refuse, when I submit, then RuleViolationError before anything is sent', async () => {
