@@ -64,8 +64,8 @@ export class ChannelSession {
    * Submits the draft `make(state)` returns, at the current head. The draft is made again
    * after every re-read, since what it refers to (a proposal's hash, the recipients) may
    * have changed; the envelope id stays, so an attempt that was stored is recognised.
-   * Retried: a moved head (409), and an answer that never came (connection lost, 503), since
-   * the next attempt's read shows whether the lost attempt was stored.
+   * Retried: a moved head (409), a 503, and an append whose answer never came (the next
+   * attempt's read shows whether it was stored).
    */
   async submit<T extends EventType>(make: (state: ChannelState) => Draft<T>, options: SubmitOptions = {}): Promise<Submitted<T>> {
     const attempts = options.attempts ?? 5;
@@ -82,6 +82,8 @@ export class ChannelSession {
       } catch (err) {
         if (!isRetryable(err)) throw err;
         if (err instanceof AppendOutcomeUnknownError) unknown = err;
+        // Unreachable before anything went out: nothing to find out, so say so at once.
+        else if (err instanceof ServerUnreachableError && !unknown) throw err;
         last = err as Error;
         await jitter(attempt);
       }
