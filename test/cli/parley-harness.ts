@@ -100,3 +100,37 @@ export function parleyBackground(
   const exited = new Promise<number>((r) => child.once('close', (code) => r(code ?? -1)));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
+
+/**
+ * Runs `parley <args>` on a real pseudo-terminal (util-linux `script`), typing each answer
+ * once its prompt has appeared: typed earlier, the terminal would still echo it.
+ * Returns everything the terminal showed.
+ */
+export function parleyInTerminal(args: string[], env: NodeJS.ProcessEnv, answers: [prompt: string, typed: string][]): Promise<{ code: number; screen: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, join(ROOT, 'bin', 'parley'), ...args].map(quote).join(' ');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let answered = 0;
+    let from = 0; // each prompt is looked for after the previous one
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout!.on('data', (c) => {
+      screen += c;
+      const next = answers[answered];
+      const at = next ? screen.indexOf(next[0], from) : -1;
+      if (at >= 0) {
+        from = at + next[0].length;
+        answered++;
+        child.stdin!.write(next[1] + '\r');
+      }
+    });
+    child.stderr!.on('data', (c) => (screen += c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin!.destroy();
+      resolvePromise({ code: code ?? -1, screen });
+    });
+  });
+}
