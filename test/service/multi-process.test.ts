@@ -61,6 +61,21 @@ describe('two server processes on one PostgreSQL', () => {
     expect(heads.map((h) => h.json)).toEqual([{ seq: ROUNDS + 1, prev: n.state.head }, { seq: ROUNDS + 1, prev: n.state.head }]);
   });
 
+  it('given an envelope stored through one process, when its retry reaches the other (whose state is behind), then 200 with the stored result and nothing new', async () => {
+    const n = NegotiationBuilder.open({ notarySeed });
+    expect((await post(servers[0].url, n.channel, n.log[0])).status).toBe(201);
+    // servers[1] learns the channel up to seq 1; the next event it does not see appended.
+    expect((await post(servers[1].url, n.channel, n.message('ua.lead', ['ru', 'ua'], 'one'))).status).toBe(201);
+    const two = n.message('ru.lead', ['ru', 'ua'], 'two');
+    const first = await post(servers[0].url, n.channel, two);
+    expect(first.status).toBe(201);
+
+    const retry = await post(servers[1].url, n.channel, two);
+    expect({ status: retry.status, json: retry.json }).toEqual({ status: 200, json: first.json });
+    const log = await signedGet(servers[1].url, `/v1/channels/${n.channel}/events`, n.keys('ru.lead'));
+    expect(log.text.split('\n').filter(Boolean)).toEqual(n.log.map((e: Envelope) => JSON.stringify(e)));
+  });
+
   it('given a live SSE reader on one process, when another process appends, then the reader gets the event', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
     expect((await post(servers[0].url, n.channel, n.log[0])).status).toBe(201);

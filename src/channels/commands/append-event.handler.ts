@@ -79,7 +79,11 @@ export class AppendEventHandler implements ICommandHandler<AppendEventCommand, A
     }
     const hash = eventHash(env);
     const position = stored.position;
+    // Either way the envelope is now the channel's event at its seq.
     this.states.applied(channel, state, env);
+    // Not created: another process stored this very envelope while our state was behind,
+    // and the store answered the retry by id. It was announced when it was created.
+    if (!stored.created) return { created: false, seq: env.seq, hash, position };
     this.eventBus.publish(new EventAppended(channel, env, hash, position));
     return { created: true, seq: env.seq, hash, position };
   }
