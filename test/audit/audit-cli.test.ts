@@ -4,6 +4,7 @@
  * `parley audit verify-report`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeKeystore } from '../../src/client/keystore-file';
@@ -14,6 +15,15 @@ const dir = mkdtempSync(join(tmpdir(), 'parley-audit-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const expectations = loadLogExpectations();
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
 
 describe('parley audit --file F --json on every vector log', () => {
   it.each(expectations.map((e) => [e.file, e] as const))('%s: the expected verdict, the same with 0 and 2 workers', async (_file, e) => {
@@ -116,6 +126,19 @@ describe('parley audit', () => {
       writeFileSync(forged, readFileSync(reportFile, 'utf8').replace('"events": ', '"events": 1'));
       expect((await parley(['audit', 'verify-report', forged])).code).toBe(1);
       expect((await parley(['audit', 'verify-report', join(dir, 'missing.json')])).code).toBe(2);
+    });
+
+    it('given --channel and no --server nor PARLEY_SERVER, then the log is fetched from http://127.0.0.1:3000, as by every command', async () => {
+      const run = await parley(['audit', '--channel', log.read, '--keystore', keystore, '--passphrase-file', passFile], { env: { ...env, PARLEY_SERVER: undefined } });
+      // Another service on this machine answering there would say something not ours to assert.
+      if (await listening(3000)) return;
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('cannot reach http://127.0.0.1:3000');
+    });
+
+    it('given --help, then --server shows the default every command has', async () => {
+      const help = await parley(['audit', '--help']);
+      expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--server <url> .{0,100}?\(default: "http:\/\/127\.0\.0\.1:3000", env: PARLEY_SERVER\)/s);
     });
 
     it('given a wrong passphrase, then exit 2 and nothing audited', async () => {

@@ -17,11 +17,12 @@ import { ApiError, KeystoreError, ServerUnreachableError } from '../../client/er
 import { readKeystore } from '../../client/keystore-file';
 import { isUuid, safetyNumber } from '../../protocol';
 import { EXIT, UsageError } from '../support/cli-errors';
+import { serverOption } from '../support/cli-context';
 import { passphrase } from '../support/passphrase';
 
 interface AuditOptions {
   file?: string;
-  server?: string;
+  server: string;
   channel?: string;
   all?: boolean;
   keystore?: string;
@@ -45,9 +46,9 @@ export function register(program: Command): void {
     .command('audit')
     .description('verify a log: chain, signatures, proofs, recipients, every rule; as a recipient, every body')
     .option('--file <path>', 'NDJSON log to audit ("-" for standard input; channels may be interleaved)')
-    .addOption(new Option('--server <url>', 'fetch the log from a Parley server with signed requests').env('PARLEY_SERVER'))
-    .option('--channel <uuid>', 'with --server: the channel to audit')
-    .option('--all', 'with --server: every channel (GET /v1/export, a global auditor key)')
+    .addOption(serverOption('the Parley server --channel and --all read from (signed requests)'))
+    .option('--channel <uuid>', 'the channel to audit, read from --server')
+    .option('--all', 'every channel, read from --server (GET /v1/export, a global auditor key)')
     .addOption(new Option('--keystore <file>', 'the auditor keystore: signs requests and reports, opens bodies addressed to it').env('PARLEY_KEYSTORE'))
     .option('--passphrase-file <file>', 'read the keystore passphrase from a file (else PARLEY_PASSPHRASE, else a prompt)')
     .option('--json', 'print the report as JSON')
@@ -84,7 +85,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
   let bar: SingleBar | null = null;
   try {
     const sources = [options.file !== undefined, options.channel !== undefined || options.all === true].filter(Boolean).length;
-    if (sources !== 1) throw new UsageError('give --file, or --server with --channel or --all');
+    if (sources !== 1) throw new UsageError('give --file, or --channel or --all (the log then comes from --server)');
     if (options.channel !== undefined && options.all) throw new UsageError('give --channel or --all, not both');
     if (options.channel !== undefined && !isUuid(options.channel)) throw new UsageError('--channel must be a channel uuid');
     const keys = options.keystore ? readKeystore(options.keystore, await passphrase(options, options.keystore)) : null;
@@ -99,7 +100,6 @@ async function runAudit(options: AuditOptions): Promise<number> {
         chunks = createReadStream(options.file, { highWaterMark: 256 * 1024 });
       }
     } else {
-      if (!options.server) throw new UsageError('--channel and --all need --server (or PARLEY_SERVER)');
       if (!keys) throw new UsageError('a server answers signed requests only: give --keystore');
       chunks = serverLog(options.server, keys.identity, options.all ? { all: true } : { channel: options.channel! });
     }

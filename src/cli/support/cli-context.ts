@@ -19,10 +19,15 @@ export interface CommonOptions {
   json?: boolean;
 }
 
+/** `--server <url>`: PARLEY_SERVER, else DEFAULT_SERVER (http://127.0.0.1:3000). */
+export function serverOption(description = 'Parley server'): Option {
+  return new Option('--server <url>', description).env('PARLEY_SERVER').default(DEFAULT_SERVER);
+}
+
 /** Adds the options every command takes (each command carries them, so they work after its name). */
 export function withCommonOptions(cmd: Command, options: { channel?: boolean } = { channel: true }): Command {
   cmd
-    .addOption(new Option('--server <url>', 'Parley server').env('PARLEY_SERVER').default(DEFAULT_SERVER))
+    .addOption(serverOption())
     .addOption(new Option('--keystore <file>', 'your encrypted keystore').env('PARLEY_KEYSTORE'))
     .option('--passphrase-file <file>', 'read the keystore passphrase from a file (else PARLEY_PASSPHRASE, else a prompt)')
     .option('--json', 'machine-readable output (one JSON document)');
