@@ -64,18 +64,41 @@ describe('parley audit', () => {
     expect(res.stderr).toBe(''); // no progress bar without a terminal
   });
 
-  it.each([
+  const unusable: [string, string[]][] = [
     ['no input', ['audit']],
     ['a missing file', ['audit', '--file', join(dir, 'nope.ndjson')]],
     ['a channel that is not a uuid', ['audit', '--server', 'http://127.0.0.1:9', '--channel', 'x']],
     ['--file and --all', ['audit', '--file', '-', '--server', 'http://127.0.0.1:9', '--all']],
     ['--sign without a keystore', ['audit', '--file', '-', '--sign']],
-    ['a bad worker count', ['audit', '--file', '-', '--workers', 'many']],
-  ])('given %s, then exit 2 with a message and no report', async (_name, args) => {
+  ];
+
+  // --sign implies --json: its failure is the JSON error (below).
+  it.each([...unusable.filter(([, args]) => !args.includes('--sign')), ['a bad worker count', ['audit', '--file', '-', '--workers', 'many']]])(
+    'given %s, then exit 2 with a message and no report',
+    async (_name, args) => {
+      const res = await parley(args, { input: '' });
+      expect(res.code).toBe(2);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).not.toBe('');
+    },
+  );
+
+  const unusableJson: [string, string[]][] = [
+    ...unusable.filter(([, args]) => !args.includes('--sign')).map(([name, args]): [string, string[]] => [`${name} and --json`, [...args, '--json']]),
+    ['--sign (implies --json) without a keystore', ['audit', '--file', '-', '--sign']],
+  ];
+
+  it.each(unusableJson)('given %s, then exit 2 and the JSON error every command prints', async (_name, args) => {
     const res = await parley(args, { input: '' });
     expect(res.code).toBe(2);
-    expect(res.stdout).toBe('');
-    expect(res.stderr).not.toBe('');
+    expect(JSON.parse(res.stdout)).toEqual({ ok: false, error: 'usage', message: expect.any(String) });
+    expect(res.stderr).toBe(`parley: usage: ${JSON.parse(res.stdout).message}\n`);
+  });
+
+  it('given a line longer than the limit and --json, then exit 2 and error unusable_input', async () => {
+    const res = await parley(['audit', '--file', '-', '--json'], { input: Buffer.alloc(64 * 1024 * 1024 + 2, 0x61) });
+    expect(res.code).toBe(2);
+    expect(JSON.parse(res.stdout)).toEqual({ ok: false, error: 'unusable_input', message: expect.stringMatching(/longer than/) });
   });
 
   describe('with an auditor keystore', () => {
@@ -142,10 +165,13 @@ describe('parley audit', () => {
     });
 
     it('given a wrong passphrase, then exit 2 and nothing audited', async () => {
-      const res = await parley(['audit', '--file', logFile, '--keystore', keystore, '--json'], { env: { ...env, PARLEY_PASSPHRASE: 'wrong' } });
+      const res = await parley(['audit', '--file', logFile, '--keystore', keystore], { env: { ...env, PARLEY_PASSPHRASE: 'wrong' } });
       expect(res.code).toBe(2);
       expect(res.stdout).toBe('');
-      expect(res.stderr).toMatch(/passphrase/);
+      expect(res.stderr).toMatch(/^parley: wrong_passphrase: .*passphrase/);
+      const json = await parley(['audit', '--file', logFile, '--keystore', keystore, '--json'], { env: { ...env, PARLEY_PASSPHRASE: 'wrong' } });
+      expect(json.code).toBe(2);
+      expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: 'wrong_passphrase', message: expect.stringMatching(/passphrase/) });
     });
   });
 });

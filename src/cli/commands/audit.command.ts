@@ -16,7 +16,7 @@ import { serverLog } from '../../audit/server-log';
 import { ApiError, KeystoreError, ServerUnreachableError } from '../../client/errors';
 import { readKeystore } from '../../client/keystore-file';
 import { isUuid, safetyNumber } from '../../protocol';
-import { EXIT, UsageError } from '../support/cli-errors';
+import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../support/cli-errors';
 import { serverOption } from '../support/cli-context';
 import { passphrase } from '../support/passphrase';
 
@@ -124,12 +124,28 @@ async function runAudit(options: AuditOptions): Promise<number> {
     return report.ok ? EXIT.ok : EXIT.refused;
   } catch (err) {
     bar?.stop();
-    process.stderr.write(`parley audit: ${(err as Error).message}\n`);
-    if (err instanceof ServerUnreachableError) return EXIT.unreachable;
-    if (err instanceof UsageError || err instanceof UnusableInputError || err instanceof KeystoreError || err instanceof ApiError) return EXIT.usage;
-    if ((err as NodeJS.ErrnoException).code !== undefined) return EXIT.usage; // unreadable input (ENOENT, EISDIR, …)
-    throw err;
+    const failure = auditFailure(err);
+    if (!failure) throw err;
+    // With --json (or --sign) the failure is the one document on stdout, as for every command;
+    // the human line stays on stderr, where audit has always said why.
+    if (options.json || options.sign) printFailure(failure, true);
+    printFailure(failure, false);
+    return failure.exit;
   }
+}
+
+/**
+ * What went wrong, in every command's terms (describeFailure), with the audit's exit codes:
+ * 3 unreachable; 2 whatever left nothing audited — arguments, input, keystore, and a server
+ * refusal too (for other commands a refusal is a verdict, 1). Null for a bug.
+ */
+function auditFailure(err: unknown): Failure | null {
+  if (err instanceof ServerUnreachableError) return { ...describeFailure(err), exit: EXIT.unreachable };
+  if (err instanceof UnusableInputError) return { exit: EXIT.usage, code: 'unusable_input', message: err.message };
+  if (err instanceof UsageError || err instanceof KeystoreError || err instanceof ApiError) return { ...describeFailure(err), exit: EXIT.usage };
+  const errno = (err as NodeJS.ErrnoException).code; // unreadable input (ENOENT, EISDIR, …)
+  if (errno !== undefined) return { exit: EXIT.usage, code: 'unreadable_input', message: (err as Error).message };
+  return null;
 }
 
 function fileSize(path: string): number {

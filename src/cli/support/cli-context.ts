@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { isUuid } from '../../protocol';
 import { ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient } from '../../client';
 import { readKeystore, writeKeystore } from '../../client/keystore-file';
-import { describeFailure, EXIT, UsageError } from './cli-errors';
+import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase } from './passphrase';
 import { Output } from './output';
 
@@ -118,16 +118,8 @@ export function action<A extends unknown[]>(run: (ctx: CliContext, ...args: A) =
       process.exitCode ??= EXIT.ok;
     } catch (err) {
       const failure = describeFailure(err);
-      if (ctx.out.json) process.stdout.write(JSON.stringify({ ok: false, error: failure.code, message: failure.message, ...pick(failure) }) + '\n');
-      else process.stderr.write(`parley: ${failure.code}: ${failure.message}\n`);
+      printFailure(failure, ctx.out.json);
       process.exitCode = failure.exit;
     }
   };
-}
-
-function pick(f: ReturnType<typeof describeFailure>): Record<string, unknown> {
-  const extra: Record<string, unknown> = {};
-  if (f.status !== undefined) extra.status = f.status;
-  if (f.seq !== undefined) extra.seq = f.seq;
-  return extra;
 }

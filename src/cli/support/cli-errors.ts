@@ -45,3 +45,20 @@ export function describeFailure(err: unknown): Failure {
   if (err instanceof UnexpectedResponseError) return { exit: EXIT.refused, code: 'unexpected_response', message: err.message };
   return { exit: EXIT.usage, code: 'error', message: (err as Error)?.message ?? String(err) };
 }
+
+/**
+ * How every command reports a failure: with --json one document on standard output,
+ * `{ ok: false, error, message }` (and the answer's `status`, the `seq` in question, when
+ * known); else `parley: <code>: <message>` on standard error.
+ */
+export function printFailure(failure: Failure, json: boolean): void {
+  if (json) process.stdout.write(JSON.stringify({ ok: false, error: failure.code, message: failure.message, ...pick(failure) }) + '\n');
+  else process.stderr.write(`parley: ${failure.code}: ${failure.message}\n`);
+}
+
+function pick(f: Failure): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  if (f.status !== undefined) extra.status = f.status;
+  if (f.seq !== undefined) extra.seq = f.seq;
+  return extra;
+}
