@@ -18,6 +18,7 @@ import { readKeystore } from '../../client/keystore-file';
 import { isUuid, safetyNumber } from '../../protocol';
 import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../support/cli-errors';
 import { serverOption } from '../support/cli-context';
+import { examples } from '../support/event-command';
 import { passphrase } from '../support/passphrase';
 
 interface AuditOptions {
@@ -59,15 +60,14 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress bar')
     .addHelpText(
       'after',
-      `
-Examples:
-  parley audit --file export.ndjson
-  parley audit --file - --json < export.ndjson
-  parley audit --server https://parley.example --channel 6f1c…  --keystore auditor.keystore
-  parley audit --file export.ndjson --keystore auditor.keystore --sign > report.json
-  parley audit verify-report report.json
-
-Exit: 0 clean, 1 violations, 2 unusable input or arguments, 3 server unreachable.`,
+      examples([
+        'parley audit --file export.ndjson',
+        'parley audit --file - --json < export.ndjson',
+        'parley audit --server https://parley.example --channel 82fd7cdf-2cdb-4b4a-ac0b-62b6f56f8c6f --keystore auditor.keystore',
+        'parley audit --all --keystore global-auditor.keystore',
+        'parley audit --file export.ndjson --keystore auditor.keystore --sign > report.json',
+        'parley audit verify-report report.json',
+      ]) + '\n\nExit: 0 clean, 1 violations, 2 unusable input or arguments (a server refusal included), 3 server unreachable.',
     )
     .action(async (options: AuditOptions) => {
       process.exitCode = await runAudit(options);
@@ -76,6 +76,13 @@ Exit: 0 clean, 1 violations, 2 unusable input or arguments, 3 server unreachable
   audit
     .command('verify-report <file>')
     .description('check a report signed with `parley audit --sign`: exit 0 valid, 1 not valid')
+    .addHelpText(
+      'after',
+      examples([
+        'parley audit verify-report report.json',
+        'parley audit --file export.ndjson --keystore auditor.keystore --sign > report.json && parley audit verify-report report.json',
+      ]) + '\n\nExit: 0 valid, 1 not valid, 2 the file cannot be read.',
+    )
     .action((file: string) => {
       process.exitCode = verifyReportFile(file);
     });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SQLITE_FILE_NAME } from '../../store/event-store.factory';
 import { backupSqliteStore, SqliteBackupError } from '../../store/sqlite/sqlite-backup';
 import { EXIT } from '../support/cli-errors';
+import { examples } from '../support/event-command';
 
 /**
  * `parley backup --to FILE`: an online backup of the embedded SQLite store, taken on the
@@ -16,7 +17,15 @@ export function register(program: Command): void {
     .requiredOption('--to <file>', 'the backup file to create (never overwritten)')
     .addOption(new Option('--data-dir <dir>', "the service's data directory").env('PARLEY_DATA_DIR').default('./data'))
     .option('--file <sqlite>', `the store file itself (default <data-dir>/${SQLITE_FILE_NAME})`)
-    .option('--json', 'machine-readable output (one JSON document)');
+    .option('--json', 'machine-readable output (one JSON document)')
+    .addHelpText(
+      'after',
+      examples([
+        'parley backup --to /backups/parley-$(date +%F).sqlite',
+        'parley backup --data-dir /var/lib/parley --to parley.sqlite --json',
+        `parley backup --file ./data/${SQLITE_FILE_NAME} --to copy.sqlite`,
+      ]),
+    );
   cmd.action(async () => {
     const o = cmd.opts() as { to: string; dataDir: string; file?: string; json?: boolean };
     const source = o.file ?? join(o.dataDir, SQLITE_FILE_NAME);
