@@ -104,11 +104,21 @@ export function parleyBackground(
 /**
  * Runs `parley <args>` on a real pseudo-terminal (util-linux `script`), typing each answer
  * once its prompt has appeared: typed earlier, the terminal would still echo it.
- * Returns everything the terminal showed.
+ * Returns everything the terminal showed. `redirect` takes standard input from a file, or
+ * sends standard output to one (then the screen shows standard error alone).
  */
-export function parleyInTerminal(args: string[], env: NodeJS.ProcessEnv, answers: [prompt: string, typed: string][]): Promise<{ code: number; screen: string }> {
+export function parleyInTerminal(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  answers: [prompt: string, typed: string][],
+  redirect: { stdin?: string; stdout?: string } = {},
+): Promise<{ code: number; screen: string }> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, join(ROOT, 'bin', 'parley'), ...args].map(quote).join(' ');
+  const command = [
+    [process.execPath, join(ROOT, 'bin', 'parley'), ...args].map(quote).join(' '),
+    ...(redirect.stdin !== undefined ? [`< ${quote(redirect.stdin)}`] : []),
+    ...(redirect.stdout !== undefined ? [`> ${quote(redirect.stdout)}`] : []),
+  ].join(' ');
   return new Promise((resolvePromise, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';

@@ -14,6 +14,7 @@ import { UnusableInputError } from '../../audit/line-batches';
 import { signAuditReport, verifyAuditReport } from '../../audit/signed-report';
 import { serverLog } from '../../audit/server-log';
 import { ApiError, KeystoreError, ServerUnreachableError } from '../../client/errors';
+import { ParleyHttpClient, RequestKeys } from '../../client/http-client';
 import { readKeystore } from '../../client/keystore-file';
 import { isUuid, safetyNumber } from '../../protocol';
 import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../support/cli-errors';
@@ -98,23 +99,32 @@ async function runAudit(options: AuditOptions): Promise<number> {
     const keys = options.keystore ? readKeystore(options.keystore, await passphrase(options, options.keystore)) : null;
     if (options.sign && !keys) throw new UsageError('--sign needs --keystore');
 
+    const showBar = !options.quiet && process.stderr.isTTY === true;
     let chunks: AsyncIterable<Uint8Array>;
-    let total: number | null = null;
+    // What the bar counts towards, when it is known: a file's bytes, a channel's events.
+    let total: Total | null = null;
     if (options.file !== undefined) {
       if (options.file === '-') chunks = process.stdin;
       else {
-        total = fileSize(options.file);
+        total = { of: 'bytes', n: fileSize(options.file) };
         chunks = createReadStream(options.file, { highWaterMark: 256 * 1024 });
       }
     } else {
       if (!keys) throw new UsageError('a server answers signed requests only: give --keystore');
       chunks = serverLog(options.server, keys.identity, options.all ? { all: true } : { channel: options.channel! });
+      if (showBar && options.channel !== undefined) total = await channelLength(options.server, keys.identity, options.channel);
     }
 
-    bar = options.quiet || !process.stderr.isTTY ? null : progressBar(total);
+    bar = showBar ? progressBar(total) : null;
     const started = Date.now();
     const onProgress = bar
-      ? (p: AuditProgress) => bar!.update(total === null ? p.lines : p.bytes, { events: p.lines, rate: Math.round(p.lines / Math.max(0.001, (Date.now() - started) / 1000)) })
+      ? (p: AuditProgress) => {
+          const rate = Math.round(p.lines / Math.max(0.001, (Date.now() - started) / 1000));
+          if (total === null) return bar!.update(p.lines, { events: p.lines, rate });
+          // Events appended after the head was read are audited too: the end moves with them.
+          if (total.of === 'events' && p.lines > bar!.getTotal()) bar!.setTotal(p.lines);
+          bar!.update(total.of === 'bytes' ? p.bytes : p.lines, { events: p.lines, rate });
+        }
       : undefined;
     const log = await auditStream(chunks, {
       workers: options.workers,
@@ -166,13 +176,33 @@ function fileSize(path: string): number {
   }
 }
 
-function progressBar(total: number | null): SingleBar {
+interface Total {
+  of: 'bytes' | 'events';
+  n: number;
+}
+
+/**
+ * How many events the channel holds now: its head's `seq` is the next seq, so the count
+ * (GET /v1/channels/{c}/head). Only for the bar: if the head cannot be read, the bar goes
+ * without a total, and the log's own read says why.
+ */
+async function channelLength(server: string, keys: RequestKeys, channel: string): Promise<Total | null> {
+  try {
+    return { of: 'events', n: (await new ParleyHttpClient({ server, keys }).head(channel)).seq };
+  } catch {
+    return null;
+  }
+}
+
+/** With a total: percentage and ETA; without (standard input, --all): events and events/s. */
+function progressBar(total: Total | null): SingleBar {
   const format =
     total === null
       ? 'auditing | {events} events | {rate} events/s'
       : 'auditing [{bar}] {percentage}% | {events} events | {rate} events/s | ETA {eta_formatted}';
-  const bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5 });
-  bar.start(total ?? 0, 0, { events: 0, rate: 0 });
+  // A short bar keeps the ETA within 80 columns (the terminal clips a longer line, it does not wrap it).
+  const bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5, barsize: 16 });
+  bar.start(total?.n ?? 0, 0, { events: 0, rate: 0 });
   return bar;
 }
 
