@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyLog } from '../../src/protocol';
-import { ChannelSession, ChannelSummary, ParleyHttpClient, summarizeChannel } from '../../src/client';
+import { ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
 import { readKeystore } from '../../src/client/keystore-file';
 import { parley, parleyBackground, ServerProcess } from './parley-harness';
+import { RivalProxy } from './rival-proxy';
 
 jest.setTimeout(60_000);
 
@@ -136,6 +137,16 @@ describe('parley CLI against a running service', () => {
     expect(two.information[0].content.document).toMatchObject({ name: 'doc.txt', size: 11 });
   });
 
+  it('share --kind details adds encrypted details to a request; a kind outside the four is a usage error', async () => {
+    const shared = await ok('ua.lead', ['share', r3, '--kind', 'details', '--text', 'Speaks Ukrainian; last seen in City Y.']);
+    expect(shared).toMatchObject({ ok: true, type: 'RequestInformationShared' });
+    const three = (await status('ru.lead')).requests.find((r: { id: string }) => r.id === r3);
+    expect(three.information).toEqual([expect.objectContaining({ kind: 'details', content: { text: 'Speaks Ukrainian; last seen in City Y.' } })]);
+    const wrong = await parley(['share', r3, '--kind', 'detail', '--text', 'x'], env('ua.lead'));
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--kind.*details, health, location, document/s);
+  });
+
   it('a back-channel message reaches its audience only: the other side sees it closed', async () => {
     await ok('us.envoy', ['message', 'Back channel: the first two cases?', '--to', 'ru']);
     const msg = (s: { messages: { text: string | null }[] }) => s.messages[s.messages.length - 1].text;
@@ -247,6 +258,31 @@ describe('parley CLI against a running service', () => {
     ]);
     expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual([before + 1, before + 2, before + 3, before + 4]);
     expect(await headSeq()).toBe(before + 4);
+
+    // Whether those four collided is up to the scheduler. Here a collision is certain: a rival
+    // appends after the command has read the head and before its append arrives.
+    const proxy = new RivalProxy();
+    await proxy.start(server.url);
+    try {
+      proxy.rivalBefore('POST /v1/channels/', async () => {
+        await probe.submit(() => draft('MessagePosted', { audience: ['ru', 'ua', 'us'] }, { text: 'rival' }));
+      });
+      const lost = await parley(['message', 'lost the race', '--json'], env('ua.lead', { PARLEY_SERVER: proxy.url }));
+      expect(proxy.held).toBe(1);
+      expect(lost.code).toBe(0);
+      expect(lost.json).toMatchObject({ ok: true, type: 'MessagePosted', seq: before + 6, attempts: 2 });
+      proxy.rivalBefore('POST /v1/channels/', async () => {
+        await probe.submit(() => draft('MessagePosted', { audience: ['ru', 'ua', 'us'] }, { text: 'rival again' }));
+      });
+      const human = await parley(['message', 'lost again'], env('ru.lead', { PARLEY_SERVER: proxy.url }));
+      expect(human.stdout).toContain(`appended at seq ${before + 8}`);
+      expect(human.stdout).toContain('the head had moved: re-signed 1 time(s)');
+    } finally {
+      await proxy.stop();
+    }
+    await probe.sync();
+    const texts = probe.view.entries.slice(before + 5).map((e) => e.content?.text);
+    expect(texts).toEqual(['rival', 'lost the race', 'rival again', 'lost again']);
   });
 
   it('export writes the log exactly as stored, and it verifies offline', async () => {
