@@ -5,9 +5,10 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeKeystore } from '../../src/client/keystore-file';
+import { buildProgram } from '../../src/cli/main';
 import { loadLogExpectations, logPath, readLog } from '../support/vectors';
 import { mixedLog, parley } from './audit-fixtures';
 
@@ -93,6 +94,25 @@ describe('parley audit', () => {
     expect(res.code).toBe(2);
     expect(JSON.parse(res.stdout)).toEqual({ ok: false, error: 'usage', message: expect.any(String) });
     expect(res.stderr).toBe(`parley: usage: ${JSON.parse(res.stdout).message}\n`);
+  });
+
+  it('given no --workers, then the action gets os.availableParallelism() workers', async () => {
+    // Seen as the action would receive it (parsed in-process, stopped before it runs): the
+    // command prints the count nowhere, and its help says only "the CPU count".
+    const program = buildProgram();
+    let workers: unknown = null;
+    program.hook('preAction', (_program, command) => {
+      workers = command.opts().workers;
+      throw new Error('stop before the audit');
+    });
+    await expect(program.parseAsync(['audit', '--file', '-'], { from: 'user' })).rejects.toThrow('stop before the audit');
+    expect(workers).toBe(availableParallelism());
+    const given = buildProgram().hook('preAction', (_p, command) => {
+      workers = command.opts().workers;
+      throw new Error('stop');
+    });
+    await expect(given.parseAsync(['audit', '--file', '-', '--workers', '0'], { from: 'user' })).rejects.toThrow('stop');
+    expect(workers).toBe(0);
   });
 
   it('given a line longer than the limit and --json, then exit 2 and error unusable_input', async () => {

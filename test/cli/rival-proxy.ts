@@ -1,6 +1,6 @@
 /**
  * A TCP proxy on loopback in front of a real server that lets a rival write first: armed,
- * it holds the next request whose first line starts with `requestPrefix` (a client's
+ * it holds the next request (or the next few) whose first line starts with `requestPrefix` (a client's
  * append, say), runs `rival` (another client's append, straight to the server), and only
  * then passes the held request on. The client's head is then stale for certain: what a race
  * looks like when it is lost, made to happen rather than hoped for.
@@ -9,7 +9,7 @@ import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 
 export class RivalProxy {
   private server: Server | null = null;
-  private armed: { prefix: string; rival: () => Promise<void> } | null = null;
+  private armed: { prefix: string; rival: () => Promise<void>; times: number } | null = null;
   private readonly sockets = new Set<Socket>();
   /** How many requests were held for a rival. */
   held = 0;
@@ -23,7 +23,7 @@ export class RivalProxy {
       client.on('data', (chunk) => {
         const armed = this.armed;
         if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
-        this.armed = null;
+        if (--armed.times === 0) this.armed = null;
         this.held++;
         client.pause(); // what follows (the body, if apart) waits behind this chunk
         armed
@@ -46,9 +46,13 @@ export class RivalProxy {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** Before the next request starting with `requestPrefix` (e.g. `POST /v1/channels/`) goes on, `rival` runs. */
-  rivalBefore(requestPrefix: string, rival: () => Promise<void>): void {
-    this.armed = { prefix: requestPrefix, rival };
+  /** Before each of the next `times` requests starting with `requestPrefix` (e.g. `POST /v1/channels/`) goes on, `rival` runs. */
+  rivalBefore(requestPrefix: string, rival: () => Promise<void>, times = 1): void {
+    this.armed = { prefix: requestPrefix, rival, times };
+  }
+
+  disarm(): void {
+    this.armed = null;
   }
 
   async stop(): Promise<void> {

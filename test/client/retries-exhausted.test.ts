@@ -1,0 +1,81 @@
+/**
+ * The SDK's bounded retries against a real service process: a rival really appends before
+ * each of my appends reaches the server (a loopback proxy holds mine while the rival's goes
+ * straight in), so every attempt meets a moved head (409), and the session gives up with
+ * RetriesExhaustedError after exactly the attempts allowed, having stored nothing of mine.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiError, ChannelSession, draft, ParleyHttpClient, RetriesExhaustedError } from '../../src/client';
+import { CHAIN_CONFLICT_CODES, generateIdentity, makeParticipant, Role } from '../../src/protocol';
+import { ServerProcess } from '../cli/parley-harness';
+import { RivalProxy } from '../cli/rival-proxy';
+
+jest.setTimeout(30_000);
+
+describe('ChannelSession.submit when the head keeps moving', () => {
+  const server = new ServerProcess();
+  const proxy = new RivalProxy();
+  const channel = randomUUID();
+  const member = (id: string, party: string, role: Role = 'negotiator') => ({ id, party, role, ...generateIdentity() });
+  const ua = member('ua.lead', 'ua');
+  const ru = member('ru.lead', 'ru');
+  const message = (text: string) => () => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text });
+  let rival: ChannelSession;
+  let rivals = 0;
+
+  beforeAll(async () => {
+    await server.start();
+    await proxy.start(server.url);
+    const { signKey } = await new ParleyHttpClient({ server: server.url }).notary();
+    const participants = [ua, ru].map((m) => makeParticipant(channel, m, { id: m.id, party: m.party, role: m.role }));
+    await new ChannelSession(new ParleyHttpClient({ server: server.url, keys: ua }), ua, channel).open(
+      draft('ChannelOpened', { parties: [{ id: 'ru', kind: 'side' }, { id: 'ua', kind: 'side' }], participants, notary: { signKey }, policy: { quorum: 'sides', auditorsRead: false } }, { title: 't', mandate: 'm' }),
+    );
+    // The rival writes straight to the server, not through the proxy.
+    rival = new ChannelSession(new ParleyHttpClient({ server: server.url, keys: ru }), ru, channel);
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await server.stop();
+  });
+
+  /** My session, through the proxy; before each of my next `times` appends, the rival appends. */
+  const beaten = (times: number) => {
+    const held = proxy.held;
+    proxy.rivalBefore('POST /v1/channels/', async () => void (await rival.submit(message(`rival ${++rivals}`))), times);
+    return { mine: new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel), beatenAppends: () => proxy.held - held };
+  };
+
+  const mineStored = async (text: string) => {
+    await rival.sync();
+    return rival.view.entries.filter((e) => e.content?.text === text).length;
+  };
+
+  it.each([
+    ['given attempts: 3', { attempts: 3 }, 3],
+    ['given the default', {}, 5],
+  ])('%s and a rival ahead of every attempt, then RetriesExhaustedError after exactly that many appends, nothing of mine stored', async (_name, options, attempts) => {
+    const before = rivals;
+    const { mine, beatenAppends } = beaten(attempts + 1); // one more than allowed: the giving up is the session's
+    const text = `mine, ${attempts} attempts`;
+    const err = await mine.submit(message(text), options).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetriesExhaustedError);
+    expect((err as Error).message).toMatch(new RegExp(`gave up after ${attempts} attempts`));
+    const last = (err as RetriesExhaustedError).last;
+    expect(last).toBeInstanceOf(ApiError);
+    expect(last.status).toBe(409);
+    expect(CHAIN_CONFLICT_CODES).toContain(last.code);
+    expect(beatenAppends()).toBe(attempts); // every attempt went out, and was beaten
+    expect(rivals - before).toBe(attempts);
+    expect(await mineStored(text)).toBe(0);
+    proxy.disarm(); // the spare
+  });
+
+  it('given the rival stops one attempt short of the limit, then the last attempt lands', async () => {
+    const { mine, beatenAppends } = beaten(2);
+    const done = await mine.submit(message('mine, third time'), { attempts: 3 });
+    expect(done.attempts).toBe(3);
+    expect(beatenAppends()).toBe(2);
+    expect(await mineStored('mine, third time')).toBe(1);
+  });
+});
