@@ -1,13 +1,15 @@
 /**
  * Load: 64 concurrent SDK clients against a real server process — writers on many channels,
  * a hot channel where 18 writers race for every seq, readers paging logs, heads and states,
- * and SSE subscribers. No error but the 409s the SDK resolves by re-signing; every channel's
- * log verifies with contiguous seqs and holds exactly the acknowledged events; every SSE
- * subscriber saw its channel's log in order. Latencies are printed (never asserted).
+ * and SSE subscribers. No error but the 409s the SDK resolves by re-signing — seen in the real
+ * HTTP answers (an observing fetch handed to every SDK client), since the SDK would also retry
+ * 503s, lost answers and dropped streams without a word; every channel's log verifies with
+ * contiguous seqs and holds exactly the acknowledged events; every SSE subscriber saw its
+ * channel's log in order. Latencies are printed (never asserted).
  */
 import { ChannelSession } from '../../src/client';
 import { verifyLog } from '../../src/protocol';
-import { audit, exportLog, messageDraft, negotiators, param, percentile, report, spawnedServerFor, storeKinds, TestChannel } from './reliability-kit';
+import { audit, exportLog, messageDraft, negotiators, observedFetch, param, percentile, report, spawnedServerFor, storeKinds, TestChannel } from './reliability-kit';
 
 const CLIENTS = 64;
 const HOT_PER_PARTY = 6; // 18 racing writers
@@ -20,19 +22,23 @@ jest.setTimeout(120_000 + APPENDS * 5_000);
 
 describe.each(storeKinds())('load on %s', (kind) => {
   const suite = spawnedServerFor(kind);
+  // A failed expectation must not leave subscribers streaming: the server's stop would wait for them.
+  let stopClients = () => {};
+  afterEach(() => stopClients());
 
   it(`given ${CLIENTS} concurrent clients appending, reading and subscribing, one hot channel raced, then only 409s occur (re-signed), nothing forks and subscribers see every event`, async () => {
     const { server, notarySeed, auditor } = suite;
-    const hot = await TestChannel.open(server.url, notarySeed, negotiators(HOT_PER_PARTY));
+    const observed = observedFetch();
+    const hot = await TestChannel.open(server.url, notarySeed, negotiators(HOT_PER_PARTY), observed);
     const cold: TestChannel[] = [];
-    for (let i = 0; i < COLD_CHANNELS; i++) cold.push(await TestChannel.open(server.url, notarySeed, negotiators(1)));
+    for (let i = 0; i < COLD_CHANNELS; i++) cold.push(await TestChannel.open(server.url, notarySeed, negotiators(1), observed));
     const channels = [hot, ...cold];
     const acked = new Map<string, number>(channels.map((c) => [c.id, 1]));
     const appendMs: number[] = [];
     const hotAppendMs: number[] = [];
     const readMs: number[] = [];
     const errors: unknown[] = [];
-    let conflicts = 0;
+    let sdkRetries = 0;
     let writing = true;
 
     const writer = async (c: TestChannel, s: ChannelSession) => {
@@ -41,7 +47,7 @@ describe.each(storeKinds())('load on %s', (kind) => {
         try {
           const done = await s.submit(messageDraft(`${s.member.id} says ${i}`), { attempts: 60 });
           (c === hot ? hotAppendMs : appendMs).push(performance.now() - t);
-          conflicts += done.attempts - 1;
+          sdkRetries += done.attempts - 1;
           acked.set(c.id, acked.get(c.id)! + 1);
         } catch (err) {
           errors.push(err);
@@ -66,6 +72,10 @@ describe.each(storeKinds())('load on %s', (kind) => {
       }
     };
     const stop = new AbortController();
+    stopClients = () => {
+      writing = false;
+      stop.abort();
+    };
     const seen = new Map<number, string[]>();
     const subscriber = async (k: number, c: TestChannel) => {
       const got: string[] = [];
@@ -88,6 +98,18 @@ describe.each(storeKinds())('load on %s', (kind) => {
     await Promise.all(readers);
 
     expect(errors.map(String)).toEqual([]);
+    // What went over the wire while the clients ran: appends answered 201 or 409, reads and
+    // streams 200, nothing thrown by fetch (refused, reset). A 503 or a POST answered 200 (an
+    // envelope sent again after its answer was lost) would be a fault the SDK hid by retrying.
+    const APPEND = 'POST /v1/channels/:id/events';
+    const allowed = [`${APPEND} 201`, `${APPEND} 409`, ...['events', 'head', 'state', 'stream'].map((r) => `GET /v1/channels/:id/${r} 200`)];
+    const wire = new Map(observed.answers);
+    expect({ unexpected: [...wire].filter(([k]) => !allowed.includes(k)), thrown: observed.thrown }).toEqual({ unexpected: [], thrown: [] });
+    const conflicts = observed.count(`${APPEND} 409`);
+    // Each acknowledged append was answered 201 on the wire: none found stored after a lost answer.
+    expect(observed.count(`${APPEND} 201`)).toBe(appendMs.length + hotAppendMs.length);
+    // The SDK's own count of its retries equals the real 409s (a 503 it retried would not).
+    expect(sdkRetries).toBe(conflicts);
     const logs = new Map<string, string[]>();
     for (const c of channels) {
       const lines: string[] = [];
@@ -106,13 +128,16 @@ describe.each(storeKinds())('load on %s', (kind) => {
     while ([...seen].some(([k, got]) => got.length < expected(k).length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     stop.abort();
     await Promise.all(subscribed);
+    // One stream request per subscriber: none dropped and silently reconnected.
+    expect(observed.count('GET /v1/channels/:id/stream 200')).toBe(SUBSCRIBERS);
     for (const [k, got] of seen) expect({ subscriber: k, events: got }).toEqual({ subscriber: k, events: expected(k) });
 
     const appends = appendMs.length + hotAppendMs.length;
     const figures = {
       clients: CLIENTS,
       appends,
-      conflicts409: conflicts,
+      conflicts409: conflicts, // real 409 answers, counted at the fetch
+      requests: [...wire.values()].reduce((a, b) => a + b, 0),
       reads: readMs.length,
       seconds: Math.round(seconds * 10) / 10,
       appendsPerSecond: Math.round(appends / seconds),

@@ -57,18 +57,23 @@ export function negotiators(perParty: number): MemberSpec[] {
   return members;
 }
 
-/** A channel opened on the server (its ChannelOpened posted), with an SDK session per member on demand. */
+/**
+ * A channel opened on the server (its ChannelOpened posted), with an SDK session per member
+ * on demand. `options.fetch` is handed to every SDK client of the channel (an observer such
+ * as `observedFetch().fetch`); the ChannelOpened itself is posted without it.
+ */
 export class TestChannel {
   private constructor(
     readonly url: string,
     readonly n: NegotiationBuilder,
+    private readonly fetchImpl?: typeof fetch,
   ) {}
 
-  static async open(url: string, notarySeed: string, members: MemberSpec[]): Promise<TestChannel> {
+  static async open(url: string, notarySeed: string, members: MemberSpec[], options: { fetch?: typeof fetch } = {}): Promise<TestChannel> {
     const n = NegotiationBuilder.open({ notarySeed, members, opener: members.find((m) => m.role === 'negotiator')!.id });
     const res = await post(url, n.channel, n.log[0]);
     if (res.status !== 201) throw new Error(`ChannelOpened answered ${res.status}: ${res.text}`);
-    return new TestChannel(url, n);
+    return new TestChannel(url, n, options.fetch);
   }
 
   get id(): string {
@@ -81,13 +86,52 @@ export class TestChannel {
   }
 
   http(member: string): ParleyHttpClient {
-    return new ParleyHttpClient({ server: this.url, keys: this.n.keys(member) });
+    return new ParleyHttpClient({ server: this.url, keys: this.n.keys(member), fetch: this.fetchImpl });
   }
 
   session(member: string): ChannelSession {
     const { signSeed, boxSecret } = this.n.members.get(member)!.identity;
     return new ChannelSession(this.http(member), { id: member, signSeed, boxSecret }, this.id);
   }
+}
+
+/** What `observedFetch` saw. */
+export interface ObservedFetch {
+  /** Hand this to the SDK (`ParleyHttpClient`'s `fetch` option). */
+  fetch: typeof fetch;
+  /** Answers per `METHOD /path status`, channel ids written `:id`, query left out. */
+  answers: Map<string, number>;
+  /** Requests fetch itself threw on (refused, reset, timed out: what the SDK may retry silently). */
+  thrown: string[];
+  /** Requests that threw because the test aborted them (a subscriber stopped). */
+  aborted: number;
+  count(key: string): number;
+}
+
+/**
+ * The global fetch, observed: every request goes out unchanged and its real Response (or
+ * error) goes back to the caller unchanged; on the way the status is counted per route, so
+ * a test sees what the SDK's silent retries (409, 503, lost answers, SSE reconnects) hide.
+ */
+export function observedFetch(): ObservedFetch {
+  const answers = new Map<string, number>();
+  const seen: ObservedFetch = { fetch: undefined as unknown as typeof fetch, answers, thrown: [], aborted: 0, count: (key) => answers.get(key) ?? 0 };
+  seen.fetch = async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const route = `${init?.method ?? (input instanceof Request ? input.method : 'GET')} ${url.pathname.replace(/^\/v1\/channels\/[^/]+/, '/v1/channels/:id')}`;
+    let res: Response;
+    try {
+      res = await fetch(input, init);
+    } catch (err) {
+      if (init?.signal?.aborted) seen.aborted++;
+      else seen.thrown.push(`${route}: ${(err as Error).name}: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause: Error }).cause.message})` : ''}`);
+      throw err;
+    }
+    const key = `${route} ${res.status}`;
+    answers.set(key, (answers.get(key) ?? 0) + 1);
+    return res;
+  };
+  return seen;
 }
 
 /** A message to the three parties with negotiators (the sender's own party included). */
