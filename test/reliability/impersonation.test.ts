@@ -2,17 +2,19 @@
  * Impersonation and replay against a real server over HTTP: a signed envelope replayed into
  * another channel, an acceptance replayed against another proposal, a revoked key writing
  * and reading, non-members reading, a request signature replayed. Each is refused with the
- * status and code of DESIGN.md Part 3, and nothing is stored.
+ * status and code of DESIGN.md Part 3, and nothing is stored. On SQLite and PostgreSQL
+ * (PARLEY_SOAK_STORES chooses).
  */
 import { randomUUID } from 'node:crypto';
 import { b64uDecode, ed25519Signer, eventHash, fingerprint, generateIdentity, signRequest, type Envelope } from '../../src/protocol';
 import { newStoreLocation, startServer, type StoreLocation, type TestServer } from '../service/service-harness';
 import { post, signedGet, storedLines } from '../service/service-test-kit';
 import { DEFAULT_MEMBERS, NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
+import { storeKinds } from './reliability-kit';
 
 jest.setTimeout(60_000);
 
-describe('impersonation and replay', () => {
+describe.each(storeKinds(['sqlite', 'postgres']))('impersonation and replay on %s', (kind) => {
   const notarySeed = newNotarySeed();
   let location: StoreLocation;
   let server: TestServer;
@@ -34,7 +36,7 @@ describe('impersonation and replay', () => {
   }
 
   beforeAll(async () => {
-    location = newStoreLocation('sqlite');
+    location = newStoreLocation(kind);
     server = await startServer({ ...location.env, PARLEY_NOTARY_SEED: notarySeed });
     a = NegotiationBuilder.open({ notarySeed });
     // The same people, with the same keys, in a second channel: a signature is bound to its channel all the same.

@@ -55,7 +55,7 @@ function benchFigures(all: Figures): Record<string, { value: number; unit: strin
         ? [['kills', 'kills survived']]
         : suite.startsWith('fuzz-')
           ? [['requests', 'bad requests']]
-          : suite === 'slow-consumer'
+          : suite.startsWith('slow-consumer-')
             ? [
                 ['appendedMb', 'MB'],
                 ['peakMb', 'MB'],
