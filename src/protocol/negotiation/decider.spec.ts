@@ -98,6 +98,14 @@ describe('checks every event type shares (steps 1–6)', () => {
         if (type !== 'TransferAgreed') expect(codeOf(f, { ...env, sender: 'notary' })).toBe('unknown_sender');
       });
     }
+    if (type !== 'ChannelOpened' && type !== 'TransferAgreed') {
+      it('given the sender was revoked (its key rotated), when it sends the same event, then revoked_sender', () => {
+        const { party, role } = f.members.get(env.sender)!.record;
+        f.apply(f.build(env.sender, 'ParticipantRevoked', { participant: env.sender, replacement: f.participant(`${env.sender}2`, party, role) }, null));
+        const again = f.build(env.sender, env.type as EventType, env.meta as never, env.body === null ? null : { x: 1 });
+        expect(codeOf(f, again)).toBe('revoked_sender');
+      });
+    }
     it('when a signed field changes, then bad_signature', () => {
       const at = env.at.replace(/\.\d{3}Z$/, '.999Z');
       expect(codeOf(f, { ...env, at })).toBe('bad_signature');
