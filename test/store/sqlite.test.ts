@@ -1,8 +1,10 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
 import { WrongExpectedRevisionError, type RecordedEvent } from '../../src/store';
 import { describeEventStoreContract } from './event-store.contract';
-import { logEnd, newEvent, newStream, tempDir } from './store-test-kit';
+import type { ChildAck } from './sqlite-writer-child';
+import { logEnd, newEvent, newStream, readWholeLog, tempDir } from './store-test-kit';
 
 const dir = tempDir('parley-sqlite-');
 const file = join(dir.path, 'contract', 'parley.sqlite');
@@ -54,7 +56,7 @@ describe('SQLite adapter', () => {
     expect((await store.readStream(fresh)).map((e) => e.revision)).toEqual([0, 1]);
   });
 
-  it('shows a subscriber the appends of another connection to the same file (another process)', async () => {
+  it('shows a subscriber the appends of another connection to the same file (in this process)', async () => {
     const other = SqliteEventStore.open({ file: path });
     try {
       const subscription = store.subscribeToAll(await logEnd(store), { pollIntervalMs: 60_000 });
@@ -78,6 +80,60 @@ describe('SQLite adapter', () => {
       await other.close();
     }
   });
+
+  it('delivers to a live subscription, in order and once each, what a forked process appends to the same file', async () => {
+    const BATCHES = 5;
+    const from = await logEnd(store);
+    const own = [newEvent(), newEvent()];
+    await store.append(newStream(), own, 'no_stream');
+    // From before our own two appends: they come by catch-up; the child's come live.
+    const subscription = store.subscribeToAll(from, { pollIntervalMs: 60_000 });
+    const received: RecordedEvent[] = [];
+    const pumped = (async () => {
+      for await (const e of subscription) received.push(e);
+    })();
+    const until = async (n: number, ms: number): Promise<boolean> => {
+      const deadline = Date.now() + ms;
+      while (received.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      return received.length >= n;
+    };
+    let child: ChildProcess | undefined;
+    try {
+      expect(await until(own.length, 2_000)).toBe(true);
+      child = fork(join(__dirname, 'sqlite-writer-child.ts'), [path, String(BATCHES)], {
+        execArgv: ['--require', join(__dirname, 'register-ts.js')],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+      const acks: ChildAck[] = [];
+      const late: number[] = [];
+      for (let b = 0; b < BATCHES; b++) {
+        const message = await Promise.race([
+          new Promise<{ acks: ChildAck[] }>((resolve) => child!.once('message', (m) => resolve(m as { acks: ChildAck[] }))),
+          exited.then((code) => Promise.reject(new Error(`the child exited (${code}) before batch ${b}: ${stderr}`))),
+        ]);
+        acks.push(...message.acks);
+        // The child waits for us: this batch must arrive while it runs, through the file's
+        // data_version watch (the subscription's own poll is 60 s).
+        if (!(await until(own.length + acks.length, 5_000))) late.push(b);
+        child.send('next');
+      }
+      expect({ code: await exited, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(late).toEqual([]);
+      await new Promise((r) => setTimeout(r, 200)); // nothing more, nothing twice
+      const summary = (e: { stream: string; revision: number; position: string; id: string }) => [e.id, e.stream, e.revision, e.position];
+      expect(acks).toHaveLength(BATCHES * 5);
+      expect(received.map(summary)).toEqual((await readWholeLog(store, from)).map(summary));
+      expect(received.map((e) => e.id)).toEqual([...own.map((e) => e.id), ...acks.map((a) => a.id)]);
+      expect(received.slice(own.length).map(summary)).toEqual(acks.map(summary));
+    } finally {
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+      await subscription.close();
+      await pumped;
+    }
+    }, 30_000);
 
   it('keeps events and nonces across a reopen', async () => {
     const stream = newStream();
