@@ -10,7 +10,7 @@ import { verifyLog } from '../../src/protocol';
 import { ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
 import { readKeystore } from '../../src/client/keystore-file';
 import { parley, parleyBackground, ServerProcess } from './parley-harness';
-import { RivalProxy } from './rival-proxy';
+import { FaultProxy } from '../support/fault-proxy';
 
 jest.setTimeout(60_000);
 
@@ -261,7 +261,7 @@ describe('parley CLI against a running service', () => {
 
     // Whether those four collided is up to the scheduler. Here a collision is certain: a rival
     // appends after the command has read the head and before its append arrives.
-    const proxy = new RivalProxy();
+    const proxy = new FaultProxy();
     await proxy.start(server.url);
     try {
       proxy.rivalBefore('POST /v1/channels/', async () => {

@@ -16,7 +16,7 @@ import {
 } from '../../src/client';
 import { Envelope, generateIdentity, makeParticipant, Role } from '../../src/protocol';
 import { ServerProcess } from '../cli/parley-harness';
-import { CuttingProxy } from '../support/cutting-proxy';
+import { FaultProxy } from '../support/fault-proxy';
 
 jest.setTimeout(30_000);
 
@@ -86,7 +86,7 @@ describe('ChannelSession against a running service', () => {
   });
 
   it('given the connection drops after the server stored my append, when I submit, then the next attempt finds it stored, not doubled', async () => {
-    const proxy = new CuttingProxy();
+    const proxy = new FaultProxy();
     await proxy.start(server.url);
     try {
       const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
@@ -104,7 +104,7 @@ describe('ChannelSession against a running service', () => {
   });
 
   it('given the server is gone after an append went out, when I submit, then the error names the event id that may be stored', async () => {
-    const proxy = new CuttingProxy();
+    const proxy = new FaultProxy();
     await proxy.start(server.url);
     const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
     await s.sync();

@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, ChannelSession, draft, ParleyHttpClient, RetriesExhaustedError } from '../../src/client';
 import { CHAIN_CONFLICT_CODES, generateIdentity, makeParticipant, Role } from '../../src/protocol';
 import { ServerProcess } from '../cli/parley-harness';
-import { RivalProxy } from '../cli/rival-proxy';
+import { FaultProxy } from '../support/fault-proxy';
 
 jest.setTimeout(30_000);
 
 describe('ChannelSession.submit when the head keeps moving', () => {
   const server = new ServerProcess();
-  const proxy = new RivalProxy();
+  const proxy = new FaultProxy();
   const channel = randomUUID();
   const member = (id: string, party: string, role: Role = 'negotiator') => ({ id, party, role, ...generateIdentity() });
   const ua = member('ua.lead', 'ua');

@@ -1,16 +1,24 @@
 /**
- * A TCP proxy on loopback in front of a real server that lets a rival write first: armed,
- * it holds the next request (or the next few) whose first line starts with `requestPrefix` (a client's
- * append, say), runs `rival` (another client's append, straight to the server), and only
- * then passes the held request on. The client's head is then stale for certain: what a race
- * looks like when it is lost, made to happen rather than hoped for.
+ * A TCP proxy on loopback in front of a real server, for the faults a client must survive,
+ * made to happen rather than hoped for. Armed, it acts on the next request(s) whose first
+ * line starts with a prefix (`POST /v1/channels/`, say):
+ * - cutNextAnswer: forwards the request, lets the server act, and closes the client's
+ *   connection when the answer starts — the network failing after the server has acted;
+ * - rivalBefore: holds the request, runs `rival` (another client's append, straight to the
+ *   server), then passes it on — a race lost for certain: the client's head is stale.
  */
 import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 
-export class RivalProxy {
+type Arming =
+  | { kind: 'cut'; prefix: string }
+  | { kind: 'rival'; prefix: string; rival: () => Promise<void>; times: number };
+
+export class FaultProxy {
   private server: Server | null = null;
-  private armed: { prefix: string; rival: () => Promise<void>; times: number } | null = null;
+  private armed: Arming | null = null;
   private readonly sockets = new Set<Socket>();
+  /** How many answers were cut. */
+  cut = 0;
   /** How many requests were held for a rival. */
   held = 0;
   url = '';
@@ -20,9 +28,15 @@ export class RivalProxy {
     this.server = createServer((client) => {
       const up = connect(Number(port), hostname);
       this.sockets.add(client).add(up);
+      let cutting = false;
       client.on('data', (chunk) => {
         const armed = this.armed;
         if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
+        if (armed.kind === 'cut') {
+          this.armed = null;
+          cutting = true;
+          return void up.write(chunk);
+        }
         if (--armed.times === 0) this.armed = null;
         this.held++;
         client.pause(); // what follows (the body, if apart) waits behind this chunk
@@ -34,7 +48,12 @@ export class RivalProxy {
             client.resume();
           });
       });
-      up.on('data', (chunk) => client.write(chunk));
+      up.on('data', (chunk) => {
+        if (!cutting) return void client.write(chunk);
+        this.cut++;
+        client.destroy();
+        up.destroy();
+      });
       const close = () => {
         client.destroy();
         up.destroy();
@@ -46,9 +65,14 @@ export class RivalProxy {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** Before each of the next `times` requests starting with `requestPrefix` (e.g. `POST /v1/channels/`) goes on, `rival` runs. */
+  /** Loses the answer to the next request that starts with `requestPrefix`. */
+  cutNextAnswer(requestPrefix: string): void {
+    this.armed = { kind: 'cut', prefix: requestPrefix };
+  }
+
+  /** Before each of the next `times` requests starting with `requestPrefix` goes on, `rival` runs. */
   rivalBefore(requestPrefix: string, rival: () => Promise<void>, times = 1): void {
-    this.armed = { prefix: requestPrefix, rival, times };
+    this.armed = { kind: 'rival', prefix: requestPrefix, rival, times };
   }
 
   disarm(): void {
