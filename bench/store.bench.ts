@@ -243,9 +243,9 @@ async function run(): Promise<void> {
     }
 
     if (await postgresReachable()) {
-      const postgres = (groupCommit: boolean) => async () => {
+      const postgres = (groupCommit: boolean, fastPath = true) => async () => {
         const schema = `parley_bench_${randomBytes(5).toString('hex')}`;
-        const store = await PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema, groupCommit, poolSize: 17 });
+        const store = await PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema, groupCommit, fastPath, poolSize: 17 });
         const appender = ours(store);
         return {
           ...appender,
@@ -259,6 +259,10 @@ async function run(): Promise<void> {
       const pg = await scenario('postgres, group commit', MANY_STREAMS, postgres(true));
       await scenario('postgres, no group commit', ONE_STREAM, postgres(false));
       const pgPlain = await scenario('postgres, no group commit', MANY_STREAMS, postgres(false));
+      // The transaction path alone, as every batch went before the one-statement fast path.
+      await scenario('postgres, group, no fast path', ONE_STREAM, postgres(true, false));
+      const pgTransaction = await scenario('postgres, group, no fast path', MANY_STREAMS, postgres(true, false));
+      figures.postgres_fast_vs_transaction = { value: pg / pgTransaction, unit: 'ratio' };
       figures.postgres_appends_per_s = { value: pg, unit: 'appends/s' };
       figures.postgres_nogroup_appends_per_s = { value: pgPlain, unit: 'appends/s' };
 

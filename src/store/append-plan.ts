@@ -175,3 +175,19 @@ export function planBatch(
   }
   return { planned: outcomes.length, outcomes, rows };
 }
+
+/**
+ * The plan of a batch on the assumption that every request's expected revision holds and
+ * none of its ids is stored: the heads that assumes (each stream's first expected revision)
+ * and the rows to insert. The database then only has to confirm those heads and the absence
+ * of those ids (one statement, PostgreSQL's fast path). Null when the batch cannot all be
+ * written even then (two requests expecting one revision, an id twice): plan it against a
+ * real snapshot.
+ */
+export function optimisticPlan(requests: readonly AppendRequest[]): { heads: Map<string, number | null>; rows: PlannedRow[] } | null {
+  const heads = new Map<string, number | null>();
+  for (const { stream, expected } of requests) if (!heads.has(stream)) heads.set(stream, expected === 'no_stream' ? null : expected);
+  const { planned, outcomes, rows } = planBatch(requests, { heads, stored: new Map() });
+  if (planned < requests.length || outcomes.some((o) => o.kind !== 'write')) return null;
+  return { heads, rows };
+}

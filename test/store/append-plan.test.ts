@@ -1,4 +1,4 @@
-import { planBatch, streamIdKey, type AppendRequest, type StoredCopy } from '../../src/store/append-plan';
+import { optimisticPlan, planBatch, streamIdKey, type AppendRequest, type StoredCopy } from '../../src/store/append-plan';
 import { IdempotencyError, WrongExpectedRevisionError } from '../../src/store';
 
 const ev = (id: string, data = `{"id":"${id}"}`) => ({ id, type: 'T', data });
@@ -55,5 +55,32 @@ describe('planBatch', () => {
     const { planned, rows } = planBatch(requests, { heads: new Map(), stored: new Map() });
     expect(planned).toBe(2);
     expect(rows.map((r) => r.stream)).toEqual(['a', 'b']);
+  });
+});
+
+describe('optimisticPlan', () => {
+  it('given requests that chain, then the heads they assume and every row', () => {
+    const plan = optimisticPlan([
+      { stream: 'a', events: [ev('1'), ev('2')], expected: 'no_stream' },
+      { stream: 'b', events: [ev('3')], expected: 6 },
+      { stream: 'a', events: [ev('4')], expected: 1 },
+    ]);
+    expect(plan && [...plan.heads]).toEqual([
+      ['a', null],
+      ['b', 6],
+    ]);
+    expect(plan?.rows.map((r) => [r.request, r.stream, r.revision, r.event.id])).toEqual([
+      [0, 'a', 0, '1'],
+      [0, 'a', 1, '2'],
+      [1, 'b', 7, '3'],
+      [2, 'a', 2, '4'],
+    ]);
+  });
+
+  it.each([
+    ['two requests expect one revision', [{ stream: 'a', events: [ev('1')], expected: 3 }, { stream: 'a', events: [ev('2')], expected: 3 }]],
+    ['a retry of an id the batch writes', [{ stream: 'a', events: [ev('1')], expected: 3 }, { stream: 'a', events: [ev('1')], expected: 3 }]],
+  ] as [string, AppendRequest[]][])('given %s, then no optimistic plan', (_, requests) => {
+    expect(optimisticPlan(requests)).toBeNull();
   });
 });

@@ -7,9 +7,11 @@ import { logEnd, newEvent, newStream, POSTGRES_URL, readWholeLog, testSchema } f
 
 const schema = testSchema();
 const plainSchema = testSchema();
+const transactionSchema = testSchema();
 afterAll(async () => {
   await schema.drop();
   await plainSchema.drop();
+  await transactionSchema.drop();
 });
 
 describeEventStoreContract('PostgreSQL (group commit)', {
@@ -18,6 +20,11 @@ describeEventStoreContract('PostgreSQL (group commit)', {
 
 describeEventStoreContract('PostgreSQL (group commit off)', {
   open: () => PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema: plainSchema.name, groupCommit: false }),
+});
+
+// What the fast path falls back to, on its own: every batch through the four-round-trip transaction.
+describeEventStoreContract('PostgreSQL (group commit, no fast path)', {
+  open: () => PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema: transactionSchema.name, fastPath: false }),
 });
 
 describe('PostgreSQL adapter', () => {

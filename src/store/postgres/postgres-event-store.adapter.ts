@@ -25,10 +25,13 @@ import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import {
   appendRequest,
   appendResult,
+  optimisticPlan,
   planBatch,
   streamIdKey,
   type AppendRequest,
   type BatchSnapshot,
+  type PlannedOutcome,
+  type PlannedRow,
   type StoredCopy,
 } from '../append-plan';
 import { ChangeSignal } from '../change-signal';
@@ -57,6 +60,8 @@ export interface PostgresEventStoreOptions {
   schema?: string;
   /** Batch concurrent appends into one transaction (default true). */
   groupCommit?: boolean;
+  /** Try each batch as one statement first (append_if_heads; default true). Off: always the four-round-trip transaction. */
+  fastPath?: boolean;
   /** Pool size (default 10). */
   poolSize?: number;
   /** Idle subscriptions re-read this often even without a notification (default 1000 ms). */
@@ -205,11 +210,18 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One transaction per batch, four round trips whatever its size: BEGIN + the append lock;
-   * one query for the heads and the already-stored ids of the whole batch; one multi-row
-   * INSERT; NOTIFY + COMMIT. The batch is planned in memory in between (planBatch).
+   * One round trip when the batch is what it usually is — every expected revision right, no
+   * retry — through the append_if_heads function (postgres-schema.ts). Otherwise one
+   * transaction, four round trips whatever its size: BEGIN + the append lock; one query for
+   * the heads and the already-stored ids of the whole batch; one multi-row INSERT; NOTIFY +
+   * COMMIT. The batch is planned in memory in between (planBatch).
    */
   private async runBatch(requests: AppendRequest[]): Promise<BatchOutcome<AppendResult>[]> {
+    const fast = this.options.fastPath === false ? null : await this.appendIfHeads(requests);
+    if (fast) {
+      this.changes.notify();
+      return fast;
+    }
     const created = (outcomes: BatchOutcome<AppendResult>[]) => outcomes.some((o) => o.ok && o.value.created);
     const outcomes = await this.transaction(
       `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS.append}, ${this.lockKey})`,
@@ -223,6 +235,31 @@ export class PostgresEventStore implements EventStore {
     );
     if (created(outcomes)) this.changes.notify();
     return outcomes;
+  }
+
+  /** The fast path: the outcomes if the database confirmed the optimistic plan and wrote it, else null. */
+  private async appendIfHeads(requests: AppendRequest[]): Promise<BatchOutcome<AppendResult>[] | null> {
+    const plan = optimisticPlan(requests);
+    if (!plan) return null;
+    const { heads, rows } = plan;
+    const { rows: inserted } = await this.pool.query<InsertedRow>(
+      `SELECT w_stream AS stream, w_revision AS revision, w_position AS position
+         FROM "${this.schema}".append_if_heads($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        LOCK_CLASS.append,
+        this.lockKey,
+        notifyChannel(this.schema),
+        [...heads.keys()],
+        [...heads.values()],
+        rows.map((r) => r.stream),
+        rows.map((r) => r.revision),
+        rows.map((r) => r.event.id),
+        rows.map((r) => r.event.type),
+        rows.map((r) => r.event.data),
+      ],
+    );
+    if (inserted.length === 0) return null;
+    return writtenOutcomes(requests.map(() => ({ kind: 'write' })), rows, inserted);
   }
 
   /** `begin`, then `fn`, then the statement `commit` names for its result; ROLLBACK if anything throws. */
@@ -245,9 +282,9 @@ export class PostgresEventStore implements EventStore {
   /** Plans and writes as many of `requests` as planBatch allows (at least one). */
   private async writePrefix(client: PoolClient, requests: AppendRequest[]): Promise<BatchOutcome<AppendResult>[]> {
     const { planned, outcomes, rows } = planBatch(requests, await this.snapshot(client, requests));
-    const positions = new Map<string, string>();
+    let inserted: InsertedRow[] = [];
     if (rows.length > 0) {
-      const inserted = await client.query<{ stream: string; revision: string; position: string }>(
+      ({ rows: inserted } = await client.query<InsertedRow>(
         `INSERT INTO ${this.table} (stream, revision, id, type, data)
          SELECT r.stream, r.revision, r.id, r.type, r.data
            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
@@ -261,16 +298,9 @@ export class PostgresEventStore implements EventStore {
           rows.map((r) => r.event.type),
           rows.map((r) => r.event.data),
         ],
-      );
-      for (const r of inserted.rows) positions.set(rowKey(r.stream, Number(r.revision)), encodeSqlPosition(r.position));
+      ));
     }
-    return outcomes.slice(0, planned).map((o, index) => {
-      if (o.kind === 'done') return o.outcome;
-      const written = rows
-        .filter((r) => r.request === index)
-        .map((r) => ({ revision: r.revision, position: positions.get(rowKey(r.stream, r.revision))! }));
-      return { ok: true, value: appendResult(written, true) };
-    });
+    return writtenOutcomes(outcomes.slice(0, planned), rows, inserted);
   }
 
   /**
@@ -334,6 +364,21 @@ export class PostgresEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosedError();
   }
+}
+
+interface InsertedRow {
+  stream: string;
+  revision: string;
+  position: string;
+}
+
+/** Each planned request's outcome: decided already, or written at the rows `inserted` returned. */
+function writtenOutcomes(outcomes: PlannedOutcome[], rows: PlannedRow[], inserted: InsertedRow[]): BatchOutcome<AppendResult>[] {
+  const positions = new Map<string, string>();
+  for (const r of inserted) positions.set(rowKey(r.stream, Number(r.revision)), encodeSqlPosition(r.position));
+  const written: { revision: number; position: string }[][] = outcomes.map(() => []);
+  for (const r of rows) written[r.request]?.push({ revision: r.revision, position: positions.get(rowKey(r.stream, r.revision))! });
+  return outcomes.map((o, index) => (o.kind === 'done' ? o.outcome : { ok: true, value: appendResult(written[index], true) }));
 }
 
 function rowKey(stream: string, revision: number): string {
