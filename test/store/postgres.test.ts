@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { PostgresEventStore } from '../../src/store/postgres/postgres-event-store.adapter';
 import { LOCK_CLASS, schemaLockKey } from '../../src/store/postgres/postgres-schema';
-import { type RecordedEvent } from '../../src/store';
+import { type RecordedEvent, WrongExpectedRevisionError } from '../../src/store';
 import { describeEventStoreContract } from './event-store.contract';
 import { logEnd, newEvent, newStream, POSTGRES_URL, readWholeLog, testSchema } from './store-test-kit';
 
@@ -41,6 +41,23 @@ describe('PostgreSQL adapter', () => {
   afterAll(async () => {
     await a.close();
     await b.close();
+  });
+
+  it('given appends whose expected revisions hold, then one statement writes each batch; given a conflict or a retry, then the transaction decides', async () => {
+    const stream = newStream();
+    const first = newEvent();
+    const before = a.commitStats;
+    await a.append(stream, [first], 'no_stream');
+    await Promise.all([a.append(newStream(), [newEvent()], 'no_stream'), a.append(newStream(), [newEvent(), newEvent()], 'no_stream')]);
+    const fast = a.commitStats;
+    expect(fast.fastBatches - before.fastBatches).toBe(fast.batches - before.batches);
+
+    await expect(a.append(stream, [newEvent()], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    const retry = await a.append(stream, [first], 'no_stream');
+    expect(retry).toMatchObject({ created: false, nextRevision: 0 });
+    const after = a.commitStats;
+    expect(after.batches - fast.batches).toBe(2);
+    expect(after.fastBatches).toBe(fast.fastBatches);
   });
 
   it('serialises appends on the schema advisory lock, so positions become visible in commit order', async () => {

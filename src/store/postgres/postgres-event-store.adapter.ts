@@ -105,6 +105,7 @@ export class PostgresEventStore implements EventStore {
   private listener: Client | null = null;
   private listening: Promise<void> | null = null;
   private closed = false;
+  private fastBatches = 0;
 
   private constructor(private readonly options: PostgresEventStoreOptions) {
     this.schema = checkSchemaName(options.schema ?? 'parley');
@@ -131,9 +132,9 @@ export class PostgresEventStore implements EventStore {
     return store;
   }
 
-  /** Transactions and appends they carried (group commit at work). */
-  get commitStats(): { batches: number; requests: number } {
-    return { ...this.queue.stats };
+  /** Batches and the appends they carried (group commit at work); how many batches the one-statement fast path wrote. */
+  get commitStats(): { batches: number; requests: number; fastBatches: number } {
+    return { ...this.queue.stats, fastBatches: this.fastBatches };
   }
 
   /** Runs `fn` in a transaction on a pooled client: committed if it resolves, rolled back if it throws. */
@@ -219,6 +220,7 @@ export class PostgresEventStore implements EventStore {
   private async runBatch(requests: AppendRequest[]): Promise<BatchOutcome<AppendResult>[]> {
     const fast = this.options.fastPath === false ? null : await this.appendIfHeads(requests);
     if (fast) {
+      this.fastBatches++;
       this.changes.notify();
       return fast;
     }
