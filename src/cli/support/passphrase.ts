@@ -39,8 +39,9 @@ function nonEmpty(p: string): string {
 function prompt(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(question);
+    // Echo off before the question shows: whatever is typed once it is visible stays unseen.
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     let text = '';
     const done = (err?: Error) => {
