@@ -133,7 +133,7 @@ describe('SQLite adapter', () => {
       await subscription.close();
       await pumped;
     }
-    }, 30_000);
+  }, 30_000);
 
   it('keeps events and nonces across a reopen', async () => {
     const stream = newStream();

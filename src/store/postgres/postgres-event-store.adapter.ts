@@ -253,11 +253,7 @@ export class PostgresEventStore implements EventStore {
         notifyChannel(this.schema),
         [...heads.keys()],
         [...heads.values()],
-        rows.map((r) => r.stream),
-        rows.map((r) => r.revision),
-        rows.map((r) => r.event.id),
-        rows.map((r) => r.event.type),
-        rows.map((r) => r.event.data),
+        ...insertColumns(rows),
       ],
     );
     if (inserted.length === 0) return null;
@@ -293,13 +289,7 @@ export class PostgresEventStore implements EventStore {
                 AS r(stream, revision, id, type, data, ord)
           ORDER BY r.ord
          RETURNING stream, revision, position`,
-        [
-          rows.map((r) => r.stream),
-          rows.map((r) => r.revision),
-          rows.map((r) => r.event.id),
-          rows.map((r) => r.event.type),
-          rows.map((r) => r.event.data),
-        ],
+        insertColumns(rows),
       ));
     }
     return writtenOutcomes(outcomes.slice(0, planned), rows, inserted);
@@ -379,8 +369,13 @@ function writtenOutcomes(outcomes: PlannedOutcome[], rows: PlannedRow[], inserte
   const positions = new Map<string, string>();
   for (const r of inserted) positions.set(rowKey(r.stream, Number(r.revision)), encodeSqlPosition(r.position));
   const written: { revision: number; position: string }[][] = outcomes.map(() => []);
-  for (const r of rows) written[r.request]?.push({ revision: r.revision, position: positions.get(rowKey(r.stream, r.revision))! });
+  for (const r of rows) written[r.request].push({ revision: r.revision, position: positions.get(rowKey(r.stream, r.revision))! });
   return outcomes.map((o, index) => (o.kind === 'done' ? o.outcome : { ok: true, value: appendResult(written[index], true) }));
+}
+
+/** The rows to insert as the column arrays both insert paths unnest: stream, revision, id, type, data. */
+function insertColumns(rows: PlannedRow[]): [string[], number[], string[], string[], string[]] {
+  return [rows.map((r) => r.stream), rows.map((r) => r.revision), rows.map((r) => r.event.id), rows.map((r) => r.event.type), rows.map((r) => r.event.data)];
 }
 
 function rowKey(stream: string, revision: number): string {
