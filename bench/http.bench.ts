@@ -9,7 +9,7 @@
  *   or notary, which share the SQLite file and its fsyncs).
  * - append_latency_1m_vs_1k: p50 latency of sequential appends to fresh channels when the
  *   store already holds BIG events (1M unless PARLEY_BENCH_HTTP_BIG says less) ÷ the same
- *   with 1k stored. Seeded through the adapter; measured on the append path alone (the core
+ *   with 1k stored, the two stores served side by side and sampled alternately. Seeded through the adapter; measured on the append path alone (the core
  *   modules, without projections, which would first have to catch up on the seeded events).
  */
 import { spawn } from 'node:child_process';
@@ -152,42 +152,66 @@ async function seed(dir: string, count: number, sampleText: string): Promise<voi
   }
 }
 
-async function latencyAt(stored: number, notarySeed: string, sampleText: string): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-size-'));
-  try {
-    const seeding = Date.now();
-    await seed(dir, stored, sampleText);
-    const seededIn = (Date.now() - seeding) / 1000;
-    const channels = presign(notarySeed, 8, LATENCY_SAMPLES / 8);
-    const warmUp = presign(notarySeed, 1, 100)[0];
-    const { url, stop } = await startServer('append-path', dir, notarySeed);
-    try {
-      // Unmeasured: the JIT and the connection pool warm up on another channel.
-      for (const env of [warmUp.opening, ...warmUp.messages]) await postOk(url, env);
-      for (const c of channels) await postOk(url, c.opening);
-      const latencies: number[] = [];
-      for (let i = 0; i < LATENCY_SAMPLES / 8; i++) for (const c of channels) latencies.push(await postOk(url, c.messages[i]));
-      latencies.sort((a, b) => a - b);
-      const p50 = percentile(latencies, 50);
-      console.log(`  ${stored} events stored (seeded in ${seededIn.toFixed(1)} s): append p50 ${p50.toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
-      return p50;
-    } finally {
-      await stop();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+interface SizedStore {
+  stored: number;
+  url: string;
+  channels: { opening: Envelope; messages: string[] }[];
+  latencies: number[];
+  stop(): Promise<void>;
 }
 
+/** A store seeded with `stored` events, served by the append path, warmed up and with its channels opened. */
+async function sizedStore(dir: string, stored: number, notarySeed: string, sampleText: string): Promise<SizedStore> {
+  const seeding = Date.now();
+  await seed(dir, stored, sampleText);
+  console.log(`  ${stored} events stored (seeded in ${((Date.now() - seeding) / 1000).toFixed(1)} s)`);
+  const channels = presign(notarySeed, 8, LATENCY_SAMPLES / 8);
+  const warmUp = presign(notarySeed, 1, 100)[0];
+  const { url, stop } = await startServer('append-path', dir, notarySeed);
+  try {
+    // Unmeasured: the JIT and the connection pool warm up on another channel.
+    for (const env of [warmUp.opening, ...warmUp.messages]) await postOk(url, env);
+    for (const c of channels) await postOk(url, c.opening);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { stored, url, channels, latencies: [], stop };
+}
+
+/**
+ * Both stores are served at once and sampled alternately (A B, then B A, …), so that the
+ * disk's and the machine's slow and fast moments fall on both alike: measured one after the
+ * other, minutes apart, the ratio swung between 0.64 and 1.47 from run to run.
+ */
 async function storeSize(): Promise<void> {
   const notarySeed = newNotarySeed();
   const sampleText = presign(notarySeed, 1, 1)[0].messages[0];
-  const small = await latencyAt(SMALL, notarySeed, sampleText);
-  const big = await latencyAt(BIG, notarySeed, sampleText);
-  recordResults({ append_latency_1m_vs_1k: { value: big / small, unit: `ratio (${BIG} vs ${SMALL} events stored)` } });
+  const dirs = [SMALL, BIG].map(() => mkdtempSync(join(tmpdir(), 'parley-bench-size-')));
+  const stores: SizedStore[] = [];
+  try {
+    for (const [i, stored] of [SMALL, BIG].entries()) stores.push(await sizedStore(dirs[i], stored, notarySeed, sampleText));
+    for (let i = 0; i < LATENCY_SAMPLES / 8; i++) {
+      for (let j = 0; j < stores[0].channels.length; j++) {
+        const order = (i * 8 + j) % 2 === 0 ? stores : [...stores].reverse();
+        for (const s of order) s.latencies.push(await postOk(s.url, s.channels[j].messages[i]));
+      }
+    }
+    const [small, big] = stores.map((s) => {
+      const sorted = [...s.latencies].sort((a, b) => a - b);
+      const p50 = percentile(sorted, 50);
+      console.log(`  append with ${s.stored} events stored: p50 ${p50.toFixed(2)} ms, p99 ${percentile(sorted, 99).toFixed(2)} ms`);
+      return p50;
+    });
+    recordResults({ append_latency_1m_vs_1k: { value: big / small, unit: `ratio (${BIG} vs ${SMALL} events stored)` } });
+  } finally {
+    await Promise.all(stores.map((s) => s.stop()));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-const only = process.env.PARLEY_BENCH_HTTP_ONLY; // 'core' to profile the append path alone
+// 'core': the append path's throughput alone (to profile it); 'size': latency by store size alone.
+const only = process.env.PARLEY_BENCH_HTTP_ONLY;
 
 export const benchmark: Benchmark = {
   name: 'http',
@@ -197,6 +221,7 @@ export const benchmark: Benchmark = {
       await throughput('append-path', { ratio: 'http_append_core_vs_raw_verify', p50: 'http_append_core_p50_ms', p99: 'http_append_core_p99_ms' });
       return;
     }
+    if (only === 'size') return storeSize();
     console.log('  the whole service (projections and notary on):');
     await throughput('service', { ratio: 'http_append_vs_raw_verify', p50: 'http_append_p50_ms', p99: 'http_append_p99_ms' });
     console.log('  the append path alone (no projections):');
