@@ -9,35 +9,44 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   randomBytes,
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { b64uDecode } from './encoding';
+import { b64uDecode, b64uEncode } from './encoding';
 
-// DER prefixes that wrap a raw 32-byte key as SPKI (public) or PKCS#8 (private).
-const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
-const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
-const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
-const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+type OkpCurve = 'Ed25519' | 'X25519';
+
+/*
+ * Keys are imported from their raw 32 bytes as JWK, never as DER (OpenSSL 3 decodes DER about
+ * 8x slower: ~200 µs a public key, ~700 µs a private one, against ~25 and ~80), and never come
+ * from generateKeyPairSync: Node 20 destroys the finished key-generation job during a later
+ * garbage collection, and its destructor takes the generated key's mutex — if that collection
+ * runs while the same key is being exported (export holds the mutex while it allocates), the
+ * thread waits on itself for ever. Seen here as a hang in sealBody (generateKeyPairSync, then
+ * export) about once in 100,000 seals; a fresh key is random bytes imported instead.
+ */
+function importPrivate(crv: OkpCurve, secret: Uint8Array): KeyObject {
+  // Node reads only `d` of a private OKP JWK (it requires `x` to be a string, and ignores it).
+  return createPrivateKey({ key: { kty: 'OKP', crv, d: b64uEncode(secret), x: '' }, format: 'jwk' });
+}
 
 /**
- * Imported public keys, by their b64u text. Importing costs about as much as a verify,
- * and a channel's few keys verify every event, so they are kept (bounded, oldest first out).
+ * Imported public keys, by their b64u text. Importing costs about a third of a verify, and a
+ * channel's few keys verify every event, so they are kept (bounded, oldest first out).
  */
 const MAX_CACHED_KEYS = 10_000;
 const publicKeys = new Map<string, KeyObject>();
 
-function cachedPublicKey(b64u: string, prefix: Buffer): KeyObject | null {
+function cachedPublicKey(b64u: string, crv: OkpCurve): KeyObject | null {
   const hit = publicKeys.get(b64u);
   if (hit) return hit;
   const raw = b64uDecode(b64u, 32);
   if (!raw) return null;
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'spki' });
+    key = createPublicKey({ key: { kty: 'OKP', crv, x: b64u }, format: 'jwk' }); // b64u: checked canonical by b64uDecode
   } catch {
     return null;
   }
@@ -47,15 +56,16 @@ function cachedPublicKey(b64u: string, prefix: Buffer): KeyObject | null {
 }
 
 export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, seed]), format: 'der', type: 'pkcs8' });
+  return importPrivate('Ed25519', seed);
 }
 
 export function x25519PrivateKey(secret: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8, secret]), format: 'der', type: 'pkcs8' });
+  return importPrivate('X25519', secret);
 }
 
-function rawPublic(key: KeyObject): Buffer {
-  return Buffer.from(key.export({ format: 'jwk' }).x as string, 'base64url');
+/** The raw 32-byte public key of a private key object. */
+export function rawPublic(key: KeyObject): Buffer {
+  return Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x as string, 'base64url');
 }
 
 function rawPrivate(key: KeyObject): Buffer {
@@ -67,14 +77,14 @@ export interface RawKeyPair {
   secretKey: Buffer; // Ed25519: the 32-byte seed; X25519: the 32-byte scalar
 }
 
-export function ed25519KeyPair(seed?: Uint8Array): RawKeyPair {
-  const priv = seed ? ed25519PrivateKey(seed) : generateKeyPairSync('ed25519').privateKey;
-  return { publicKey: rawPublic(createPublicKey(priv)), secretKey: rawPrivate(priv) };
+export function ed25519KeyPair(seed: Uint8Array = randomBytes(32)): RawKeyPair {
+  const priv = ed25519PrivateKey(seed);
+  return { publicKey: rawPublic(priv), secretKey: rawPrivate(priv) };
 }
 
-export function x25519KeyPair(secret?: Uint8Array): RawKeyPair {
-  const priv = secret ? x25519PrivateKey(secret) : generateKeyPairSync('x25519').privateKey;
-  return { publicKey: rawPublic(createPublicKey(priv)), secretKey: rawPrivate(priv) };
+export function x25519KeyPair(secret: Uint8Array = randomBytes(32)): RawKeyPair {
+  const priv = x25519PrivateKey(secret);
+  return { publicKey: rawPublic(priv), secretKey: rawPrivate(priv) };
 }
 
 /** A signer: the private key imported once. */
@@ -87,7 +97,7 @@ export function ed25519Signer(seed: Uint8Array): Signer {
 
 /** Verifies an Ed25519 signature with a b64u public key; false for any malformed input. */
 export function ed25519Verify(publicKeyB64u: string, message: Uint8Array, signature: Uint8Array): boolean {
-  const key = cachedPublicKey(publicKeyB64u, ED25519_SPKI);
+  const key = cachedPublicKey(publicKeyB64u, 'Ed25519');
   if (!key || signature.length !== 64) return false;
   try {
     return nodeVerify(null, message, key, signature);
@@ -109,7 +119,7 @@ const SIGMA = new Uint8Array([101, 120, 112, 97, 110, 100, 32, 51, 50, 45, 98, 1
  * Throws when the peer key is not a usable X25519 key (OpenSSL refuses low-order points).
  */
 export function boxBeforeNm(peerPublicB64u: string, ownSecret: KeyObject): Uint8Array {
-  const peer = cachedPublicKey(peerPublicB64u, X25519_SPKI);
+  const peer = cachedPublicKey(peerPublicB64u, 'X25519');
   if (!peer) throw new Error('not an X25519 public key');
   const shared = diffieHellman({ privateKey: ownSecret, publicKey: peer });
   const k = new Uint8Array(32);

@@ -1,6 +1,6 @@
-import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createHash, KeyObject } from 'node:crypto';
 import { b64uDecode, b64uEncode, canonical, sha256Hex } from './encoding';
-import { boxBeforeNm, ed25519Verify, randomBytes, secretbox, Signer, x25519PrivateKey } from './crypto';
+import { boxBeforeNm, ed25519Verify, randomBytes, rawPublic, secretbox, Signer, x25519PrivateKey } from './crypto';
 import { parseStrictJson, parseStrictJsonBytes, StrictJsonError } from './strict-json';
 import { scanCanonicalParts } from './canonical-scan';
 import type { Body, Envelope, UnsignedEnvelope } from './types';
@@ -79,8 +79,8 @@ export function sealBody(content: Record<string, unknown>, recipients: readonly 
   const pt = Buffer.from(canonical(content));
   const k = randomBytes(32);
   const nonce = randomBytes(24);
-  const { privateKey: ephemeral, publicKey } = generateKeyPairSync('x25519');
-  const epk = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
+  const ephemeral = x25519PrivateKey(randomBytes(32)); // not generateKeyPairSync: see crypto.ts
+  const epk = rawPublic(ephemeral);
   const sorted = [...recipients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const keys = sorted.map((r) => {
     const n = randomBytes(24);
