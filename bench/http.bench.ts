@@ -9,8 +9,9 @@
  *   or notary, which share the SQLite file and its fsyncs).
  * - append_latency_1m_vs_1k: p50 latency of sequential appends to fresh channels when the
  *   store already holds BIG events (1M unless PARLEY_BENCH_HTTP_BIG says less) ÷ the same
- *   with 1k stored, the two stores served side by side and sampled alternately. Seeded through the adapter; measured on the append path alone (the core
- *   modules, without projections, which would first have to catch up on the seeded events).
+ *   with 1k stored, the two stores served side by side and sampled alternately. Seeded
+ *   through the adapter; measured on the append path alone (the core modules, without
+ *   projections, which would first have to catch up on the seeded events).
  */
 import { spawn } from 'node:child_process';
 import { createPublicKey, randomUUID, verify } from 'node:crypto';

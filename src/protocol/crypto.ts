@@ -42,11 +42,10 @@ const publicKeys = new Map<string, KeyObject>();
 function cachedPublicKey(b64u: string, crv: OkpCurve): KeyObject | null {
   const hit = publicKeys.get(b64u);
   if (hit) return hit;
-  const raw = b64uDecode(b64u, 32);
-  if (!raw) return null;
+  if (!b64uDecode(b64u, 32)) return null; // canonical b64u of 32 bytes, as the JWK needs
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: { kty: 'OKP', crv, x: b64u }, format: 'jwk' }); // b64u: checked canonical by b64uDecode
+    key = createPublicKey({ key: { kty: 'OKP', crv, x: b64u }, format: 'jwk' });
   } catch {
     return null;
   }
