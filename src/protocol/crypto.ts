@@ -67,23 +67,17 @@ export function rawPublic(key: KeyObject): Buffer {
   return Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x as string, 'base64url');
 }
 
-function rawPrivate(key: KeyObject): Buffer {
-  return Buffer.from(key.export({ format: 'jwk' }).d as string, 'base64url');
-}
-
 export interface RawKeyPair {
   publicKey: Buffer;
   secretKey: Buffer; // Ed25519: the 32-byte seed; X25519: the 32-byte scalar
 }
 
 export function ed25519KeyPair(seed: Uint8Array = randomBytes(32)): RawKeyPair {
-  const priv = ed25519PrivateKey(seed);
-  return { publicKey: rawPublic(priv), secretKey: rawPrivate(priv) };
+  return { publicKey: rawPublic(ed25519PrivateKey(seed)), secretKey: Buffer.from(seed) };
 }
 
 export function x25519KeyPair(secret: Uint8Array = randomBytes(32)): RawKeyPair {
-  const priv = x25519PrivateKey(secret);
-  return { publicKey: rawPublic(priv), secretKey: rawPrivate(priv) };
+  return { publicKey: rawPublic(x25519PrivateKey(secret)), secretKey: Buffer.from(secret) };
 }
 
 /** A signer: the private key imported once. */
@@ -94,9 +88,14 @@ export function ed25519Signer(seed: Uint8Array): Signer {
   return (message) => nodeSign(null, message, key);
 }
 
+/** The imported Ed25519 public key of its b64u text (cached), or null if it is not one. */
+export function ed25519PublicKey(b64u: string): KeyObject | null {
+  return cachedPublicKey(b64u, 'Ed25519');
+}
+
 /** Verifies an Ed25519 signature with a b64u public key; false for any malformed input. */
 export function ed25519Verify(publicKeyB64u: string, message: Uint8Array, signature: Uint8Array): boolean {
-  const key = cachedPublicKey(publicKeyB64u, 'Ed25519');
+  const key = ed25519PublicKey(publicKeyB64u);
   if (!key || signature.length !== 64) return false;
   try {
     return nodeVerify(null, message, key, signature);
