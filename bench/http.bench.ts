@@ -14,16 +14,17 @@
  *   projections, which would first have to catch up on the seeded events).
  */
 import { spawn } from 'node:child_process';
-import { createPublicKey, randomUUID, verify } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { b64uDecode, envelopeForms, type Envelope } from '../src/protocol';
+import { type Envelope } from '../src/protocol';
 import { SQLITE_FILE_NAME } from '../src/store/event-store.factory';
 import { channelStream } from '../src/store/event-store.port';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store.adapter';
 import { NegotiationBuilder, newNotarySeed } from '../test/support/negotiation-builder';
 import type { Benchmark } from './run';
+import { rawVerifier } from './raw-verify';
 import { rate, recordResults } from './results';
 
 const CHANNELS = 64;
@@ -86,22 +87,13 @@ async function throughput(kind: ServerKind, names: { ratio: string; p50: string;
 
   // Raw Ed25519 verify of the same signing inputs, one thread, the same key imported once.
   const sample = channels[0];
-  const envs = sample.messages.map((l) => JSON.parse(l) as Envelope);
   const opening = sample.opening as Envelope<'ChannelOpened'>;
-  const signKey = opening.meta.participants.find((p) => p.id === 'ua.lead')!.signKey;
-  const key = createPublicKey({
-    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), b64uDecode(signKey, 32)!]),
-    format: 'der',
-    type: 'spki',
-  });
-  const inputs = envs.map((e) => envelopeForms(e).signingInput);
-  const sigs = envs.map((e) => b64uDecode(e.sig, 64)!);
+  const verifyRaw = rawVerifier(
+    sample.messages.map((l) => JSON.parse(l) as Envelope),
+    opening.meta.participants.find((p) => p.id === 'ua.lead')!.signKey,
+  );
   let k = 0;
-  const rawVerifyRate = () =>
-    rate(() => {
-      const i = k++ % inputs.length;
-      if (!verify(null, inputs[i], key, sigs[i])) throw new Error('raw verify failed');
-    }, 1000);
+  const rawVerifyRate = () => rate(() => verifyRaw(k++), 1000);
   const rawBefore = rawVerifyRate();
 
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-http-'));
