@@ -5,11 +5,12 @@
  * Ed25519 signature and one SHA-256. The first events are checked against the protocol's
  * own signing input and hash, so the shortcut cannot drift from it unnoticed.
  */
-import { createPrivateKey, randomUUID, sign } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import {
   b64uDecode,
   canonical,
+  ed25519Signer,
   eventHash,
   MetaByType,
   parseStrictJson,
@@ -20,8 +21,6 @@ import {
 } from '../protocol';
 import type { Envelope } from '../protocol';
 import { NegotiationFixture } from '../protocol/negotiation/negotiation.fixture';
-
-const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export interface GeneratedLog {
   channel: string;
@@ -40,11 +39,7 @@ export function writeGeneratedLog(path: string, events: number, options: { conte
   const opened = f.apply(f.opening({ quorum: 'sides', auditorsRead: false }));
   const meta: MetaByType['MessagePosted'] = { audience: ['ru', 'ua'] };
   const body = sealBody({ text: 'x'.repeat(options.contentBytes ?? 64) }, requiredRecipients(f.state, { type: 'MessagePosted', meta }));
-  const key = createPrivateKey({
-    key: Buffer.concat([PKCS8_ED25519, b64uDecode(f.members.get('ua.lead')!.identity.signSeed, 32)!]),
-    format: 'der',
-    type: 'pkcs8',
-  });
+  const sign = ed25519Signer(b64uDecode(f.members.get('ua.lead')!.identity.signSeed, 32)!);
   const bodyText = canonical(body);
   const metaText = canonical(meta);
   const start = Date.parse('2026-10-10T10:00:00.000Z');
@@ -67,7 +62,7 @@ export function writeGeneratedLog(path: string, events: number, options: { conte
       const before = `{"at":"${at}","body":${bodyText},"channel":"${f.channel}","id":"${randomUUID()}","meta":${metaText},"prev":"${head}","sender":"ua.lead","seq":${seq}`;
       const after = `,"type":"MessagePosted","v":1}`;
       const signed = Buffer.from('parley/v1/event\n' + before + after);
-      const line = `${before},"sig":"${sign(null, signed, key).toString('base64url')}"${after}`;
+      const line = `${before},"sig":"${sign(signed).toString('base64url')}"${after}`;
       head = sha256Hex(line);
       if (seq <= 3) selfCheck(line, signed, head);
       pending.push(line + '\n');
