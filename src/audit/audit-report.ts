@@ -36,12 +36,11 @@ export interface ChannelAudit {
   violations: { seq: number | null; code: ViolationCode; message: string }[];
 }
 
+/** `log`: a LogVerifier's report over the channel's stream, verified with `channel` set. */
 export function channelAuditOf(log: LogReport, channel: string, emptyHead: string): ChannelAudit {
   const summary = log.channels.find((c) => c.channel === channel);
-  // A stored line that names no channel (not JSON, say) still belongs to this channel's stream.
-  const violations = log.violations
-    .filter((v) => v.channel === channel || v.channel === null)
-    .map(({ seq, code, message }) => ({ seq, code, message }));
+  // The log was verified as this channel's stream (VerifierOptions.channel): every violation is this channel's.
+  const violations = log.violations.map(({ seq, code, message }) => ({ seq, code, message }));
   return { ok: violations.length === 0, events: log.events, head: summary?.head ?? emptyHead, violations };
 }
 

@@ -31,6 +31,8 @@ export interface AuditStreamOptions {
   workers: number;
   /** Open and check every body addressed to this participant (an auditor under `auditorsRead`). */
   reader?: { id: string; boxSecret: string };
+  /** The stream is this one channel's (VerifierOptions.channel): a line naming another is `wrong_channel`. */
+  channel?: string;
   onProgress?: (progress: AuditProgress) => void;
   /** Bytes of lines per batch (tests make it small to spread a short log over the workers). */
   batchBytes?: number;
@@ -56,7 +58,7 @@ export class StreamAuditor {
 
   async audit(chunks: AsyncIterable<Uint8Array>): Promise<LogReport> {
     const { options, pool } = this;
-    const verifier = new LogVerifier({ reader: options.reader });
+    const verifier = new LogVerifier({ reader: options.reader, channel: options.channel });
     const progress: AuditProgress = { lines: 0, bytes: 0, workerVerdicts: 0, selfVerified: 0 };
     const batches = lineBatches(chunks, options.batchBytes);
     if (!pool) {

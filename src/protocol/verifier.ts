@@ -45,6 +45,12 @@ export interface LogReport {
 export interface VerifierOptions {
   /** Open and check every body addressed to this participant (an auditor with `auditorsRead`). */
   reader?: { id: string; boxSecret: string };
+  /**
+   * The log is this one channel's stream (a server's audit of a channel): every line is
+   * checked as part of it, and one that names another channel is `wrong_channel` (1.5 rule
+   * 2, as at append) instead of the start of another channel's log.
+   */
+  channel?: string;
 }
 
 /** Results computed ahead for one input (by the auditor's worker threads); each must equal what `add` computes. */
@@ -64,8 +70,10 @@ export class LogVerifier {
   private readonly violations: LogViolation[] = [];
   private events = 0;
   private readonly reader?: { id: string; key: KeyObject; boxKey: string };
+  private readonly channel?: string;
 
   constructor(options: VerifierOptions = {}) {
+    this.channel = options.channel;
     if (options.reader) {
       const secret = b64uDecode(options.reader.boxSecret, 32);
       if (!secret) throw new Error('reader.boxSecret must be 32 bytes of b64u');
@@ -91,7 +99,12 @@ export class LogVerifier {
       value = parse();
     } catch (err) {
       this.events++;
-      this.violations.push({ channel: null, seq: null, code: 'malformed', message: (err as Error).message, index: this.events });
+      // In one channel's stream the line is that channel's, and the rest of it unverified.
+      const run = this.channel === undefined ? null : this.channelRun(this.channel);
+      if (run) run.summary.events++;
+      if (run?.failed) return;
+      this.violations.push({ channel: this.channel ?? null, seq: null, code: 'malformed', message: (err as Error).message, index: this.events });
+      if (run) run.failed = true;
       return;
     }
     this.add(value);
@@ -100,13 +113,13 @@ export class LogVerifier {
   add(input: unknown, hints: AddHints = {}): void {
     const index = ++this.events;
     const rec = (typeof input === 'object' && input !== null ? input : {}) as Partial<Envelope>;
-    const channelId = typeof rec.channel === 'string' ? rec.channel : null;
+    const channelId = this.channel ?? (typeof rec.channel === 'string' ? rec.channel : null);
     const seq = Number.isSafeInteger(rec.seq) ? (rec.seq as number) : null;
     const run = channelId === null ? null : this.channelRun(channelId);
     if (run) run.summary.events++;
     if (run?.failed) return; // unverified after the channel's first violation
     const state = run ? run.summary.state : initialState();
-    const found = firstViolation(state, input, { verifySignature: hints.verifySignature });
+    const found = firstViolation(state, input, { channel: this.channel, verifySignature: hints.verifySignature });
     if (found) {
       this.violations.push({ channel: channelId, seq, ...found, index });
       if (run) run.failed = true;

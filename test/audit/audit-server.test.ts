@@ -29,6 +29,7 @@ let location: StoreLocation;
 let server: TestServer;
 let clean: NegotiationBuilder;
 let forgedChannel: NegotiationBuilder;
+let strayChannel: NegotiationBuilder;
 
 function negotiation(): NegotiationBuilder {
   const n = NegotiationBuilder.open({ notarySeed, policy: { quorum: 'sides', auditorsRead: true } });
@@ -62,12 +63,17 @@ beforeAll(async () => {
   );
   clean = negotiation();
   forgedChannel = negotiation();
+  strayChannel = negotiation();
   await postAll(clean);
   await postAll(forgedChannel);
+  await postAll(strayChannel);
   // Past the server's checks, straight into its store: a message whose signature is not ru.lead's.
   const env = forgedChannel.build('ru.lead', 'MessagePosted', { audience: ['ru'] }, { text: 'forged' });
   const forged = { ...env, sig: forgedChannel.build('ua.lead', 'MessagePosted', { audience: ['ru'] }, { text: 'x' }).sig };
   await server.store.append(channelStream(forgedChannel.channel), [{ id: forged.id, type: forged.type, data: JSON.stringify(forged) }], env.seq - 1);
+  // Also past the checks: a genuine event of the clean channel, stored in another channel's stream.
+  const stray = clean.log[1];
+  await server.store.append(channelStream(strayChannel.channel), [{ id: stray.id, type: stray.type, data: JSON.stringify(stray) }], strayChannel.log.length - 1);
 });
 
 afterAll(async () => {
@@ -93,6 +99,17 @@ describe('GET /v1/channels/{channel}/audit', () => {
       events: forgedChannel.log.length + 1,
       head: eventHash(forgedChannel.log.at(-1)!),
       violations: [{ seq: forgedChannel.log.length, code: 'bad_signature', message: expect.any(String) }],
+    });
+  });
+
+  it("given another channel's genuine event stored in the channel's stream, then wrong_channel, not a clean audit", async () => {
+    const res = await signedGet(server.url, `/v1/channels/${strayChannel.channel}/audit`, globalAuditor);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      ok: false,
+      events: strayChannel.log.length + 1,
+      head: eventHash(strayChannel.log.at(-1)!),
+      violations: [{ seq: clean.log[1].seq, code: 'wrong_channel', message: expect.any(String) }],
     });
   });
 
@@ -127,12 +144,22 @@ describe('parley audit --server', () => {
     });
   });
 
-  it('given --all and a global auditor, then every channel from the export, the forged event found', async () => {
+  it('given --channel and a stream holding another channel\'s event, then exit 1 with wrong_channel', async () => {
+    const res = await cli(keystoreFor('stray.keystore', 'icrc.audit', auditor(strayChannel)), '--channel', strayChannel.channel);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stdout).violations).toEqual([{ channel: strayChannel.channel, seq: clean.log[1].seq, code: 'wrong_channel', message: expect.any(String) }]);
+  });
+
+  it('given --all and a global auditor, then every channel from the export, the forged and the stray event found', async () => {
     const res = await cli(keystoreFor('global.keystore', 'global.audit', globalAuditor), '--all');
     expect(res.code).toBe(1);
     const report = JSON.parse(res.stdout);
-    expect(report.channels.map((c: { channel: string }) => c.channel).sort()).toEqual([clean.channel, forgedChannel.channel].sort());
-    expect(report.violations).toEqual([{ channel: forgedChannel.channel, seq: forgedChannel.log.length, code: 'bad_signature', message: expect.any(String) }]);
+    expect(report.channels.map((c: { channel: string }) => c.channel).sort()).toEqual([clean.channel, forgedChannel.channel, strayChannel.channel].sort());
+    // In the export the stray event reads as the clean channel's seq 1 again.
+    expect(report.violations).toEqual([
+      { channel: forgedChannel.channel, seq: forgedChannel.log.length, code: 'bad_signature', message: expect.any(String) },
+      { channel: clean.channel, seq: clean.log[1].seq, code: 'seq_gap', message: expect.any(String) },
+    ]);
   });
 
   it('given a key the server does not know, then exit 2 with its refusal', async () => {

@@ -22,7 +22,7 @@ export class AuditChannelHandler implements IQueryHandler<AuditChannelQuery, Cha
   async execute({ channel }: AuditChannelQuery): Promise<ChannelAudit> {
     const stream = channelStream(channel);
     if ((await this.store.streamHead(stream)) === null) throw notFound(`channel ${channel} has no events`);
-    const verifier = new LogVerifier();
+    const verifier = new LogVerifier({ channel });
     for (let from = 0; ; ) {
       const page = await readStreamOrEmpty(this.store, stream, from, AUDIT_READ_PAGE);
       for (const e of page) verifier.addLine(e.data);

@@ -129,6 +129,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
     const log = await auditStream(chunks, {
       workers: options.workers,
       reader: keys ? { id: keys.id, boxSecret: keys.boxSecret } : undefined,
+      channel: options.channel,
       onProgress,
     });
     bar?.stop();
