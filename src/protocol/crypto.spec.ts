@@ -55,6 +55,18 @@ describe('node:crypto keys and signatures are tweetnacl-compatible', () => {
     expect(Buffer.from(nacl.sign.keyPair.fromSeed(e.secretKey).publicKey).equals(e.publicKey)).toBe(true);
   });
 
+  it('given a sign key first used as an X25519 key (an epk, say), then it still verifies signatures, and the reverse', () => {
+    const signer = nacl.sign.keyPair.fromSeed(nacl.randomBytes(32));
+    const msg = Buffer.from('parley');
+    const sig = nacl.sign.detached(msg, signer.secretKey);
+    const signKey = b64uEncode(signer.publicKey);
+    const mine = nacl.box.keyPair();
+    boxBeforeNm(signKey, x25519PrivateKey(mine.secretKey));
+    expect(ed25519Verify(signKey, msg, sig)).toBe(true);
+    const expected = Buffer.from(nacl.box.before(signer.publicKey, mine.secretKey));
+    expect(Buffer.from(boxBeforeNm(signKey, x25519PrivateKey(mine.secretKey))).equals(expected)).toBe(true);
+  });
+
   it('given malformed public keys, then verification is false, not an exception', () => {
     expect(ed25519Verify('not-a-key', Buffer.from('m'), Buffer.alloc(64))).toBe(false);
     expect(() => boxBeforeNm('AAAA', x25519PrivateKey(nacl.randomBytes(32)))).toThrow();

@@ -33,13 +33,16 @@ function importPrivate(crv: OkpCurve, secret: Uint8Array): KeyObject {
 }
 
 /**
- * Imported public keys, by their b64u text. Importing costs about a third of a verify, and a
- * channel's few keys verify every event, so they are kept (bounded, oldest first out).
+ * Imported public keys, by curve and then by their b64u text. Importing costs about a third
+ * of a verify, and a channel's few keys verify every event, so they are kept (bounded, oldest
+ * first out). One map per curve: the same 32 bytes may be named as both kinds of key (anyone
+ * can put a known sign key in an `epk`), and must then be imported as each.
  */
 const MAX_CACHED_KEYS = 10_000;
-const publicKeys = new Map<string, KeyObject>();
+const publicKeysByCurve: Record<OkpCurve, Map<string, KeyObject>> = { Ed25519: new Map(), X25519: new Map() };
 
 function cachedPublicKey(b64u: string, crv: OkpCurve): KeyObject | null {
+  const publicKeys = publicKeysByCurve[crv];
   const hit = publicKeys.get(b64u);
   if (hit) return hit;
   if (!b64uDecode(b64u, 32)) return null; // canonical b64u of 32 bytes, as the JWK needs
