@@ -10,7 +10,8 @@ import type { Envelope, EventType, MetaByType } from '../types';
 import { displayStatus } from './channel-state';
 import { check } from './check';
 import { requiredRecipients } from './recipients';
-import { NegotiationFixture } from './negotiation.fixture';
+import { NegotiationFixture, NOTARY_SIGN_KEY } from './negotiation.fixture';
+import { expectedAcceptances } from './type-rules';
 
 const codeOf = (f: NegotiationFixture, env: unknown) => f.check(env)[0]?.code ?? 'accepted';
 
@@ -391,6 +392,19 @@ describe('ProposalAccepted', () => {
     expect(accept('ua.lead')).toBe('invalid_transition');
   });
   it('when proposalHash is not the submission hash, then proposal_hash_mismatch', () => expect(accept('ua.lead', proposal, 'b'.repeat(64))).toBe('proposal_hash_mismatch'));
+  it("given a side named like a member of every JS object ('constructor'), then its first acceptance is accepted and completes the quorum", () => {
+    const g = new NegotiationFixture();
+    const participants = [g.participant('ua.lead', 'ua', 'negotiator'), g.participant('ctor.lead', 'constructor', 'negotiator')];
+    const parties = [{ id: 'constructor', kind: 'side' as const }, { id: 'ua', kind: 'side' as const }];
+    g.apply(g.build('ua.lead', 'ChannelOpened', { parties, participants, notary: { signKey: NOTARY_SIGN_KEY }, policy: { quorum: 'sides', auditorsRead: false } }, { title: 't', mandate: 'm' }));
+    const p = g.propose([g.request('ua.lead', 'constructor')], 'ua.lead');
+    g.accept(p, 'ua.lead');
+    expect(codeOf(g, g.build('ctor.lead', 'ProposalAccepted', { proposal: p, proposalHash: g.proposalHash(p) }, null))).toBe('accepted');
+    g.accept(p, 'ctor.lead');
+    expect(expectedAcceptances(g.state, g.state.proposals.get(p)!)).toHaveLength(2);
+    g.apply(g.agreement(p));
+    expect(g.state.proposals.get(p)!.status).toBe('agreed');
+  });
   it('given the party accepted already (through another negotiator), then duplicate_acceptance', () => {
     f.apply(f.build('ua.lead', 'ParticipantAdmitted', { participant: f.participant('ua.two', 'ua', 'negotiator') }, null));
     f.accept(proposal, 'ua.lead');

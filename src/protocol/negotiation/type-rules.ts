@@ -165,7 +165,8 @@ const rules: { [T in EventType]: Rule<T> } = {
     if (isViolation(p)) return p;
     const bad = pending(p) ?? hashMatches(p, env.meta.proposalHash);
     if (bad) return bad;
-    if (p.acceptances[sender.party!]) {
+    // Own members only: a party id may be a name Object.prototype has ("constructor").
+    if (Object.hasOwn(p.acceptances, sender.party!)) {
       return violation('duplicate_acceptance', `party ${sender.party} already accepted proposal ${p.id}`);
     }
     return null;
@@ -250,8 +251,8 @@ const rules: { [T in EventType]: Rule<T> } = {
 export function expectedAcceptances(state: ChannelState, p: ProposalState): string[] | null {
   const hashes: string[] = [];
   for (const party of requiredParties(state)) {
+    if (!Object.hasOwn(p.acceptances, party)) return null;
     const a = p.acceptances[party];
-    if (!a) return null;
     hashes.push(a.hash);
   }
   return hashes.sort();
