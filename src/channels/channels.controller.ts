@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nest
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
+import { type Caller, CurrentCaller } from '../auth/caller';
 import { SignedRequestGuard } from '../auth/signed-request.guard';
 import { sendNdjson } from '../common/backpressure-writer';
 import { LastEventIdPipe } from '../common/last-event-id.pipe';
@@ -82,10 +83,12 @@ export class ChannelsController {
   async stream(
     @Param() { channel }: ChannelParamsDto,
     @RequestHeader('last-event-id', LastEventIdPipe) from: number,
+    @CurrentCaller() caller: Caller,
     @Res() res: ServerResponse,
   ): Promise<void> {
     const stop = new AbortController();
-    const events = await this.queryBus.execute(new FollowChannelQuery(channel, from, stop.signal));
+    const reader = caller.globalAuditor ? null : caller.keyid;
+    const events = await this.queryBus.execute(new FollowChannelQuery(channel, from, stop.signal, reader));
     await sendSse(res, asSse(events), () => stop.abort());
   }
 }

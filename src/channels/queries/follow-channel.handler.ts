@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { KEY_DIRECTORY, type KeyDirectory } from '../../auth/key-directory';
 import { notFound } from '../../common/api-error';
 import { channelStream, EVENT_STORE, type EventStore, RecordedEvent } from '../../store/event-store.port';
 import { ChannelNotifier } from '../channel-notifier';
@@ -14,18 +15,22 @@ export class FollowChannelHandler implements IQueryHandler<FollowChannelQuery, A
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly notifier: ChannelNotifier,
+    @Inject(KEY_DIRECTORY) private readonly directory: KeyDirectory,
   ) {}
 
-  async execute({ channel, from, signal }: FollowChannelQuery): Promise<AsyncIterable<RecordedEvent>> {
+  async execute({ channel, from, signal, readerKeyid }: FollowChannelQuery): Promise<AsyncIterable<RecordedEvent>> {
     const stream = channelStream(channel);
     if ((await this.store.streamHead(stream)) === null) throw notFound(`channel ${channel} has no events`);
-    return this.follow(channel, stream, from, signal);
+    return this.follow(channel, stream, from, signal, readerKeyid);
   }
 
-  private async *follow(channel: string, stream: string, from: number, signal: AbortSignal): AsyncGenerator<RecordedEvent> {
+  private async *follow(channel: string, stream: string, from: number, signal: AbortSignal, readerKeyid: string | null): AsyncGenerator<RecordedEvent> {
     let next = from;
     while (!signal.aborted) {
       const page = await readStreamOrEmpty(this.store, stream, next, READ_PAGE);
+      // Asked after the page was read, so a revocation stored with it (or before it) is seen:
+      // a revoked or rotated-out key gets nothing more, as a new request of it would get 404.
+      if (page.length && readerKeyid !== null && !(await this.isActiveMember(readerKeyid, channel))) return;
       for (const e of page) {
         yield e;
         next = e.revision + 1;
@@ -33,5 +38,9 @@ export class FollowChannelHandler implements IQueryHandler<FollowChannelQuery, A
       if (page.length === READ_PAGE) continue;
       await this.notifier.wait(channel, FOLLOW_POLL_MS, signal);
     }
+  }
+
+  private async isActiveMember(keyid: string, channel: string): Promise<boolean> {
+    return (await this.directory.resolve(keyid)).some((m) => m.channel === channel && m.active);
   }
 }
