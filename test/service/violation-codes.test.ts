@@ -1,5 +1,5 @@
 /**
- * Every 422 code of DESIGN.md 1.5 steps 7–8 not reached by channels.test.ts, provoked over
+ * Every 422 code of DESIGN.md 1.5 steps 7–8 but `forbidden` (channels.test.ts has it), provoked over
  * real HTTP on 127.0.0.1 through POST /v1/channels/{channel}/events, against SQLite and
  * PostgreSQL. Each envelope is correctly chained and signed and changes one thing from a
  * valid next event, so the violation the server names is the first in 1.5's order (the
@@ -59,6 +59,16 @@ const CASES: Case[] = [
       n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, null, (e) => (e.body = sealedTo(n, ['icrc.audit', 'ru.lead', 'ua.lead', 'ua.two']))),
   ],
   ['unknown_party', 'a MessagePosted whose audience names a party that does not exist', (n) => n.build('ua.lead', 'MessagePosted', { audience: ['ua', 'zz'] }, { text: 'x' })],
+  [
+    'unknown_request',
+    'a RequestInformationShared about a request that does not exist',
+    (n) => n.build('ua.lead', 'RequestInformationShared', { request: randomUUID(), kind: 'health' }, { text: 'x' }),
+  ],
+  [
+    'invalid_transition',
+    'a ReunificationCompleted of a request that is only proposed (not yet agreed, released or received)',
+    (n, p) => n.build('ua.lead', 'ReunificationCompleted', { request: n.state.proposals.get(p)!.requests[0] }, null),
+  ],
   [
     'unknown_proposal',
     'a ProposalAccepted of a proposal that does not exist',
