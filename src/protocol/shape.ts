@@ -172,7 +172,8 @@ const META: Record<EventType, (meta: unknown, sender: string) => void> = {
   },
   MessagePosted(x) {
     const m = exactKeys(x, 'meta', ['audience']);
-    sortedList(m.audience, 'meta.audience', LIMITS.parties, isPartyId, 'a party id');
+    // No count limit of its own (1.5 step 1 lists none): too many parties are unknown_party at step 8.
+    sortedList(m.audience, 'meta.audience', Infinity, isPartyId, 'a party id');
   },
   ReunificationRequested(x) {
     const m = exactKeys(x, 'meta', ['request', 'category', 'holder']);
@@ -212,7 +213,8 @@ const META: Record<EventType, (meta: unknown, sender: string) => void> = {
     const m = exactKeys(x, 'meta', ['proposal', 'proposalHash', 'acceptances']);
     uuidField(m, 'proposal');
     hashField(m, 'proposalHash');
-    sortedList(m.acceptances, 'meta.acceptances', LIMITS.parties, isHex64, 'an event hash');
+    // No count limit of its own (1.5 step 1 lists none): too many are quorum_not_met at step 8.
+    sortedList(m.acceptances, 'meta.acceptances', Infinity, isHex64, 'an event hash');
   },
   HandoverConfirmed(x) {
     const m = exactKeys(x, 'meta', ['proposal', 'request', 'step']);

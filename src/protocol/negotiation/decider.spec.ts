@@ -270,6 +270,10 @@ describe('MessagePosted', () => {
   it('when the auditor posts, then forbidden', () => expect(codeOf(f, f.build('icrc.audit', 'MessagePosted', { audience: ['icrc'] }, { t: 1 }))).toBe('forbidden'));
   it('when the audience names an unknown party, then unknown_party', () =>
     expect(codeOf(f, f.build('ua.lead', 'MessagePosted', { audience: ['ua', 'zz'] }, { t: 1 }))).toBe('unknown_party'));
+  it('when the audience names more parties than a channel can have, then unknown_party (step 8), not malformed', () => {
+    const audience = ['ru', 'ua', ...Array.from({ length: 40 }, (_, i) => `zz${String(i).padStart(2, '0')}`)].sort();
+    expect(codeOf(f, f.build('ua.lead', 'MessagePosted', { audience }, { t: 1 }))).toBe('unknown_party');
+  });
   it("when the audience leaves out the sender's party, then forbidden", () =>
     expect(codeOf(f, f.build('ua.lead', 'MessagePosted', { audience: ['ru'] }, { t: 1 }))).toBe('forbidden'));
   it('when the audience is unsorted, then malformed', () =>
@@ -502,6 +506,12 @@ describe('TransferAgreed', () => {
     f.accept(proposal, 'ru.lead');
     const [first] = Object.values(f.state.proposals.get(proposal)!.acceptances).map((a) => a.hash);
     expect(codeOf(f, f.agreement(proposal, [first]))).toBe('quorum_not_met');
+  });
+  it('when the list holds more acceptances than a channel can have parties, then quorum_not_met (step 8), not malformed', () => {
+    f.accept(proposal, 'ua.lead');
+    f.accept(proposal, 'ru.lead');
+    const many = Array.from({ length: 40 }, (_, i) => i.toString(16).padStart(64, '0'));
+    expect(codeOf(f, f.agreement(proposal, many))).toBe('quorum_not_met');
   });
   it('given quorum all, when the mediator has not accepted, then quorum_not_met', () => {
     const g = NegotiationFixture.opened({ quorum: 'all', auditorsRead: false });
