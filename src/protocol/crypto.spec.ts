@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nacl from 'tweetnacl';
-import { b64uDecode, b64uEncode } from './encoding';
+import { b64uDecode, b64uEncode, sha256Hex } from './encoding';
 import { boxBeforeNm, ed25519KeyPair, ed25519Signer, ed25519Verify, x25519KeyPair, x25519PrivateKey } from './crypto';
 import { generateIdentity } from './keys';
 import { openBody, sealBody } from './envelope';
@@ -83,6 +83,21 @@ describe('openBody', () => {
   });
   it('given the wrong secret under a recipient id, then bad_body', () => {
     expect(openBody(body, { id: 'me', boxSecret: other.boxSecret })).toMatchObject({ ok: false, reason: 'bad_body' });
+  });
+  it('given a plaintext that is strict JSON but not canonical, with its commit, then it opens (1.3 opening checks no more)', () => {
+    const pt = Buffer.from('{ "text": "secret", "a": 1 }');
+    const k = nacl.randomBytes(32);
+    const nonce = nacl.randomBytes(24);
+    const keyNonce = nacl.randomBytes(24);
+    const eph = nacl.box.keyPair();
+    const handMade = {
+      epk: b64uEncode(eph.publicKey),
+      nonce: b64uEncode(nonce),
+      box: b64uEncode(nacl.secretbox(pt, nonce, k)),
+      commit: sha256Hex('parley/v1/commit\n', k, pt),
+      keys: [{ to: 'me', nonce: b64uEncode(keyNonce), key: b64uEncode(nacl.box(k, keyNonce, b64uDecode(me.boxKey)!, eph.secretKey)) }],
+    };
+    expect(openBody(handMade, { id: 'me', boxSecret: me.boxSecret })).toEqual({ ok: true, content: { text: 'secret', a: 1 }, plaintext: pt.toString() });
   });
   it('given a changed commit, then bad_body', () => {
     expect(openBody({ ...body, commit: '0'.repeat(64) }, { id: 'me', boxSecret: me.boxSecret })).toMatchObject({
