@@ -9,7 +9,9 @@
  * events were written at. That is the case for envelopes (a retry carries the same seq),
  * so this adapter checks the ids in that slot, and on a conflict scans the stream for them;
  * it does not scan on every append, so uniqueness of ids elsewhere in the stream rests on
- * the decider's `duplicate_id` rule.
+ * the decider's `duplicate_id` rule. The server also answers a concurrent identical append
+ * with success, as it answers the one that wrote: each append carries a random token in its
+ * events' metadata, and only the append whose token was stored reports `created`.
  *
  * Nonces live in one stream per nonce, `parley-nonce-<sha256(keyid \n nonce)>`, created with
  * expected revision NO_STREAM (the server arbitrates between instances) and given a
@@ -23,6 +25,7 @@ import {
   FORWARDS,
   NO_STREAM,
   START,
+  MaxAppendSizeExceededError,
   StreamNotFoundError as EsdbStreamNotFoundError,
   WrongExpectedVersionError,
   binaryEvent,
@@ -31,10 +34,11 @@ import {
   type AllStreamSubscription,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { appendResult, planAppend, validateAppend, type StoredCopy } from '../append-plan';
 import {
   EventStoreClosedError,
+  InvalidArgumentError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
   type AppendResult,
@@ -50,6 +54,8 @@ import { checkLimit, checkRevision, DEFAULT_READ_ALL_LIMIT } from '../read-argum
 import { decodeEsdbPosition, encodeEsdbPosition, type EsdbPosition } from './eventstoredb-position';
 
 export const NONCE_STREAM_PREFIX = 'parley-nonce-';
+/** Metadata member naming the append that wrote an event (see `created`). */
+const APPEND_TOKEN = 'parleyAppend';
 const READ_ALL_CHUNK = 512;
 
 export interface EventStoreDbOptions {
@@ -89,19 +95,23 @@ export class EventStoreDbEventStore implements EventStore {
     const slot = expected === 'no_stream' ? 0 : expected + 1;
     const earlier = this.storedCopies(events, await this.readRange(stream, slot, events.length));
     if (earlier.size > 0) return this.planOrThrow(stream, events, expected, earlier);
+    const token = randomUUID();
     try {
       const result = await this.client.appendToStream(
         stream,
-        events.map((e) => binaryEvent({ id: e.id, type: e.type, data: Buffer.from(e.data, 'utf8') })),
+        events.map((e) => binaryEvent({ id: e.id, type: e.type, data: Buffer.from(e.data, 'utf8'), metadata: { [APPEND_TOKEN]: token } })),
         { expectedRevision: expected === 'no_stream' ? NO_STREAM : BigInt(expected) },
       );
       const last = Number(result.nextExpectedRevision);
       const written = await this.readRange(stream, last - events.length + 1, events.length);
       return appendResult(
         written.map((e) => ({ revision: Number(e.revision), position: positionOf(e, result.position) })),
-        true,
+        written.every((e) => appendTokenOf(e) === token),
       );
     } catch (error) {
+      if (error instanceof MaxAppendSizeExceededError) {
+        throw new InvalidArgumentError(`append to ${stream} exceeds the EventStoreDB server's maximum append size (EVENTSTORE_MAX_APPEND_SIZE): ${error.message}`);
+      }
       if (!(error instanceof WrongExpectedVersionError)) throw error;
       // Lost a race, or a retry of events stored elsewhere in the stream: look for the ids.
       const stored = this.storedCopies(events, await this.readRange(stream, 0, Number.MAX_SAFE_INTEGER));
@@ -288,6 +298,14 @@ class EsdbSubscription implements Subscription {
     this.onClose(this);
     await this.source.unsubscribe().catch(() => undefined);
   }
+}
+
+/** The token of the append that wrote `event`; the client hands back JSON metadata parsed. */
+function appendTokenOf(event: EsdbRecorded): string | undefined {
+  const metadata = event.metadata as unknown;
+  return typeof metadata === 'object' && metadata !== null && !(metadata instanceof Uint8Array)
+    ? (metadata as Record<string, unknown>)[APPEND_TOKEN] as string | undefined
+    : undefined;
 }
 
 function dataText(event: EsdbRecorded): string {
