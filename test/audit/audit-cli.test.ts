@@ -4,7 +4,7 @@
  * `parley audit verify-report`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeKeystore } from '../../src/client/keystore-file';
@@ -17,13 +17,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const expectations = loadLogExpectations();
 
-/** Whether something accepts connections on 127.0.0.1:`port`. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
+/**
+ * A stand-in on 127.0.0.1:`port` answering every request 404 and recording it; fails
+ * loudly when the port is taken (what answers there then is not ours to assert on).
+ */
+async function standIn(port: number): Promise<{ requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found', message: 'a stand-in' }));
   });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`this test listens on 127.0.0.1:${port}, and the port is taken: ${err.message}`)));
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return { requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 describe('parley audit --file F --json on every vector log', () => {
@@ -172,11 +180,15 @@ describe('parley audit', () => {
     });
 
     it('given --channel and no --server nor PARLEY_SERVER, then the log is fetched from http://127.0.0.1:3000, as by every command', async () => {
-      const run = await parley(['audit', '--channel', log.read, '--keystore', keystore, '--passphrase-file', passFile], { env: { ...env, PARLEY_SERVER: undefined } });
-      // Another service on this machine answering there would say something not ours to assert.
-      if (await listening(3000)) return;
-      expect(run.code).toBe(3);
-      expect(run.stderr).toContain('cannot reach http://127.0.0.1:3000');
+      const server = await standIn(3000);
+      try {
+        const run = await parley(['audit', '--channel', log.read, '--keystore', keystore, '--passphrase-file', passFile], { env: { ...env, PARLEY_SERVER: undefined } });
+        expect(server.requests.filter((r) => r.startsWith(`GET /v1/channels/${log.read}/`))).not.toEqual([]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toMatch(/not_found/);
+      } finally {
+        await server.close();
+      }
     });
 
     it('given --help, then --server shows the default every command has', async () => {
