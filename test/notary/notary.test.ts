@@ -1,7 +1,8 @@
 /**
  * The notary saga in real service instances: two Nest apps on one PostgreSQL schema racing
  * to agree the same proposal, and the start-up sweep after a crash between the last
- * acceptance and the TransferAgreed. The store is read back to count TransferAgreed events.
+ * acceptance and the TransferAgreed. The store is read back to count TransferAgreed events;
+ * one case runs the whole path over HTTP (POST to one instance, GET from the other).
  */
 import { CommandBus } from '@nestjs/cqrs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { transferAgreementId } from '../../src/notary/transfer-agreement';
 import { b64uDecode, b64uEncode, ed25519KeyPair, Envelope, verifyLog } from '../../src/protocol';
 import { channelStream, type EventStore } from '../../src/store/event-store.port';
 import { startServer as startApp, type TestServer as ParleyApp } from '../service/service-harness';
+import { post, signedGet } from '../service/service-test-kit';
 import { POSTGRES_URL, testSchema } from '../store/store-test-kit';
 import { appendAll, RecordedNegotiation } from '../projections/projection-test-kit';
 
@@ -92,6 +94,20 @@ describe('notary on one PostgreSQL store shared by two service instances', () =>
     const verdict = verifyLog(log.map((e) => JSON.stringify(e)).join('\n'));
     expect(verdict.violations).toEqual([]);
     expect(verdict.ok).toBe(true);
+  });
+
+  it("given the negotiation posted over HTTP to one instance, then the other serves the server's own TransferAgreed over HTTP", async () => {
+    const { f, proposal, last } = negotiationAwaitingOneAcceptance();
+    for (const line of [...f.lines(), JSON.stringify(last)]) expect((await post(apps[0].url, f.channel, line)).status).toBe(201);
+    const reader = f.members.get('ru.lead')!.identity;
+    const lines = await waitFor(async () => {
+      const res = await signedGet(apps[1].url, `/v1/channels/${f.channel}/events`, reader);
+      const served = res.text.split('\n').filter(Boolean);
+      return served.some((l) => (JSON.parse(l) as Envelope).type === 'TransferAgreed') ? served : undefined;
+    });
+    const agreements = lines.map((l) => JSON.parse(l) as Envelope).filter((e) => e.type === 'TransferAgreed');
+    expect(agreements).toEqual([expect.objectContaining({ id: transferAgreementId(f.channel, proposal), sender: 'notary' })]);
+    expect(verifyLog(lines.join('\n')).violations).toEqual([]);
   });
 
   it('when the quorum is already stored, racing instances and retries still store one TransferAgreed', async () => {
