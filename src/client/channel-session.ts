@@ -64,8 +64,9 @@ export class ChannelSession {
    * Submits the draft `make(state)` returns, at the current head. The draft is made again
    * after every re-read, since what it refers to (a proposal's hash, the recipients) may
    * have changed; the envelope id stays, so an attempt that was stored is recognised.
-   * Retried: a moved head (409), a 503, and an append whose answer never came (the next
-   * attempt's read shows whether it was stored).
+   * Retried: a moved head (409), and an append whose outcome is unknown — no answer, or a
+   * 5xx (a proxy's, or the server's after its store committed): the next attempt's read
+   * shows whether it was stored. Before giving up, the log is read once more for it.
    */
   async submit<T extends EventType>(make: (state: ChannelState) => Draft<T>, options: SubmitOptions = {}): Promise<Submitted<T>> {
     const attempts = options.attempts ?? 5;
@@ -85,9 +86,16 @@ export class ChannelSession {
         // Unreachable before anything went out: nothing to find out, so say so at once.
         else if (err instanceof ServerUnreachableError && !unknown) throw err;
         last = err as Error;
-        await jitter(attempt);
+        if (attempt < attempts) await jitter(attempt);
       }
     }
+    // A 409 duplicate_id for our own fresh id, or an unknown outcome: an attempt may have
+    // landed after the read that preceded the last one.
+    const stored = await this.sync().then(
+      () => this.findOwn<T>(id),
+      () => null,
+    );
+    if (stored) return { ...stored, attempts, status: 200 };
     if (last instanceof ApiError && last.status === 409) throw new RetriesExhaustedError(attempts, last);
     throw unknown ?? last!;
   }
@@ -102,6 +110,8 @@ export class ChannelSession {
     } catch (err) {
       // A refused connection never delivered the request; anything else may have been stored.
       if (err instanceof ServerUnreachableError && err.reason !== 'ECONNREFUSED') throw new AppendOutcomeUnknownError(err.server, err, env.id);
+      // So may an append answered 5xx: a proxy's timeout, or the server failing after its store committed.
+      if (err instanceof ApiError && err.status >= 500) throw new AppendOutcomeUnknownError(this.http.server, err, env.id);
       throw err;
     }
     this.view.apply(env);

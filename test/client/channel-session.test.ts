@@ -103,6 +103,25 @@ describe('ChannelSession against a running service', () => {
     }
   });
 
+  it.each([500, 502, 504])('given a %i for an append the server stored, when I submit, then the next attempt finds it stored, not doubled', async (status) => {
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    try {
+      const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
+      await s.sync();
+      proxy.replaceNextAnswer('POST /v1/channels/', status);
+      const text = `behind a ${status}`;
+      const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text }));
+      expect(proxy.replaced).toBe(1);
+      expect(done.status).toBe(200);
+      const reader = session(ru);
+      await reader.sync();
+      expect(reader.view.entries.filter((e) => e.content?.text === text)).toHaveLength(1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('given the server is gone after an append went out, when I submit, then the error names the event id that may be stored', async () => {
     const proxy = new FaultProxy();
     await proxy.start(server.url);

@@ -4,6 +4,8 @@
  * line starts with a prefix (`POST /v1/channels/`, say):
  * - cutNextAnswer: forwards the request, lets the server act, and closes the client's
  *   connection when the answer starts — the network failing after the server has acted;
+ * - replaceNextAnswer: the same, but answers a 5xx of its own instead — a gateway timing
+ *   out after the server has acted;
  * - rivalBefore: holds the request, runs `rival` (another client's append, straight to the
  *   server), then passes it on — a race lost for certain: the client's head is stale.
  */
@@ -11,6 +13,7 @@ import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 
 type Arming =
   | { kind: 'cut'; prefix: string }
+  | { kind: 'replace'; prefix: string; status: number }
   | { kind: 'rival'; prefix: string; rival: () => Promise<void>; times: number };
 
 export class FaultProxy {
@@ -19,6 +22,8 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   /** How many answers were cut. */
   cut = 0;
+  /** How many answers were replaced. */
+  replaced = 0;
   /** How many requests were held for a rival. */
   held = 0;
   url = '';
@@ -29,12 +34,14 @@ export class FaultProxy {
       const up = connect(Number(port), hostname);
       this.sockets.add(client).add(up);
       let cutting = false;
+      let replaceWith: number | null = null;
       client.on('data', (chunk) => {
         const armed = this.armed;
         if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
-        if (armed.kind === 'cut') {
+        if (armed.kind === 'cut' || armed.kind === 'replace') {
           this.armed = null;
-          cutting = true;
+          if (armed.kind === 'cut') cutting = true;
+          else replaceWith = armed.status;
           return void up.write(chunk);
         }
         if (--armed.times === 0) this.armed = null;
@@ -49,6 +56,13 @@ export class FaultProxy {
           });
       });
       up.on('data', (chunk) => {
+        if (replaceWith !== null) {
+          this.replaced++;
+          const body = 'the gateway gave up';
+          client.end(`HTTP/1.1 ${replaceWith} Gateway Error\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+          replaceWith = null;
+          return void up.destroy();
+        }
         if (!cutting) return void client.write(chunk);
         this.cut++;
         client.destroy();
@@ -68,6 +82,11 @@ export class FaultProxy {
   /** Loses the answer to the next request that starts with `requestPrefix`. */
   cutNextAnswer(requestPrefix: string): void {
     this.armed = { kind: 'cut', prefix: requestPrefix };
+  }
+
+  /** Answers the next request that starts with `requestPrefix` with `status` once the server has answered it. */
+  replaceNextAnswer(requestPrefix: string, status: number): void {
+    this.armed = { kind: 'replace', prefix: requestPrefix, status };
   }
 
   /** Before each of the next `times` requests starting with `requestPrefix` goes on, `rival` runs. */
