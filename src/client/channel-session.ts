@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, violation, ViolationCode } from '../protocol';
 import { ChannelView } from './channel-view';
-import { ApiError, AppendOutcomeUnknownError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError } from './errors';
+import { ApiError, AppendOutcomeUnknownError, ChannelIntegrityError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError } from './errors';
 import { buildEnvelope, Draft } from './event-drafts';
 import { AppendResult, ParleyHttpClient } from './http-client';
 
@@ -49,6 +49,21 @@ export class ChannelSession {
       added++;
     }
     return added;
+  }
+
+  /**
+   * Throws ChannelIntegrityError unless the view holds `seen` — the last event an earlier
+   * sync verified — at its seq: a server serving a log that forks from it, or ends before
+   * it, is not serving the channel this participant saw (call after sync).
+   */
+  checkContinues(seen: { seq: number; hash: string }): void {
+    const entry = this.view.entries[seen.seq];
+    if (!entry) {
+      throw new ChannelIntegrityError('seq_gap', seen.seq, `the server's log ends before seq ${seen.seq}, which was verified here earlier: events are missing`);
+    }
+    if (entry.hash !== seen.hash) {
+      throw new ChannelIntegrityError('prev_mismatch', seen.seq, `the server's log differs at seq ${seen.seq} from the one verified here earlier: a forked channel`);
+    }
   }
 
   /**

@@ -24,23 +24,42 @@ export function readKeystore(path: string, passphrase: string): Keys {
 export function writeKeystore(path: string, contents: KeystoreContents | Keys, passphrase: string, options: { overwrite: boolean; scryptN?: number }): Keys {
   const plain = 'identity' in contents ? contentsOf(contents) : contents;
   const doc = sealKeystore(plain, passphrase, options.scryptN);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o600);
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    writeSync(fd, JSON.stringify(doc, null, 2) + '\n');
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(doc, null, 2) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      // A link never replaces an existing file (create-only); a rename atomically does.
+      if (options.overwrite) renameSync(tmp, path);
+      else linkSync(tmp, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new KeystoreError(code === 'EEXIST' ? `${path} exists already; not overwriting a keystore` : `cannot write ${path}: ${code ?? err}`);
+    }
+    syncDirectory(dir); // the new name itself survives a power loss
+  } finally {
+    rmSync(tmp, { force: true }); // gone after a rename; the extra name after a link; a failed write's leftovers
+  }
+  return withPublicHalves(plain);
+}
+
+/** The scrypt cost a keystore file was sealed with (so that re-sealing it never lowers it). */
+export function keystoreCost(path: string): number {
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { kdf?: { N?: unknown } };
+  return typeof doc.kdf?.N === 'number' ? doc.kdf.N : 0;
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  try {
-    // A link never replaces an existing file (create-only); a rename atomically does.
-    if (options.overwrite) renameSync(tmp, path);
-    else linkSync(tmp, path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new KeystoreError(code === 'EEXIST' ? `${path} exists already; not overwriting a keystore` : `cannot write ${path}: ${code ?? err}`);
-  } finally {
-    rmSync(tmp, { force: true }); // gone after a rename; the extra name after a link
-  }
-  return withPublicHalves(plain);
 }

@@ -13,6 +13,7 @@ import {
   Identity,
   isParticipantId,
   isPartyId,
+  isUuid,
   parseStrictJson,
   ROLES,
   Role,
@@ -37,6 +38,17 @@ export interface KeystoreContents {
   boxSecret: string;
   /** Channels this participant consented to join (made a record for), oldest first. */
   channels: string[];
+  /**
+   * Per channel, the last event this keystore's user verified. The log is a hash chain, so
+   * that one event pins everything before it: a server must serve it again at its seq (or
+   * the channel was forked or cut short). Absent in keystores written before it existed.
+   */
+  seen?: Record<string, SeenEvent>;
+}
+
+export interface SeenEvent {
+  seq: number;
+  hash: string;
 }
 
 /** A loaded keystore: the contents plus the public halves and fingerprint. */
@@ -127,8 +139,8 @@ export function withPublicHalves(contents: KeystoreContents): Keys {
 
 /** The contents alone (what is sealed), from loaded keys. */
 export function contentsOf(keys: Keys): KeystoreContents {
-  const { id, party, role, signSeed, boxSecret, channels } = keys;
-  return { id, party, role, signSeed, boxSecret, channels: [...channels] };
+  const { id, party, role, signSeed, boxSecret, channels, seen } = keys;
+  return { id, party, role, signSeed, boxSecret, channels: [...channels], ...(seen ? { seen: { ...seen } } : {}) };
 }
 
 function validateContents(c: KeystoreContents): void {
@@ -138,5 +150,21 @@ function validateContents(c: KeystoreContents): void {
   if (!ROLES.includes(c.role)) problems.push(`role must be one of ${ROLES.join(', ')}`);
   if (!b64uDecode(c.signSeed, 32) || !b64uDecode(c.boxSecret, 32)) problems.push('secrets must be 32 bytes of b64u');
   if (!Array.isArray(c.channels) || c.channels.some((x) => typeof x !== 'string')) problems.push('channels must be a list');
+  if (c.seen !== undefined && !validSeen(c.seen)) problems.push('seen must map channel uuids to { seq, hash }');
   if (problems.length) throw new KeystoreError(`invalid keystore contents: ${problems.join('; ')}`);
+}
+
+function validSeen(seen: unknown): boolean {
+  if (typeof seen !== 'object' || seen === null || Array.isArray(seen)) return false;
+  return Object.entries(seen).every(
+    ([channel, e]) =>
+      isUuid(channel) &&
+      typeof e === 'object' &&
+      e !== null &&
+      Object.keys(e).length === 2 &&
+      Number.isSafeInteger((e as SeenEvent).seq) &&
+      (e as SeenEvent).seq >= 0 &&
+      typeof (e as SeenEvent).hash === 'string' &&
+      /^[0-9a-f]{64}$/.test((e as SeenEvent).hash),
+  );
 }

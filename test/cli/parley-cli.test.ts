@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyLog } from '../../src/protocol';
 import { ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
-import { readKeystore } from '../../src/client/keystore-file';
+import { keystoreCost, readKeystore, writeKeystore } from '../../src/client/keystore-file';
 import { parley, parleyBackground, ServerProcess } from './parley-harness';
 import { FaultProxy } from '../support/fault-proxy';
 
@@ -322,6 +322,32 @@ describe('parley CLI against a running service', () => {
     const old = await parley(['status'], env('ua.lead'));
     expect(old.code).toBe(1);
     expect(old.stderr).toContain('not_found');
+  });
+
+  it('remembers the last event it verified, and refuses a log that forks from it or ends before it', async () => {
+    await status('ru.lead');
+    await probe.sync();
+    const last = probe.view.entries.at(-1)!;
+    const keys = readKeystore(ks('ru.lead'), PASS);
+    expect(keys.seen?.[channel]).toEqual({ seq: last.seq, hash: last.hash });
+    // As if a server had shown this keystore another log before: so the one served now differs.
+    const shownBefore = async (name: string, seen: { seq: number; hash: string }) => {
+      writeKeystore(ks(name), { ...keys, seen: { [channel]: seen } }, PASS, { overwrite: false, scryptN: 1024 });
+      return parley(['status'], env(name));
+    };
+    const forked = await shownBefore('ru.forked', { seq: last.seq - 1, hash: 'f'.repeat(64) });
+    expect(forked.code).toBe(1);
+    expect(forked.stderr).toMatch(/^parley: prev_mismatch: .*differs at seq \d+ .*forked/m);
+    const cut = await shownBefore('ru.cut', { seq: last.seq + 3, hash: last.hash });
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toMatch(/^parley: seq_gap: .*ends before seq \d+/m);
+    // Nothing changed for the keystore that saw the real log.
+    expect((await parley(['status'], env('ru.lead'))).code).toBe(0);
+    // Re-sealing to remember what it saw never lowers the keystore's scrypt cost (tests set 1024).
+    writeKeystore(ks('ru.costly'), { ...keys, seen: {} }, PASS, { overwrite: false, scryptN: 2048 });
+    expect((await parley(['status'], env('ru.costly'))).code).toBe(0);
+    expect(readKeystore(ks('ru.costly'), PASS).seen?.[channel]).toEqual({ seq: last.seq, hash: last.hash });
+    expect(keystoreCost(ks('ru.costly'))).toBe(2048);
   });
 
   it('usage errors exit 2, an unreachable server exits 3', async () => {

@@ -6,7 +6,8 @@
 import { Command, Option } from 'commander';
 import { isUuid } from '../../protocol';
 import { ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient } from '../../client';
-import { readKeystore, writeKeystore } from '../../client/keystore-file';
+import { keystoreCost, readKeystore, writeKeystore } from '../../client/keystore-file';
+import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase } from './passphrase';
 import { Output } from './output';
@@ -39,7 +40,7 @@ export function withCommonOptions(cmd: Command, options: { channel?: boolean } =
 
 export class CliContext {
   readonly out: Output;
-  private loaded: { keys: Keys; passphrase: string } | null = null;
+  private loaded: { keys: Keys; passphrase: string; scryptN: number } | null = null;
 
   constructor(readonly options: CommonOptions) {
     this.out = new Output(options.json === true);
@@ -54,7 +55,7 @@ export class CliContext {
     if (!this.loaded) {
       const path = this.keystorePath;
       const pass = await passphrase(this.options, path);
-      this.loaded = { keys: readKeystore(path, pass), passphrase: pass };
+      this.loaded = { keys: readKeystore(path, pass), passphrase: pass, scryptN: keystoreCost(path) };
     }
     return this.loaded.keys;
   }
@@ -70,7 +71,13 @@ export class CliContext {
     const keys = await this.keys();
     if (keys.channels.includes(channel)) return;
     keys.channels.push(channel);
-    writeKeystore(this.keystorePath, keys, this.loaded!.passphrase, { overwrite: true });
+    this.save();
+  }
+
+  /** Re-seals the loaded keystore in place, never at a lower scrypt cost than it had. */
+  private save(): void {
+    const { keys, passphrase, scryptN } = this.loaded!;
+    writeKeystore(this.keystorePath, keys, passphrase, { overwrite: true, scryptN: Math.max(scryptN, scryptCostFromEnv()) });
   }
 
   async http(): Promise<ParleyHttpClient> {
@@ -97,11 +104,23 @@ export class CliContext {
     );
   }
 
-  /** A session on the channel, caught up and verified. */
+  /**
+   * A session on the channel, caught up and verified, and continuing the log this keystore
+   * verified before (a forked or shortened channel is refused); the keystore then
+   * remembers the newest event verified.
+   */
   async session(): Promise<ChannelSession> {
     const keys = await this.keys();
-    const session = new ChannelSession(await this.http(), keys, await this.channel());
+    const channel = await this.channel();
+    const session = new ChannelSession(await this.http(), keys, channel);
     await session.sync();
+    const seen = keys.seen?.[channel];
+    if (seen) session.checkContinues(seen);
+    const last = session.view.entries.at(-1);
+    if (last && (!seen || last.seq > seen.seq)) {
+      keys.seen = { ...keys.seen, [channel]: { seq: last.seq, hash: last.hash } };
+      this.save();
+    }
     return session;
   }
 }
