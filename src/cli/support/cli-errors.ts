@@ -8,6 +8,7 @@ import {
   ServerUnreachableError,
   UnexpectedResponseError,
 } from '../../client';
+import { printable } from './output';
 
 /** Bad arguments or unusable input: exit 2. */
 export class UsageError extends Error {
@@ -53,7 +54,7 @@ export function describeFailure(err: unknown): Failure {
  */
 export function printFailure(failure: Failure, json: boolean): void {
   if (json) process.stdout.write(JSON.stringify({ ok: false, error: failure.code, message: failure.message, ...pick(failure) }) + '\n');
-  else process.stderr.write(`parley: ${failure.code}: ${failure.message}\n`);
+  else process.stderr.write(printable(`parley: ${failure.code}: ${failure.message}`, true) + '\n');
 }
 
 function pick(f: Failure): Record<string, unknown> {

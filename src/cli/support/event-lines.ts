@@ -1,6 +1,6 @@
 /** One line per event for `tail` and the demo: who did what, with what it says if readable. */
 import type { ViewEntry } from '../../client';
-import { short } from './output';
+import { printable, short } from './output';
 
 export function eventLine(e: ViewEntry): string {
   const env = e.envelope;
@@ -14,7 +14,8 @@ export function eventLine(e: ViewEntry): string {
   if (typeof m.participant === 'string') refs.push(`participant ${m.participant}`);
   else if (m.participant && typeof m.participant === 'object') refs.push(`participant ${(m.participant as { id: string }).id}`);
   if (m.replacement && typeof m.replacement === 'object') refs.push(`replacement ${(m.replacement as { id: string }).id}`);
-  const said = e.readability === 'opened' ? `  “${contentText(e.content!)}”` : e.readability === 'no_body' ? '' : `  [${e.readability.replace('_', ' ')}]`;
+  // Content is another participant's text: one line, nothing that drives the terminal.
+  const said = e.readability === 'opened' ? `  “${printable(contentText(e.content!), true)}”` : e.readability === 'no_body' ? '' : `  [${e.readability.replace('_', ' ')}]`;
   return `#${String(e.seq).padStart(3)} ${env.at} ${env.sender.padEnd(12)} ${env.type}${refs.length ? ' (' + refs.join('; ') + ')' : ''}${said}`;
 }
 

@@ -2,10 +2,24 @@
 export class Output {
   constructor(readonly json: boolean) {}
 
-  /** Prints `data` as JSON, or `human()` as text. */
+  /** Prints `data` as JSON, or `human()` as text (control characters made visible). */
   result(data: unknown, human: () => string): void {
-    process.stdout.write(this.json ? JSON.stringify(data) + '\n' : human().replace(/\n?$/, '\n'));
+    process.stdout.write(this.json ? JSON.stringify(data) + '\n' : printable(human()).replace(/\n?$/, '\n'));
   }
+}
+
+// C0 controls but tab and newline, DEL, C1 controls (ESC and CSI start terminal escapes),
+// line and paragraph separators, and the bidirectional overrides and isolates.
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text for a terminal from what others wrote (decrypted content, a server's message):
+ * each control character shown as \u{…}, so that it can neither drive the terminal nor
+ * dress up as output of ours. `oneLine` also shows newlines, for one-line-per-item output.
+ */
+export function printable(text: string, oneLine = false): string {
+  const shown = text.replace(UNPRINTABLE, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+  return oneLine ? shown.replace(/[\t\n]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`) : shown;
 }
 
 /** A table with a title, column widths from the content, cells cut at `maxWidth`. */
