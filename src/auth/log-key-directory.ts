@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { type ChannelState, Envelope, evolve, fingerprint, initialState, parseEnvelopeText, type ParticipantState } from '../protocol';
+import { type ChannelState, Envelope, evolve, fingerprint, firstViolation, initialState, parseEnvelopeText, type ParticipantState } from '../protocol';
 import { channelOfStream, EVENT_STORE, type EventStore } from '../store/event-store.port';
 import { type KeyDirectory, KeyMembership } from './key-directory';
 
@@ -11,15 +11,20 @@ const PAGE = 1000;
  * answer it reads whatever the log gained since (one small query when nothing did), so a
  * revocation written by any process takes effect on the next request everywhere.
  *
- * Who is a member, and when a member stops being active, is the protocol's `evolve` applied
- * to those three event types only (their folds read and write nothing but parties and
- * participants), so the guard and the rule engine cannot disagree about a key.
+ * Who is a member, and when a member stops being active, is the protocol's `check` (but
+ * for seq, prev and ids, which need the other events) and `evolve` applied to those three
+ * event types only (their rules and folds read and write nothing but parties and
+ * participants), so the guard and the rule engine cannot disagree about a key. A stored
+ * membership event the rules refuse (written past the service) stops that channel's
+ * memberships where they were, and is logged; other channels are unaffected.
  */
 @Injectable()
 export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
   private readonly logger = new Logger('LogKeyDirectory');
   /** Per channel, the membership part of its state. */
   private readonly channels = new Map<string, ChannelState>();
+  /** Channels whose memberships stopped at a stored event the rules refuse. */
+  private readonly stopped = new Set<string>();
   /** keyid → the participant records (owned and updated by `evolve`) that carry the key. */
   private readonly byKey = new Map<string, { channel: string; participant: ParticipantState }[]>();
   private checkpoint: string | undefined;
@@ -65,18 +70,30 @@ export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
       const page = await this.store.readAll(this.checkpoint, PAGE);
       for (const e of page) {
         const channel = channelOfStream(e.stream);
-        if (channel && MEMBERSHIP_TYPES.has(e.type)) this.apply(channel, parseEnvelopeText(e.data) as Envelope);
+        if (channel && MEMBERSHIP_TYPES.has(e.type) && !this.stopped.has(channel)) this.apply(channel, e.data, e.revision);
         this.checkpoint = e.position;
       }
       if (page.length < PAGE) return;
     }
   }
 
-  private apply(channel: string, env: Envelope): void {
+  private apply(channel: string, data: string, seq: number): void {
     let state = this.channels.get(channel);
     if (!state) this.channels.set(channel, (state = initialState()));
+    let env: Envelope | null = null;
+    try {
+      env = parseEnvelopeText(data) as Envelope;
+    } catch {
+      // not strict JSON: refused below as malformed
+    }
+    const refused = firstViolation(state, env, { channel, withoutChain: true });
+    if (refused) {
+      this.stopped.add(channel);
+      this.logger.error(`channel ${channel}: the stored ${refused.code === 'malformed' ? 'event' : env!.type} at seq ${seq} breaks the rules (${refused.code}: ${refused.message}); its memberships stop before it`);
+      return;
+    }
     const known = state.participants.size;
-    evolve(state, env);
+    evolve(state, env!);
     // Participants are only ever added, in order: the new ones are the last entries.
     let i = 0;
     for (const p of state.participants.values()) {

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ChannelState, Envelope, evolve, initialState, parseEnvelopeText } from '../protocol';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { ChannelState, Envelope, evolve, foldStoredText, initialState } from '../protocol';
 import { channelStream, EVENT_STORE, type EventStore, StreamNotFoundError } from '../store/event-store.port';
 
 /** How many channels' states stay in memory; the least recently used is dropped first. */
@@ -15,6 +15,9 @@ const CATCH_UP_PAGE = 1000;
 @Injectable()
 export class ChannelStateCache {
   private readonly states = new Map<string, ChannelState>();
+  /** Channels whose cached state stopped before a stored event the rules refuse. */
+  private readonly stopped = new Set<string>();
+  private readonly logger = new Logger('ChannelStateCache');
 
   private readonly capacity: number;
 
@@ -36,6 +39,8 @@ export class ChannelStateCache {
   /** The state with every stored event applied. */
   async catchUp(channel: string): Promise<ChannelState> {
     const state = this.states.get(channel) ?? initialState();
+    if (this.stopped.has(channel) && this.states.has(channel)) return state;
+    this.stopped.delete(channel);
     const stream = channelStream(channel);
     for (;;) {
       let page;
@@ -45,8 +50,16 @@ export class ChannelStateCache {
         if (err instanceof StreamNotFoundError) break;
         throw err;
       }
-      // Stored events passed `check` when appended: folding them is enough.
-      for (const e of page) evolve(state, parseEnvelopeText(e.data) as Envelope);
+      let refused = -1;
+      for (let i = 0; i < page.length && refused < 0; i++) if (foldStoredText(state, page[i].data, channel)) refused = i;
+      if (refused >= 0) {
+        // The state stays at the last event the rules allow: nothing can be appended after
+        // the refused one (each append gets 409 with that head), and clients see the break
+        // in their own verified view. `parley audit` names the event.
+        this.stopped.add(channel);
+        this.logger.error(`channel ${channel}: the stored event at seq ${page[refused].revision} breaks the rules; appends to it are refused`);
+        break;
+      }
       if (page.length < CATCH_UP_PAGE) break;
     }
     this.touch(channel, state);
@@ -65,3 +78,4 @@ export class ChannelStateCache {
     if (this.states.size > this.capacity) this.states.delete(this.states.keys().next().value!);
   }
 }
+

@@ -7,7 +7,7 @@
  * many small channels and the read model tables stay the only persisted form; the price is
  * one stream replay per channel touched after a start. A bounded LRU caps memory.
  */
-import { ChannelState, Envelope, evolve, initialState, parseEnvelopeText } from '../protocol';
+import { ChannelState, foldStoredText, initialState, type Violation } from '../protocol';
 import { channelStream, type EventStore, StreamNotFoundError } from '../store/event-store.port';
 import { KeyedQueue } from '../common/keyed-queue';
 import type { WrittenRows } from './row-changes';
@@ -16,6 +16,11 @@ export interface CachedChannel {
   state: ChannelState;
   /** Rows the projection last wrote for this channel (empty after a rebuild of the state). */
   written: WrittenRows;
+  /**
+   * The first stored event of the channel that the rules refuse (written past the service):
+   * the state stays as it was before it, and the channel's later events are not folded.
+   */
+  stopped: { seq: number; violation: Violation } | null;
 }
 
 const PAGE = 1000;
@@ -28,6 +33,8 @@ export class ChannelStateCache {
   constructor(
     private readonly store: EventStore,
     private readonly maxChannels = 10_000,
+    /** Told once per fold that stops a channel (a cached state evicted and folded again tells again). */
+    private readonly onStopped?: (channel: string, seq: number, violation: Violation) => void,
   ) {}
 
   /**
@@ -50,7 +57,7 @@ export class ChannelStateCache {
     let entry = this.touch(channel);
     if (!entry || entry.state.nextSeq > revision) entry = this.fresh(channel);
     await this.foldFromStore(channel, entry, revision);
-    if (entry.state.nextSeq !== revision) {
+    if (!entry.stopped && entry.state.nextSeq !== revision) {
       this.entries.delete(channel);
       throw new Error(`channel ${channel}: its stream has ${entry.state.nextSeq} events, needed ${revision}`);
     }
@@ -60,6 +67,7 @@ export class ChannelStateCache {
   private async foldLatest(channel: string): Promise<ChannelState | null> {
     const entry = this.touch(channel) ?? this.fresh(channel);
     await this.foldFromStore(channel, entry, Number.MAX_SAFE_INTEGER);
+    if (entry.stopped) return null; // nothing may be decided on a channel whose log breaks the rules
     if (entry.state.nextSeq === 0) {
       this.entries.delete(channel);
       return null;
@@ -91,15 +99,30 @@ export class ChannelStateCache {
   }
 
   private fresh(channel: string): CachedChannel {
-    const entry = { state: initialState(), written: new Map() };
+    const entry: CachedChannel = { state: initialState(), written: new Map(), stopped: null };
     this.entries.set(channel, entry);
     while (this.entries.size > this.maxChannels) this.entries.delete(this.entries.keys().next().value!);
     return entry;
   }
 
+  /**
+   * Folds the stored event at `seq` (its text `data`) unless the channel stopped or the
+   * rules refuse it (then the channel stops there); whether it was folded.
+   */
+  fold(channel: string, entry: CachedChannel, seq: number, data: string): boolean {
+    if (entry.stopped) return false;
+    const violation = foldStoredText(entry.state, data, channel);
+    if (violation) {
+      entry.stopped = { seq, violation };
+      this.onStopped?.(channel, seq, violation);
+      return false;
+    }
+    return true;
+  }
+
   private async foldFromStore(channel: string, entry: CachedChannel, until: number): Promise<void> {
     const stream = channelStream(channel);
-    while (entry.state.nextSeq < until) {
+    while (!entry.stopped && entry.state.nextSeq < until) {
       const want = Math.min(PAGE, until - entry.state.nextSeq);
       let events;
       try {
@@ -108,8 +131,7 @@ export class ChannelStateCache {
         if (error instanceof StreamNotFoundError) return;
         throw error;
       }
-      // Stored events passed `check` when appended; folding them needs no second check.
-      for (const e of events) evolve(entry.state, parseEnvelopeText(e.data) as Envelope);
+      for (const e of events) if (!this.fold(channel, entry, e.revision, e.data)) return;
       if (events.length < want) return;
     }
   }

@@ -1,11 +1,11 @@
 /**
  * The catch-up subscription that keeps the read models: it follows the store's global log
  * from the stored checkpoint, folds each event into its channel's state with the protocol's
- * `evolve`, and commits the changed rows of a batch of events together with the new
+ * rules and `evolve` (foldStored), and commits the changed rows of a batch of events together with the new
  * checkpoint in one transaction. Restarting anywhere (even between a batch's fold and its
  * commit) resumes from the committed checkpoint with states rebuilt from the streams.
  */
-import { Envelope, evolve, parseEnvelopeText } from '../protocol';
+import type { Violation } from '../protocol';
 import {
   channelOfStream,
   comparePositions,
@@ -26,6 +26,8 @@ export interface ProjectionRunnerOptions {
   onLag?: (eventsBehind: number) => void;
   /** Errors the runner recovers from (it retries after a pause). */
   onError?: (error: unknown) => void;
+  /** A channel whose stored log breaks the rules at `seq`: its read models stay as before that event. */
+  onStoppedChannel?: (channel: string, seq: number, violation: Violation) => void;
 }
 
 const IDLE = Symbol('idle');
@@ -52,7 +54,7 @@ export class ProjectionRunner {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.states = new ChannelStateCache(store, options.maxChannels);
+    this.states = new ChannelStateCache(store, options.maxChannels, options.onStoppedChannel);
   }
 
   /** The position of the last event this runner committed. */
@@ -192,9 +194,9 @@ export class ProjectionRunner {
       const channel = channelOfStream(event.stream);
       if (channel === null) continue; // not a channel stream: nothing to project
       const entry = touched.get(channel) ?? (await this.states.before(channel, event.revision));
+      if (entry.stopped) continue;
       if (entry.state.nextSeq !== event.revision) throw new Error(`${event.stream}: expected revision ${entry.state.nextSeq}, got ${event.revision}`);
-      evolve(entry.state, parseEnvelopeText(event.data) as Envelope);
-      touched.set(channel, entry);
+      if (this.states.fold(channel, entry, event.revision, event.data)) touched.set(channel, entry);
     }
     const changes = emptyChanges();
     const written = new Map<CachedChannel, WrittenRows>();

@@ -26,6 +26,8 @@ export class ProjectionService implements OnModuleInit, OnModuleDestroy {
       onLag: (events) => lag?.set(events),
       // The message only: never an envelope or a body.
       onError: (error) => this.logger.error(`projection failed, retrying: ${(error as Error).message}`),
+      onStoppedChannel: (channel, seq, v) =>
+        this.logger.error(`channel ${channel}: the stored event at seq ${seq} breaks the rules (${v.code}: ${v.message}); its read models stop before it`),
     });
   }
 

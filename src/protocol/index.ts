@@ -13,5 +13,6 @@ export * from './negotiation/recipients';
 export * from './negotiation/type-rules';
 export * from './negotiation/check';
 export * from './negotiation/evolve';
+export * from './negotiation/fold-stored';
 export * from './verifier';
 export * from './http-signature';

@@ -20,6 +20,11 @@ export interface CheckOptions {
    * they did not use: the result must be exactly verifyEnvelopeSignature's.
    */
   verifySignature?: (env: Envelope, signKey: string) => boolean;
+  /**
+   * Skips steps 3 and 4 (seq, prev, id): for a reader that folds only some of a channel's
+   * events — the key directory folds the membership events — and so cannot know them.
+   */
+  withoutChain?: boolean;
 }
 
 export function check(state: ChannelState, input: unknown, options: CheckOptions = {}): Violation[] {
@@ -41,12 +46,14 @@ export function firstViolation(state: ChannelState, input: unknown, options: Che
     return violation('wrong_channel', `the envelope is for channel ${env.channel}, not ${state.channel}`);
   }
 
-  // 3. Chain.
-  if (env.seq !== state.nextSeq) return violation('seq_gap', `seq ${env.seq} is not the next seq ${state.nextSeq}`);
-  if (env.prev !== state.head) return violation('prev_mismatch', `prev is not the hash of the event at seq ${env.seq - 1}`);
+  if (!options.withoutChain) {
+    // 3. Chain.
+    if (env.seq !== state.nextSeq) return violation('seq_gap', `seq ${env.seq} is not the next seq ${state.nextSeq}`);
+    if (env.prev !== state.head) return violation('prev_mismatch', `prev is not the hash of the event at seq ${env.seq - 1}`);
 
-  // 4. Id.
-  if (state.ids.has(env.id)) return violation('duplicate_id', `id ${env.id} is already used in this channel`);
+    // 4. Id.
+    if (state.ids.has(env.id)) return violation('duplicate_id', `id ${env.id} is already used in this channel`);
+  }
 
   // 5. Sender.
   const resolved = resolveSender(state, env);
