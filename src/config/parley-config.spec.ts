@@ -17,6 +17,13 @@ describe('loadConfig', () => {
     [{ PARLEY_POSTGRES_URL: 'mysql://x' }, /postgres:\/\//],
     [{ PARLEY_NOTARY_SEED: 'short' }, /PARLEY_NOTARY_SEED/],
     [{ PARLEY_AUDITORS: 'nope' }, /PARLEY_AUDITORS/],
+    [{ PORT: '   ' }, /PORT/],
+    [{ PORT: '1e3' }, /PORT/],
+    [{ PORT: '80.0' }, /PORT/],
+    [{ PARLEY_MAX_CLOCK_SKEW_S: ' ' }, /PARLEY_MAX_CLOCK_SKEW_S/],
+    [{ PARLEY_AUDITORS: `${'A'.repeat(42)}B:${'A'.repeat(43)}` }, /PARLEY_AUDITORS: pair 1 is not two canonical/],
+    [{ PARLEY_NOTARY_SEED: `${'A'.repeat(42)}B` }, /PARLEY_NOTARY_SEED: not canonical/],
+    [{ PARLEY_POSTGRES_SCHEMA: 'Bad-Name' }, /PARLEY_POSTGRES_SCHEMA/],
   ])('given %p, then a clear error', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -4,10 +4,13 @@
  */
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { b64uDecode } from '../protocol';
+import { SCHEMA_NAME } from '../store/postgres/postgres-schema';
 
 export const PARLEY_CONFIG = Symbol('PARLEY_CONFIG');
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+// Plain digits only ('1e3', '0x50', '80.0' and blanks stay text, which @IsInt refuses by name).
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : /^\d+$/.test(String(value)) ? Number(value) : value);
 
 export class ParleyConfig {
   /** HTTP port. */
@@ -75,6 +78,11 @@ export class ParleyConfig {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** The PostgreSQL schema (the store module reads it from the environment; checked here for a clear start-up error). */
+  @IsOptional()
+  @Matches(SCHEMA_NAME, { message: `PARLEY_POSTGRES_SCHEMA must match ${SCHEMA_NAME.source} (lower case, at most 48 characters)` })
+  PARLEY_POSTGRES_SCHEMA?: string;
 }
 
 export class ConfigError extends Error {}
@@ -83,7 +91,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
   const known = Object.keys(new ParleyConfig());
   const given: Record<string, string> = {};
-  for (const key of [...known, 'PARLEY_POSTGRES_URL', 'PARLEY_ESDB_URL', 'PARLEY_NOTARY_SEED', 'PARLEY_AUDITORS']) {
+  for (const key of [...known, 'PARLEY_POSTGRES_URL', 'PARLEY_ESDB_URL', 'PARLEY_NOTARY_SEED', 'PARLEY_AUDITORS', 'PARLEY_POSTGRES_SCHEMA']) {
     const v = env[key];
     if (v !== undefined && v !== '') given[key] = v;
   }
@@ -95,6 +103,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
   }
   if (config.PARLEY_STORE === 'eventstoredb' && !config.PARLEY_ESDB_URL) {
     problems.push('PARLEY_ESDB_URL is required when PARLEY_STORE=eventstoredb');
+  }
+  // The patterns check the form; the keys must also decode (canonical b64u of 32 bytes).
+  if (config.PARLEY_NOTARY_SEED && !problems.some((p) => p.startsWith('PARLEY_NOTARY_SEED')) && !b64uDecode(config.PARLEY_NOTARY_SEED, 32)) {
+    problems.push('PARLEY_NOTARY_SEED: not canonical b64u of 32 bytes');
+  }
+  if (config.PARLEY_AUDITORS && !problems.some((p) => p.startsWith('PARLEY_AUDITORS'))) {
+    config.PARLEY_AUDITORS.split(',').forEach((pair, i) => {
+      if (pair.split(':').some((key) => !b64uDecode(key, 32))) problems.push(`PARLEY_AUDITORS: pair ${i + 1} is not two canonical 32-byte b64u keys`);
+    });
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;

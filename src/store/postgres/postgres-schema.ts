@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { EventStoreConfigError } from '../event-store.errors';
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) {
