@@ -66,7 +66,10 @@ export class SignedRequestGuard implements CanActivate {
     const signKey = auditorKey ?? memberships[0]?.signKey;
     // One answer for both: without the key's secret nobody learns whether a keyid is known here.
     if (!signKey || !verifySignature(parsed, signKey)) throw unauthorized(UNVERIFIED);
-    const expiresAtMs = (Math.max(parsed.created!, nowS) + this.windowS) * 1000;
+    // Kept one window longer than any instance accepts the signature by its own clock, so that
+    // an instance whose clock runs ahead (by up to a window) cannot purge a nonce that another
+    // instance would still take: then a replay sent there would be new to it.
+    const expiresAtMs = (Math.max(parsed.created!, nowS) + 2 * this.windowS) * 1000;
     if (!(await this.store.rememberNonce(keyid, parsed.nonce!, expiresAtMs, this.clock()))) {
       throw unauthorized('request signature: nonce already used');
     }
