@@ -55,6 +55,12 @@ describe('RFC 9421 HTTP message signatures', () => {
       expect(parleyPolicyProblem(parsed, Buffer.from(body), headers['content-digest'])).toBeNull();
     });
 
+    it('when it arrives with an absolute-form target, then @path and @query are the same, and it verifies', () => {
+      const parsed = parseSignature({ method: 'POST', target: 'http://parley.example/v1/x?y=1', headers });
+      expect(parsed.base).toContain('"@path": /v1/x\n');
+      expect(verifySignature(parsed, signKey)).toBe(true);
+    });
+
     it('when the body differs, then the digest check refuses it', () => {
       const parsed = parseSignature({ method: 'POST', target: '/v1/x?y=1', headers });
       expect(parleyPolicyProblem(parsed, Buffer.from('{"a":2}'), headers['content-digest'])).toBe(

@@ -37,6 +37,12 @@ export interface RequestParts {
 }
 
 function splitTarget(target: string): { path: string; query: string } {
+  // An absolute-form target (RFC 9112 §3.2.2, `GET http://host/v1/…`): @path and @query are
+  // its path and query all the same (RFC 9421 §2.2.6–7).
+  if (!target.startsWith('/') && URL.canParse(target)) {
+    const url = new URL(target);
+    target = url.pathname + url.search;
+  }
   const q = target.indexOf('?');
   return q < 0 ? { path: target, query: '?' } : { path: target.slice(0, q), query: target.slice(q) };
 }
