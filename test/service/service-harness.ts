@@ -16,6 +16,7 @@ import { configureApp } from '../../src/common/configure-app';
 import { loadConfig, PARLEY_CONFIG } from '../../src/config/parley-config';
 import { EVENT_STORE, type EventStore } from '../../src/store/event-store.port';
 import { POSTGRES_URL, tempDir, testSchema } from '../store/store-test-kit';
+import { newNotarySeed } from '../support/negotiation-builder';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -83,6 +84,28 @@ export async function startServer(env: Record<string, string>, options: StartOpt
     if (previousSchema === undefined) delete process.env.PARLEY_POSTGRES_SCHEMA;
     else process.env.PARLEY_POSTGRES_SCHEMA = previousSchema;
   }
+}
+
+/** A server in this process for a describe block: started before its tests, closed after, on a fresh store of `kind`. */
+export function serverFor(kind: StoreKind, env: Record<string, string> = {}): { notarySeed: string; readonly server: TestServer } {
+  const notarySeed = newNotarySeed();
+  let location: StoreLocation | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    location = newStoreLocation(kind);
+    server = await startServer({ ...location.env, PARLEY_NOTARY_SEED: notarySeed, ...env });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await location?.remove();
+  });
+  return {
+    notarySeed,
+    get server() {
+      if (!server) throw new Error('the server starts in beforeAll');
+      return server;
+    },
+  };
 }
 
 export interface SpawnedServer {

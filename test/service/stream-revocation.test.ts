@@ -5,8 +5,8 @@
  */
 import { b64uDecode, ed25519Signer, fingerprint, signRequest } from '../../src/protocol';
 import { SseParser } from '../../src/client/sse';
-import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
-import { newStoreLocation, startServer, type StoreKind, type StoreLocation, type TestServer } from './service-harness';
+import { NegotiationBuilder } from '../support/negotiation-builder';
+import { serverFor, type StoreKind } from './service-harness';
 import { post, signedGet } from './service-test-kit';
 
 /** Reads an open SSE response; `until` resolves once `ids` holds `n` messages, `ended` when the server closes it. */
@@ -29,25 +29,14 @@ const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
 
 describe.each(['sqlite', 'postgres'] as StoreKind[])('a live stream on %s', (kind) => {
-  let location: StoreLocation;
-  let server: TestServer;
-  const notarySeed = newNotarySeed();
-
-  beforeAll(async () => {
-    location = newStoreLocation(kind);
-    server = await startServer({ ...location.env, PARLEY_NOTARY_SEED: notarySeed });
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await location?.remove();
-  });
+  const suite = serverFor(kind);
+  const { notarySeed } = suite;
 
   it('given its reader revoked while it follows, then the stream ends and nothing from the revocation on reaches it', async () => {
     const n = NegotiationBuilder.open({ notarySeed });
     n.admit('ua.lead', { id: 'ua.obs', party: 'ua', role: 'observer' });
     const postNext = async (count: number) => {
-      for (const env of n.log.slice(-count)) expect((await post(server.url, n.channel, env)).status).toBe(201);
+      for (const env of n.log.slice(-count)) expect((await post(suite.server.url, n.channel, env)).status).toBe(201);
     };
     await postNext(2);
 
@@ -56,7 +45,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('a live stream on %s', (kin
     const headers = signRequest({ method: 'GET', target, keyid: fingerprint(keys), signer: ed25519Signer(b64uDecode(keys.signSeed, 32)!) });
     const reading = new AbortController(); // so that a failure does not leave the stream (and the server) open
     try {
-      const res = await fetch(server.url + target, { headers, signal: reading.signal });
+      const res = await fetch(suite.server.url + target, { headers, signal: reading.signal });
       expect(res.status).toBe(200);
       const stream = follow(res);
       await within(10_000, 'the stored events', stream.until(2));
@@ -75,6 +64,6 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('a live stream on %s', (kin
     }
 
     // And a new request of the key is refused, as for any key that is no active member.
-    expect((await signedGet(server.url, target, keys)).status).toBe(404);
+    expect((await signedGet(suite.server.url, target, keys)).status).toBe(404);
   });
 });
