@@ -78,4 +78,3 @@ export class ChannelStateCache {
     if (this.states.size > this.capacity) this.states.delete(this.states.keys().next().value!);
   }
 }
-

@@ -1,9 +1,10 @@
 /**
  * The catch-up subscription that keeps the read models: it follows the store's global log
  * from the stored checkpoint, folds each event into its channel's state with the protocol's
- * rules and `evolve` (foldStored), and commits the changed rows of a batch of events together with the new
- * checkpoint in one transaction. Restarting anywhere (even between a batch's fold and its
- * commit) resumes from the committed checkpoint with states rebuilt from the streams.
+ * rules and `evolve` (foldStored), and commits the changed rows of a batch of events
+ * together with the new checkpoint in one transaction. Restarting anywhere (even between a
+ * batch's fold and its commit) resumes from the committed checkpoint with states rebuilt
+ * from the streams.
  */
 import type { Violation } from '../protocol';
 import {
