@@ -5,6 +5,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeKeystore } from '../../src/client/keystore-file';
@@ -21,17 +22,21 @@ const expectations = loadLogExpectations();
  * A stand-in on 127.0.0.1:`port` answering every request 404 and recording it; fails
  * loudly when the port is taken (what answers there then is not ours to assert on).
  */
-async function standIn(port: number): Promise<{ requests: string[]; close: () => Promise<void> }> {
+async function standIn(
+  port: number,
+  answer = { status: 404, type: 'application/json', body: JSON.stringify({ error: 'not_found', message: 'a stand-in' }) },
+): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found', message: 'a stand-in' }));
+    res.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new Error(`this test listens on 127.0.0.1:${port}, and the port is taken: ${err.message}`)));
     server.listen(port, '127.0.0.1', resolve);
   });
-  return { requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 describe('parley audit --file F --json on every vector log', () => {
@@ -186,6 +191,18 @@ describe('parley audit', () => {
         expect(server.requests.filter((r) => r.startsWith(`GET /v1/channels/${log.read}/`))).not.toEqual([]);
         expect(run.code).toBe(2);
         expect(run.stderr).toMatch(/not_found/);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('given --channel and a server answering an empty log for it, then exit 2: nothing audited, not VERIFIED', async () => {
+      const server = await standIn(0, { status: 200, type: 'application/x-ndjson', body: '' });
+      try {
+        const run = await parley(['audit', '--server', server.url, '--channel', log.read, '--keystore', keystore, '--passphrase-file', passFile], { env });
+        expect(run.code).toBe(2);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toMatch(/no events for channel .*nothing was audited/);
       } finally {
         await server.close();
       }

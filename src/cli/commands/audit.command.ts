@@ -134,6 +134,10 @@ async function runAudit(options: AuditOptions): Promise<number> {
     });
     bar?.stop();
     bar = null;
+    // A channel without events is 404 at the server: an empty answer is no log of it to vouch for.
+    if (options.channel !== undefined && log.events === 0) {
+      throw new UnusableInputError(`the server answered no events for channel ${options.channel}: nothing was audited`);
+    }
 
     const report = auditReportOf(log);
     if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
