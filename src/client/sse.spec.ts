@@ -1,4 +1,5 @@
-import { SseParser } from './sse';
+import { UnexpectedResponseError } from './errors';
+import { MAX_RETRY_MS, SseParser } from './sse';
 
 describe('SseParser', () => {
   it('given events split across chunks, when fed, then each completes at its blank line with id and type', () => {
@@ -18,5 +19,19 @@ describe('SseParser', () => {
 
   it('given a blank line without data, then no event is dispatched', () => {
     expect(new SseParser().push('event: envelope\n\n')).toEqual([]);
+  });
+
+  it('given a retry longer than a minute, then a minute', () => {
+    const p = new SseParser();
+    p.push('retry: 99999999999\n');
+    expect(p.retryMs).toBe(MAX_RETRY_MS);
+  });
+
+  it('given a line, or an event of many lines, past the bound, then an UnexpectedResponseError, not a growing buffer', () => {
+    expect(() => new SseParser(100).push('data: ' + 'x'.repeat(200))).toThrow(UnexpectedResponseError);
+    const p = new SseParser(100);
+    expect(() => {
+      for (let i = 0; i < 20; i++) p.push('data: ' + 'x'.repeat(20) + '\n');
+    }).toThrow(UnexpectedResponseError);
   });
 });
