@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { type ChannelState, Envelope, evolve, fingerprint, firstViolation, initialState, parseEnvelopeText, type ParticipantState } from '../protocol';
-import { channelOfStream, EVENT_STORE, type EventStore } from '../store/event-store.port';
+import { type ChannelState, fingerprint, foldStoredText, initialState, type ParticipantState } from '../protocol';
+import { channelOfStream, EVENT_STORE, type EventStore, type RecordedEvent } from '../store/event-store.port';
 import { type KeyDirectory, KeyMembership } from './key-directory';
 
 const PAGE = 1000;
@@ -70,30 +70,24 @@ export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
       const page = await this.store.readAll(this.checkpoint, PAGE);
       for (const e of page) {
         const channel = channelOfStream(e.stream);
-        if (channel && MEMBERSHIP_TYPES.has(e.type) && !this.stopped.has(channel)) this.apply(channel, e.data, e.revision);
+        if (channel && MEMBERSHIP_TYPES.has(e.type) && !this.stopped.has(channel)) this.apply(channel, e);
         this.checkpoint = e.position;
       }
       if (page.length < PAGE) return;
     }
   }
 
-  private apply(channel: string, data: string, seq: number): void {
+  private apply(channel: string, event: RecordedEvent): void {
     let state = this.channels.get(channel);
     if (!state) this.channels.set(channel, (state = initialState()));
-    let env: Envelope | null = null;
-    try {
-      env = parseEnvelopeText(data) as Envelope;
-    } catch {
-      // not strict JSON: refused below as malformed
-    }
-    const refused = firstViolation(state, env, { channel, withoutChain: true });
+    const known = state.participants.size;
+    // Signatures verified too (membership events are few); seq, prev and ids cannot be known here.
+    const refused = foldStoredText(state, event.data, channel, { withoutChain: true });
     if (refused) {
       this.stopped.add(channel);
-      this.logger.error(`channel ${channel}: the stored ${refused.code === 'malformed' ? 'event' : env!.type} at seq ${seq} breaks the rules (${refused.code}: ${refused.message}); its memberships stop before it`);
+      this.logger.error(`channel ${channel}: the stored ${event.type} at seq ${event.revision} breaks the rules (${refused.code}: ${refused.message}); its memberships stop before it`);
       return;
     }
-    const known = state.participants.size;
-    evolve(state, env!);
     // Participants are only ever added, in order: the new ones are the last entries.
     let i = 0;
     for (const p of state.participants.values()) {
