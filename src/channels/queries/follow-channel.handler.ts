@@ -26,11 +26,17 @@ export class FollowChannelHandler implements IQueryHandler<FollowChannelQuery, A
 
   private async *follow(channel: string, stream: string, from: number, signal: AbortSignal, readerKeyid: string | null): AsyncGenerator<RecordedEvent> {
     let next = from;
+    let delivered = false;
     while (!signal.aborted) {
       const page = await readStreamOrEmpty(this.store, stream, next, READ_PAGE);
-      // Asked after the page was read, so a revocation stored with it (or before it) is seen:
-      // a revoked or rotated-out key gets nothing more, as a new request of it would get 404.
-      if (page.length && readerKeyid !== null && !(await this.isActiveMember(readerKeyid, channel))) return;
+      // The reader's key is asked for before the first page goes out (whatever was stored
+      // before it, Last-Event-ID past it included), then whenever a page holds a
+      // ParticipantRevoked: later pages follow on without a gap, and a key stops being a
+      // member only by such an event of this stream. Asked after the page was read, the
+      // directory has it; the revoked or rotated-out key gets nothing more.
+      const ask = page.length > 0 && (!delivered || page.some((e) => e.type === 'ParticipantRevoked'));
+      if (ask && readerKeyid !== null && !(await this.isActiveMember(readerKeyid, channel))) return;
+      if (page.length) delivered = true;
       for (const e of page) {
         yield e;
         next = e.revision + 1;
