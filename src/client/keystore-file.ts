@@ -2,17 +2,22 @@
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { contentsOf, Keys, KeystoreContents, openKeystore, sealKeystore, withPublicHalves } from './keystore';
+import { contentsOf, Keys, KeystoreContents, openKeystoreDocument, sealKeystore, withPublicHalves } from './keystore';
 import { KeystoreError } from './errors';
 
 export function readKeystore(path: string, passphrase: string): Keys {
+  return readKeystoreFile(path, passphrase).keys;
+}
+
+/** As readKeystore, with the scrypt cost the file was sealed with (so that re-sealing it never lowers it). */
+export function readKeystoreFile(path: string, passphrase: string): { keys: Keys; scryptN: number } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new KeystoreError(`cannot read keystore ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return openKeystore(text, passphrase);
+  return openKeystoreDocument(text, passphrase);
 }
 
 /**
@@ -47,12 +52,6 @@ export function writeKeystore(path: string, contents: KeystoreContents | Keys, p
     rmSync(tmp, { force: true }); // gone after a rename; the extra name after a link; a failed write's leftovers
   }
   return withPublicHalves(plain);
-}
-
-/** The scrypt cost a keystore file was sealed with (so that re-sealing it never lowers it). */
-export function keystoreCost(path: string): number {
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { kdf?: { N?: unknown } };
-  return typeof doc.kdf?.N === 'number' ? doc.kdf.N : 0;
 }
 
 function syncDirectory(dir: string): void {

@@ -100,6 +100,11 @@ export function sealKeystore(contents: KeystoreContents, passphrase: string, N =
 
 /** Opens a keystore document; WrongPassphraseError when the passphrase does not open it. */
 export function openKeystore(text: string, passphrase: string): Keys {
+  return openKeystoreDocument(text, passphrase).keys;
+}
+
+/** As openKeystore, with the scrypt cost the document was sealed with (re-sealing keeps at least it). */
+export function openKeystoreDocument(text: string, passphrase: string): { keys: Keys; scryptN: number } {
   let doc: Record<string, unknown>;
   try {
     doc = parseStrictJson(text);
@@ -129,7 +134,7 @@ export function openKeystore(text: string, passphrase: string): Keys {
     plain.fill(0);
   }
   validateContents(contents);
-  return withPublicHalves(contents);
+  return { keys: withPublicHalves(contents), scryptN: kdf.N };
 }
 
 export function withPublicHalves(contents: KeystoreContents): Keys {

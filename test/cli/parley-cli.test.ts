@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyLog } from '../../src/protocol';
 import { ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
-import { keystoreCost, readKeystore, writeKeystore } from '../../src/client/keystore-file';
+import { readKeystore, readKeystoreFile, writeKeystore } from '../../src/client/keystore-file';
 import { parley, parleyBackground, ServerProcess } from './parley-harness';
 import { FaultProxy } from '../support/fault-proxy';
 
@@ -346,8 +346,9 @@ describe('parley CLI against a running service', () => {
     // Re-sealing to remember what it saw never lowers the keystore's scrypt cost (tests set 1024).
     writeKeystore(ks('ru.costly'), { ...keys, seen: {} }, PASS, { overwrite: false, scryptN: 2048 });
     expect((await parley(['status'], env('ru.costly'))).code).toBe(0);
-    expect(readKeystore(ks('ru.costly'), PASS).seen?.[channel]).toEqual({ seq: last.seq, hash: last.hash });
-    expect(keystoreCost(ks('ru.costly'))).toBe(2048);
+    const costly = readKeystoreFile(ks('ru.costly'), PASS);
+    expect(costly.keys.seen?.[channel]).toEqual({ seq: last.seq, hash: last.hash });
+    expect(costly.scryptN).toBe(2048);
   });
 
   it('usage errors exit 2, an unreachable server exits 3', async () => {

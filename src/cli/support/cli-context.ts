@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import { isUuid } from '../../protocol';
 import { ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient } from '../../client';
-import { keystoreCost, readKeystore, writeKeystore } from '../../client/keystore-file';
+import { readKeystoreFile, writeKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase } from './passphrase';
@@ -55,7 +55,7 @@ export class CliContext {
     if (!this.loaded) {
       const path = this.keystorePath;
       const pass = await passphrase(this.options, path);
-      this.loaded = { keys: readKeystore(path, pass), passphrase: pass, scryptN: keystoreCost(path) };
+      this.loaded = { ...readKeystoreFile(path, pass), passphrase: pass };
     }
     return this.loaded.keys;
   }
