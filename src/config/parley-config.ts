@@ -104,11 +104,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
   if (config.PARLEY_STORE === 'eventstoredb' && !config.PARLEY_ESDB_URL) {
     problems.push('PARLEY_ESDB_URL is required when PARLEY_STORE=eventstoredb');
   }
-  // The patterns check the form; the keys must also decode (canonical b64u of 32 bytes).
-  if (config.PARLEY_NOTARY_SEED && !problems.some((p) => p.startsWith('PARLEY_NOTARY_SEED')) && !b64uDecode(config.PARLEY_NOTARY_SEED, 32)) {
+  // The patterns check the form; keys of the right form must also decode (canonical b64u of 32 bytes).
+  const malformed = new Set(errors.map((e) => e.property));
+  if (config.PARLEY_NOTARY_SEED && !malformed.has('PARLEY_NOTARY_SEED') && !b64uDecode(config.PARLEY_NOTARY_SEED, 32)) {
     problems.push('PARLEY_NOTARY_SEED: not canonical b64u of 32 bytes');
   }
-  if (config.PARLEY_AUDITORS && !problems.some((p) => p.startsWith('PARLEY_AUDITORS'))) {
+  if (config.PARLEY_AUDITORS && !malformed.has('PARLEY_AUDITORS')) {
     config.PARLEY_AUDITORS.split(',').forEach((pair, i) => {
       if (pair.split(':').some((key) => !b64uDecode(key, 32))) problems.push(`PARLEY_AUDITORS: pair ${i + 1} is not two canonical 32-byte b64u keys`);
     });
