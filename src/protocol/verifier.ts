@@ -14,7 +14,7 @@ import { CheckOptions, firstViolation } from './negotiation/check';
 import { evolve } from './negotiation/evolve';
 import { requiredRecipients } from './negotiation/recipients';
 import type { Envelope } from './types';
-import { ViolationCode } from './violations';
+import { violation, Violation, ViolationCode } from './violations';
 
 export interface LogViolation {
   channel: string | null;
@@ -98,19 +98,19 @@ export class LogVerifier {
     try {
       value = parse();
     } catch (err) {
-      this.events++;
-      // In one channel's stream the line is that channel's, and the rest of it unverified.
-      const run = this.channel === undefined ? null : this.channelRun(this.channel);
-      if (run) run.summary.events++;
-      if (run?.failed) return;
-      this.violations.push({ channel: this.channel ?? null, seq: null, code: 'malformed', message: (err as Error).message, index: this.events });
-      if (run) run.failed = true;
+      // A line of no channel; in one channel's stream (options.channel) that channel's.
+      this.addChecked(null, {}, violation('malformed', (err as Error).message));
       return;
     }
     this.add(value);
   }
 
   add(input: unknown, hints: AddHints = {}): void {
+    this.addChecked(input, hints, null);
+  }
+
+  /** `refused`: the input's violation when it is already known (a line that does not parse). */
+  private addChecked(input: unknown, hints: AddHints, refused: Violation | null): void {
     const index = ++this.events;
     const rec = (typeof input === 'object' && input !== null ? input : {}) as Partial<Envelope>;
     const channelId = this.channel ?? (typeof rec.channel === 'string' ? rec.channel : null);
@@ -119,7 +119,7 @@ export class LogVerifier {
     if (run) run.summary.events++;
     if (run?.failed) return; // unverified after the channel's first violation
     const state = run ? run.summary.state : initialState();
-    const found = firstViolation(state, input, { channel: this.channel, verifySignature: hints.verifySignature });
+    const found = refused ?? firstViolation(state, input, { channel: this.channel, verifySignature: hints.verifySignature });
     if (found) {
       this.violations.push({ channel: channelId, seq, ...found, index });
       if (run) run.failed = true;
