@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { WithdrawReason } from '../../protocol';
 import { draft } from '../../client';
-import { findProposal, findRequest, noteOptions, optionalNote, registerEventCommand } from '../support/event-command';
+import { findRequestOrProposal, noteOptions, optionalNote, registerEventCommand } from '../support/event-command';
 
 interface WithdrawOptions {
   reason: WithdrawReason;
@@ -20,10 +20,9 @@ export function register(program: Command): void {
     },
     draft: ({ state, options, args: [ref] }) => {
       const body = optionalNote(options);
-      if (state.proposals.has(ref) || (!state.requests.has(ref) && [...state.proposals.keys()].some((id) => id.startsWith(ref)))) {
-        return draft('ProposalWithdrawn', { proposal: findProposal(state, ref).id }, body);
-      }
-      return draft('RequestWithdrawn', { request: findRequest(state, ref).id, reason: options.reason }, body);
+      const found = findRequestOrProposal(state, ref);
+      if ('proposal' in found) return draft('ProposalWithdrawn', { proposal: found.proposal.id }, body);
+      return draft('RequestWithdrawn', { request: found.request.id, reason: options.reason }, body);
     },
   });
 }

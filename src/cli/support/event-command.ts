@@ -73,13 +73,36 @@ export function findProposal(state: ChannelState, ref: string): ProposalState {
   return unique(state.proposals, ref, 'unknown_proposal', 'proposal');
 }
 
+/**
+ * `withdraw <id>`: a request or a proposal, by id or by a prefix unique across both, so
+ * that a prefix of one never silently picks the other.
+ */
+export function findRequestOrProposal(state: ChannelState, ref: string): { request: RequestState } | { proposal: ProposalState } {
+  const requests = matches(state.requests, ref);
+  const proposals = matches(state.proposals, ref);
+  if (requests.length + proposals.length > 1) {
+    throw new UsageError(`${ref} names ${describe(requests.length, 'request')} and ${describe(proposals.length, 'proposal')}: give more of the id`);
+  }
+  if (requests.length) return { request: state.requests.get(requests[0])! };
+  if (proposals.length) return { proposal: state.proposals.get(proposals[0])! };
+  throw new RuleViolationError(violation('unknown_request', `no request or proposal ${ref} in this channel`));
+}
+
 function unique<T>(map: Map<string, T>, ref: string, code: 'unknown_request' | 'unknown_proposal', what: string): T {
-  const exact = map.get(ref);
-  if (exact) return exact;
-  const hits = ref.length >= 4 ? [...map.keys()].filter((id) => id.startsWith(ref)) : [];
+  const hits = matches(map, ref);
   if (hits.length === 1) return map.get(hits[0])!;
   if (hits.length > 1) throw new UsageError(`${ref} names ${hits.length} ${what}s: give more of the id`);
   throw new RuleViolationError(violation(code, `no ${what} ${ref} in this channel`));
+}
+
+/** The id itself if the map holds it, else every id it prefixes (4 characters at least). */
+function matches(map: Map<string, unknown>, ref: string): string[] {
+  if (map.has(ref)) return [ref];
+  return ref.length >= 4 ? [...map.keys()].filter((id) => id.startsWith(ref)) : [];
+}
+
+function describe(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 /** `--content <file>`: a JSON object merged over what the flags say. */
