@@ -1,11 +1,12 @@
-/** For the SDK specs: the shared vector identities and logs as envelopes. */
+/** For the SDK specs: the reference vector set's identities and logs as envelopes. */
 import type { Envelope } from '../../src/protocol';
-import { loadEnvelopeVectors, readLog } from '../support/vectors';
+import { reference } from '../support/vectors';
 
-export const identities = loadEnvelopeVectors().identities;
+export const identities = reference.loadEnvelopeVectors().identities;
 
 export const vectorEvents = (file: string): Envelope[] =>
-  readLog(file)
+  reference
+    .readLog(file)
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));

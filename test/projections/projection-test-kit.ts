@@ -2,10 +2,10 @@
 import { NegotiationFixture } from '../../src/protocol/negotiation/negotiation.fixture';
 import type { Envelope, Policy } from '../../src/protocol';
 import { channelStream, type EventStore } from '../../src/store/event-store.port';
-import { readLog } from '../support/vectors';
+import { reference } from '../support/vectors';
 
 /** The lines of a vector log, as stored (text exactly). */
-export const vectorLog = (file: string): string[] => readLog(file).split('\n').filter((line) => line.length > 0);
+export const vectorLog = (file: string): string[] => reference.readLog(file).split('\n').filter((line) => line.length > 0);
 
 /** Appends envelope texts to their channels' streams, in order, each at its seq. */
 export async function appendAll(store: EventStore, lines: string[]): Promise<void> {

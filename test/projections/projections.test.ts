@@ -17,7 +17,7 @@ import type { ReadModelStore } from '../../src/projections/read-model-store.port
 import type { EventStore } from '../../src/store/event-store.port';
 import { PostgresEventStore } from '../../src/store/postgres/postgres-event-store.adapter';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
-import { loadEnvelopeVectors, loadLogExpectations } from '../support/vectors';
+import { reference } from '../support/vectors';
 import { POSTGRES_URL, testSchema } from '../store/store-test-kit';
 import { appendAll, busyNegotiation, interleave, vectorLog } from './projection-test-kit';
 
@@ -55,7 +55,7 @@ const backends: Backend[] = [
   },
 ];
 
-const VALID = 'valid-negotiation.ndjson';
+const VALID = reference.validLog;
 
 async function project(store: EventStore, readModels: ReadModelStore, batchSize?: number): Promise<ProjectionRunner> {
   const runner = new ProjectionRunner(store, readModels, { batchSize, onError: (e) => console.error(e) });
@@ -81,7 +81,7 @@ describe.each(backends)('projections on $name', (backend) => {
   afterEach(() => ctx.close());
 
   it('given the vector log, shows its open, reunited and withdrawn requests, its agreement and its keys', async () => {
-    const expected = loadLogExpectations().find((e) => e.file === VALID)!;
+    const expected = reference.loadLogExpectations().find((e) => e.file === VALID)!;
     const lines = vectorLog(VALID);
     await appendAll(ctx.store, lines);
     const readModels = ctx.readModels();
@@ -108,7 +108,7 @@ describe.each(backends)('projections on $name', (backend) => {
       expect(done.completed.hash).toMatch(/^[0-9a-f]{64}$/);
     }
 
-    const vectors = loadEnvelopeVectors();
+    const vectors = reference.loadEnvelopeVectors();
     const lead = vectors.identities['ru.lead'];
     const memberships = await readModels.keyMemberships(lead.fingerprint);
     expect(memberships).toEqual([{ fingerprint: lead.fingerprint, channel, participant: 'ru.lead', active: expect.any(Boolean), signKey: lead.signKey }]);

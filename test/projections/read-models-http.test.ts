@@ -11,15 +11,15 @@ import { ApiError } from '../../src/client/errors';
 import { FindKeyMembershipsQuery } from '../../src/projections/queries/find-key-memberships.query';
 import { ParleyHttpClient } from '../../src/client/http-client';
 import { Envelope, eventHash, generateIdentity } from '../../src/protocol';
-import { loadEnvelopeVectors, loadLogExpectations } from '../support/vectors';
+import { reference } from '../support/vectors';
 import { startServer as startApp, type TestServer as ParleyApp } from '../service/service-harness';
 import { appendAll, RecordedNegotiation, vectorLog } from './projection-test-kit';
 
-const VALID = 'valid-negotiation.ndjson';
+const VALID = reference.validLog;
 
 describe('read model routes', () => {
-  const vectors = loadEnvelopeVectors();
-  const expected = loadLogExpectations().find((e) => e.file === VALID)!;
+  const vectors = reference.loadEnvelopeVectors();
+  const expected = reference.loadLogExpectations().find((e) => e.file === VALID)!;
   const lines = vectorLog(VALID);
   const channel = (JSON.parse(lines[0]) as Envelope).channel;
   const dir = mkdtempSync(join(tmpdir(), 'parley-read-models-'));

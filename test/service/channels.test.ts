@@ -8,16 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { b64uDecode, ed25519Signer, eventHash, fingerprint, generateIdentity, parseStrictJson, signRequest, type Envelope } from '../../src/protocol';
 import { ApiError } from '../../src/client';
 import { NegotiationBuilder } from '../support/negotiation-builder';
-import { loadEnvelopeVectors, loadLogExpectations, loadRequestVectors, readLog } from '../support/vectors';
+import { loadEnvelopeVectors, loadLogExpectations, loadRequestVectors, readLog, reference } from '../support/vectors';
 import { newStoreLocation, startServer, type StoreKind, type StoreLocation, type TestServer } from './service-harness';
 import { allStored, client, collectSse, post, signedGet, storedLines } from './service-test-kit';
 
 jest.setTimeout(60_000);
 
-const vectors = loadEnvelopeVectors();
-const identity = (name: string) => vectors.identities[name];
-const LINES = readLog('valid-negotiation.ndjson').split('\n').filter(Boolean);
-const EXPECTED = loadLogExpectations().find((e) => e.file === 'valid-negotiation.ndjson')!;
+// The reference negotiation, whose identities and seqs these tests name; the request vectors
+// of PARLEY_VECTORS_DIR are checked against their own set's log further down.
+const identity = (name: string) => reference.loadEnvelopeVectors().identities[name];
+const LINES = reference.readLog(reference.validLog).split('\n').filter(Boolean);
+const EXPECTED = reference.loadLogExpectations().find((e) => e.file === reference.validLog)!;
 const CHANNEL = (JSON.parse(LINES[0]) as Envelope).channel;
 const NOTARY_SEED = identity('notary').signSeed;
 const globalAuditor = generateIdentity();
@@ -109,15 +110,44 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       expect(rotated.status).toBe(200);
     });
 
-    it('then the vector requests signed by ru.lead are accepted byte for byte (server clock pinned to their created)', async () => {
+    it('then GET /v1/export gives a global auditor every channel in global order, and a participant 404', async () => {
+      const before = await allStored(server.store);
+      const exported = await signedGet(server.url, '/v1/export', globalAuditor);
+      expect(exported.status).toBe(200);
+      const lines = exported.text.split('\n').filter(Boolean);
+      expect(lines.length).toBe(before);
+      expect(lines.filter((l) => l.includes(CHANNEL))).toEqual(LINES);
+      const participant = await signedGet(server.url, '/v1/export', identity('ru.lead'));
+      expect(participant.status).toBe(404);
+    });
+  });
+
+  describe('given the request vectors of PARLEY_VECTORS_DIR and the valid log of their channel', () => {
+    it('then each signed GET of a channel route is accepted byte for byte once, and refused as a replay after (clock pinned to their created)', async () => {
       const requests = loadRequestVectors();
-      const pinned = await startServer(
-        { ...location.env, PARLEY_NOTARY_SEED: NOTARY_SEED },
-        { clock: () => requests.cases[0].created * 1000, withoutNotaryAutomation: true },
-      );
+      const cases = requests.cases.filter((x) => x.method === 'GET' && x.path.startsWith('/v1/channels/'));
+      expect(cases.length).toBeGreaterThan(0);
+      const logs = loadLogExpectations()
+        .filter((e) => e.ok)
+        .map((e) => readLog(e.file).split('\n').filter(Boolean));
+      const lines = logs.find((l) => cases.every((c) => c.path.startsWith(`/v1/channels/${(JSON.parse(l[0]) as Envelope).channel}/`)));
+      if (!lines) throw new Error('no valid log in the vector set opens the channel its request vectors read');
+      const opening = JSON.parse(lines[0]) as Envelope<'ChannelOpened'>;
+      const notary = Object.values(loadEnvelopeVectors().identities).find((i) => i.signKey === opening.meta.notary.signKey);
+      if (!notary) throw new Error("no identity in the vector set holds the channel's notary key");
+      const own = newStoreLocation(kind);
+      // Posted before the clock is pinned: the log's events are later than the requests' created.
+      let writer: TestServer | undefined = await startServer({ ...own.env, PARLEY_NOTARY_SEED: notary.signSeed }, { withoutNotaryAutomation: true });
+      let pinned: TestServer | undefined;
       try {
-        // The channel routes are this service's; the others belong to the read models and audit.
-        for (const c of requests.cases.filter((x) => x.method === 'GET' && x.path.startsWith('/v1/channels/'))) {
+        for (const line of lines) expect((await post(writer.url, opening.channel, line)).status).toBe(201);
+        await writer.close();
+        writer = undefined;
+        pinned = await startServer(
+          { ...own.env, PARLEY_NOTARY_SEED: notary.signSeed },
+          { clock: () => requests.cases[0].created * 1000, withoutNotaryAutomation: true },
+        );
+        for (const c of cases) {
           const res = await fetch(pinned.url + c.path, { headers: c.headers });
           expect({ name: c.name, status: res.status }).toEqual({ name: c.name, status: 200 });
           await res.text();
@@ -130,19 +160,10 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
           });
         }
       } finally {
-        await pinned.close();
+        await writer?.close();
+        await pinned?.close();
+        await own.remove();
       }
-    });
-
-    it('then GET /v1/export gives a global auditor every channel in global order, and a participant 404', async () => {
-      const before = await allStored(server.store);
-      const exported = await signedGet(server.url, '/v1/export', globalAuditor);
-      expect(exported.status).toBe(200);
-      const lines = exported.text.split('\n').filter(Boolean);
-      expect(lines.length).toBe(before);
-      expect(lines.filter((l) => l.includes(CHANNEL))).toEqual(LINES);
-      const participant = await signedGet(server.url, '/v1/export', identity('ru.lead'));
-      expect(participant.status).toBe(404);
     });
   });
 

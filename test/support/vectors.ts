@@ -1,8 +1,16 @@
-/** Loads the vector set named by PARLEY_VECTORS_DIR (default ../shared/vectors). */
+/**
+ * Two uses of vector sets:
+ * - the set named by PARLEY_VECTORS_DIR (default ../shared/vectors): the vector suites check
+ *   whatever it holds, naming none of its files or contents (the loaders exported bare);
+ * - the reference set, always ../shared/vectors: fixture data for the SDK, projection and
+ *   service tests that name its ids, texts and seqs (`reference`). Pointing
+ *   PARLEY_VECTORS_DIR at a further set leaves these fixtures as they are.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const VECTORS_DIR = resolve(process.cwd(), process.env.PARLEY_VECTORS_DIR ?? '../shared/vectors');
+const REFERENCE_DIR = resolve(process.cwd(), '../shared/vectors');
+export const VECTORS_DIR = resolve(process.cwd(), process.env.PARLEY_VECTORS_DIR ?? REFERENCE_DIR);
 
 export interface VectorIdentity {
   signSeed: string;
@@ -57,14 +65,23 @@ export interface RequestVectors {
   }[];
 }
 
-function json<T>(name: string): T {
-  const file = join(VECTORS_DIR, name);
-  if (!existsSync(file)) throw new Error(`vector file ${file} is missing (PARLEY_VECTORS_DIR=${VECTORS_DIR})`);
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
+function vectorSet(dir: string) {
+  const json = <T>(name: string): T => {
+    const file = join(dir, name);
+    if (!existsSync(file)) throw new Error(`vector file ${file} is missing (${dir === REFERENCE_DIR ? 'the reference set' : `PARLEY_VECTORS_DIR=${dir}`})`);
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  };
+  const logPath = (file: string) => join(dir, 'logs', file);
+  return {
+    loadEnvelopeVectors: () => json<EnvelopeVectors>('envelopes.json'),
+    loadRequestVectors: () => json<RequestVectors>('requests.json'),
+    loadLogExpectations: () => json<LogExpectation[]>(join('logs', 'expected.json')),
+    logPath,
+    readLog: (file: string) => readFileSync(logPath(file), 'utf8'),
+  };
 }
 
-export const loadEnvelopeVectors = () => json<EnvelopeVectors>('envelopes.json');
-export const loadRequestVectors = () => json<RequestVectors>('requests.json');
-export const loadLogExpectations = () => json<LogExpectation[]>(join('logs', 'expected.json'));
-export const logPath = (file: string) => join(VECTORS_DIR, 'logs', file);
-export const readLog = (file: string) => readFileSync(logPath(file), 'utf8');
+export const { loadEnvelopeVectors, loadRequestVectors, loadLogExpectations, logPath, readLog } = vectorSet(VECTORS_DIR);
+
+/** The reference set's negotiation, whose contents fixture tests name. */
+export const reference = { ...vectorSet(REFERENCE_DIR), validLog: 'valid-negotiation.ndjson' };

@@ -1,6 +1,8 @@
 /** Every log in PARLEY_VECTORS_DIR/logs gets exactly the verdict expected.json names. */
 import { verifyLog } from '../../src/protocol';
-import { loadLogExpectations, readLog } from '../support/vectors';
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadLogExpectations, logPath, readLog } from '../support/vectors';
 
 const expectations = loadLogExpectations();
 
@@ -8,6 +10,11 @@ describe('logs/expected.json', () => {
   it('lists at least one valid and one invalid log', () => {
     expect(expectations.some((e) => e.ok)).toBe(true);
     expect(expectations.some((e) => !e.ok)).toBe(true);
+  });
+
+  it('names every log in the directory, once each, and no log that is not there', () => {
+    const present = readdirSync(dirname(logPath('expected.json'))).filter((f) => f.endsWith('.ndjson')).sort();
+    expect(expectations.map((e) => e.file).sort()).toEqual(present);
   });
 
   it.each(expectations.map((e) => [e.file, e]))('%s', (_file, e) => {
