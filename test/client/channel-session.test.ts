@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  ApiError,
   AppendOutcomeUnknownError,
   AppendResult,
   ChannelSession,
@@ -64,25 +63,26 @@ describe('ChannelSession against a running service', () => {
     expect(other.view.entries.slice(1).map((e) => e.content?.text)).toEqual(['first', 'second']);
   });
 
-  it('given my append was stored but its answer lost, when I retry, then the stored event is recognised, not doubled', async () => {
-    let lost = true;
-    const flaky = new (class extends ParleyHttpClient {
-      override async append(env: Envelope): Promise<AppendResult> {
-        const result = await super.append(env);
-        if (lost) {
-          lost = false;
-          // As if the connection dropped after the server stored it; a rival then moves the head.
-          await session(ru).submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'rival' }));
-          throw new ApiError(409, 'seq_gap', 'simulated stale answer');
-        }
-        return result;
-      }
-    })({ server: server.url, keys: ua });
-    const s = new ChannelSession(flaky, ua, channel);
-    const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'once' }));
-    expect(done.status).toBe(200);
-    expect(s.view.entries.filter((e) => e.content?.text === 'once')).toHaveLength(1);
-    expect(s.view.entries[done.seq].content).toEqual({ text: 'once' });
+  it('given my append was stored, its answer lost and then a rival moved the head, when I submit, then my stored event is recognised, not doubled', async () => {
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    try {
+      const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
+      await s.sync();
+      proxy.cutNextAnswer('POST /v1/channels/');
+      // The client's next request (its re-read) waits until a rival has appended.
+      proxy.rivalBefore('GET /v1/channels/', async () => {
+        await session(ru).submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'rival' }));
+      });
+      const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'once' }));
+      expect({ cut: proxy.cut, held: proxy.held }).toEqual({ cut: 1, held: 1 });
+      expect(done.status).toBe(200);
+      expect(s.view.entries.filter((e) => e.content?.text === 'once')).toHaveLength(1);
+      expect(s.view.entries[done.seq].content).toEqual({ text: 'once' });
+      expect(s.view.entries[done.seq + 1].content).toEqual({ text: 'rival' });
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('given the connection drops after the server stored my append, when I submit, then the next attempt finds it stored, not doubled', async () => {

@@ -8,6 +8,8 @@
  *   out after the server has acted;
  * - rivalBefore: holds the request, runs `rival` (another client's append, straight to the
  *   server), then passes it on — a race lost for certain: the client's head is stale.
+ * Armings queue: each applies once the one before it has acted (a cut answer, then a rival
+ * before the client's next request).
  */
 import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 
@@ -18,7 +20,7 @@ type Arming =
 
 export class FaultProxy {
   private server: Server | null = null;
-  private armed: Arming | null = null;
+  private readonly armings: Arming[] = [];
   private readonly sockets = new Set<Socket>();
   /** How many answers were cut. */
   cut = 0;
@@ -36,15 +38,15 @@ export class FaultProxy {
       let cutting = false;
       let replaceWith: number | null = null;
       client.on('data', (chunk) => {
-        const armed = this.armed;
+        const armed = this.armings[0];
         if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
         if (armed.kind === 'cut' || armed.kind === 'replace') {
-          this.armed = null;
+          this.armings.shift();
           if (armed.kind === 'cut') cutting = true;
           else replaceWith = armed.status;
           return void up.write(chunk);
         }
-        if (--armed.times === 0) this.armed = null;
+        if (--armed.times === 0) this.armings.shift();
         this.held++;
         client.pause(); // what follows (the body, if apart) waits behind this chunk
         armed
@@ -81,21 +83,21 @@ export class FaultProxy {
 
   /** Loses the answer to the next request that starts with `requestPrefix`. */
   cutNextAnswer(requestPrefix: string): void {
-    this.armed = { kind: 'cut', prefix: requestPrefix };
+    this.armings.push({ kind: 'cut', prefix: requestPrefix });
   }
 
   /** Answers the next request that starts with `requestPrefix` with `status` once the server has answered it. */
   replaceNextAnswer(requestPrefix: string, status: number): void {
-    this.armed = { kind: 'replace', prefix: requestPrefix, status };
+    this.armings.push({ kind: 'replace', prefix: requestPrefix, status });
   }
 
   /** Before each of the next `times` requests starting with `requestPrefix` goes on, `rival` runs. */
   rivalBefore(requestPrefix: string, rival: () => Promise<void>, times = 1): void {
-    this.armed = { kind: 'rival', prefix: requestPrefix, rival, times };
+    this.armings.push({ kind: 'rival', prefix: requestPrefix, rival, times });
   }
 
   disarm(): void {
-    this.armed = null;
+    this.armings.length = 0;
   }
 
   async stop(): Promise<void> {
