@@ -12,7 +12,7 @@ import { auditReportOf } from '../../src/audit/audit-report';
 import { auditStream } from '../../src/audit/audit-stream';
 import { serverLog } from '../../src/audit/server-log';
 import { writeKeystore } from '../../src/client/keystore-file';
-import { eventHash, generateIdentity, Identity } from '../../src/protocol';
+import { canonical, eventHash, generateIdentity, Identity, randomBytes, sha256Hex } from '../../src/protocol';
 import { channelStream } from '../../src/store/event-store.port';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { newStoreLocation, startServer, type StoreLocation, type TestServer } from '../service/service-harness';
@@ -30,6 +30,7 @@ let server: TestServer;
 let clean: NegotiationBuilder;
 let forgedChannel: NegotiationBuilder;
 let strayChannel: NegotiationBuilder;
+let lyingChannel: NegotiationBuilder;
 
 function negotiation(): NegotiationBuilder {
   const n = NegotiationBuilder.open({ notarySeed, policy: { quorum: 'sides', auditorsRead: true } });
@@ -67,6 +68,15 @@ beforeAll(async () => {
   await postAll(clean);
   await postAll(forgedChannel);
   await postAll(strayChannel);
+  // Accepted by the server, which cannot open bodies: a message whose commit does not match
+  // its box, so that only a reader who opens it (the channel's auditor) can tell.
+  lyingChannel = negotiation();
+  lyingChannel.apply(
+    lyingChannel.build('ru.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'one thing' }, (e) => {
+      e.body!.commit = sha256Hex('parley/v1/commit\n', randomBytes(32), canonical({ text: 'another thing' }));
+    }),
+  );
+  await postAll(lyingChannel);
   // Past the server's checks, straight into its store: a message whose signature is not ru.lead's.
   const env = forgedChannel.build('ru.lead', 'MessagePosted', { audience: ['ru'] }, { text: 'forged' });
   const forged = { ...env, sig: forgedChannel.build('ua.lead', 'MessagePosted', { audience: ['ru'] }, { text: 'x' }).sig };
@@ -144,6 +154,14 @@ describe('parley audit --server', () => {
     });
   });
 
+  it('given --channel and a body whose commit lies, then the auditor opening it finds bad_body, which the server cannot see', async () => {
+    const res = await cli(keystoreFor('lying.keystore', 'icrc.audit', auditor(lyingChannel)), '--channel', lyingChannel.channel);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stdout).violations).toEqual([{ channel: lyingChannel.channel, seq: lyingChannel.log.length - 1, code: 'bad_body', message: expect.any(String) }]);
+    const served = await signedGet(server.url, `/v1/channels/${lyingChannel.channel}/audit`, auditor(lyingChannel));
+    expect(served.json).toMatchObject({ ok: true, events: lyingChannel.log.length });
+  });
+
   it('given --channel and a stream holding another channel\'s event, then exit 1 with wrong_channel', async () => {
     const res = await cli(keystoreFor('stray.keystore', 'icrc.audit', auditor(strayChannel)), '--channel', strayChannel.channel);
     expect(res.code).toBe(1);
@@ -154,7 +172,7 @@ describe('parley audit --server', () => {
     const res = await cli(keystoreFor('global.keystore', 'global.audit', globalAuditor), '--all');
     expect(res.code).toBe(1);
     const report = JSON.parse(res.stdout);
-    expect(report.channels.map((c: { channel: string }) => c.channel).sort()).toEqual([clean.channel, forgedChannel.channel, strayChannel.channel].sort());
+    expect(report.channels.map((c: { channel: string }) => c.channel).sort()).toEqual([clean.channel, forgedChannel.channel, strayChannel.channel, lyingChannel.channel].sort());
     // In the export the stray event reads as the clean channel's seq 1 again.
     expect(report.violations).toEqual([
       { channel: forgedChannel.channel, seq: forgedChannel.log.length, code: 'bad_signature', message: expect.any(String) },
