@@ -1,5 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { backupSqliteStore } from '../../src/store/sqlite/sqlite-backup';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
 import { WrongExpectedRevisionError, type RecordedEvent } from '../../src/store';
 import { describeEventStoreContract } from './event-store.contract';
@@ -27,6 +29,20 @@ describe('SQLite adapter', () => {
     store = SqliteEventStore.open({ file: path, pollIntervalMs: 20 });
   });
   afterAll(() => store.close());
+
+  it('given a new data directory, then it, the store file, its WAL and a backup copy are the owner\'s only', async () => {
+    const fresh = join(dir.path, 'private', 'data', 'parley.sqlite');
+    const own = SqliteEventStore.open({ file: fresh });
+    const mode = (f: string) => (statSync(f).mode & 0o777).toString(8);
+    try {
+      await own.append(newStream(), [newEvent()], 'no_stream');
+      expect([dirname(fresh), fresh, `${fresh}-wal`].map(mode)).toEqual(['700', '600', '600']);
+      const { file: copy } = await backupSqliteStore(fresh, join(dir.path, 'private', 'copy.sqlite'));
+      expect(mode(copy)).toBe('600');
+    } finally {
+      await own.close();
+    }
+  });
 
   it('runs WAL with synchronous=FULL', () => {
     expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -6,7 +6,7 @@
  * `PRAGMA integrity_check`, so a file at the destination is always a whole backup.
  */
 import Database from 'better-sqlite3';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, rmSync } from 'node:fs';
 
 export interface SqliteBackupResult {
   file: string;
@@ -32,6 +32,7 @@ export async function backupSqliteStore(source: string, destination: string): Pr
     // All pages in one step, inside one read transaction: with the default 100 pages per
     // step, every commit the server makes meanwhile restarts the copy, and a store under
     // steady appends might never finish. In WAL mode this reader does not block the writer.
+    closeSync(openSync(partial, 'wx', 0o600)); // owner only, as the store itself
     await db.backup(partial, { progress: () => ALL_PAGES });
   } catch (err) {
     rmSync(partial, { force: true });

@@ -8,7 +8,7 @@
  * it is rejected before it writes anything.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { appendRequest, appendResult, planAppend, type AppendRequest, type StoredCopy } from '../append-plan';
 import { ChangeSignal } from '../change-signal';
@@ -79,7 +79,12 @@ export class SqliteEventStore implements EventStore {
   private readonly writeBatch: (requests: AppendRequest[]) => BatchOutcome<AppendResult>[];
 
   private constructor(options: SqliteEventStoreOptions) {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    if (options.file !== ':memory:') {
+      // Owner only: the file holds who negotiates with whom and when. SQLite gives its -wal and
+      // -shm files the database file's mode. Existing files and directories keep theirs.
+      mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(options.file, 'a', 0o600));
+    }
     this.database = new Database(options.file);
     for (const pragma of sqlitePragmas(options.synchronous ?? 'FULL', options.busyTimeoutMs ?? 5000)) {
       this.database.pragma(pragma);
