@@ -60,11 +60,15 @@ describe('notary key provider', () => {
 
   it('refuses a key file that does not hold a 32-byte seed, without printing its content', () => {
     writeFileSync(join(dir, NOTARY_KEY_FILE), 'secret-but-short', { mode: 0o600 });
-    expect(() => loadNotaryKey({ PARLEY_DATA_DIR: dir })).toThrow(/does not hold a 32-byte b64u Ed25519 seed/);
+    // Captured, then checked outside the catch: had it not thrown, `thrown` would stay undefined and fail below.
+    let thrown: unknown;
     try {
       loadNotaryKey({ PARLEY_DATA_DIR: dir });
     } catch (error) {
-      expect(String(error)).not.toContain('secret-but-short');
+      thrown = error;
     }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toMatch(/does not hold a 32-byte b64u Ed25519 seed/);
+    expect(String(thrown)).not.toContain('secret-but-short');
   });
 });
