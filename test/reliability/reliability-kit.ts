@@ -27,12 +27,16 @@ import { type MemberSpec, NegotiationBuilder, newNotarySeed } from '../support/n
 /** `npm run soak` sets PARLEY_SOAK=1: the long version of every suite. */
 export const SOAK = process.env.PARLEY_SOAK === '1';
 
-/** A scale parameter: `PARLEY_SOAK_<NAME>` if set, else the soak or the short default. */
+/**
+ * A scale parameter: `PARLEY_SOAK_<NAME>` if set, else the soak or the short default. A whole
+ * number of at least 1: with 0 a suite's loops would run zero times and it would pass having
+ * checked nothing.
+ */
 export function param(name: string, short: number, soak: number): number {
   const given = process.env[`PARLEY_SOAK_${name}`];
   if (given !== undefined && given !== '') {
     const n = Number(given);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`PARLEY_SOAK_${name} must be a non-negative number, got ${given}`);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`PARLEY_SOAK_${name} must be a whole number of at least 1 (0 would make the suite check nothing), got ${given}`);
     return n;
   }
   return SOAK ? soak : short;
