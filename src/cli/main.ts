@@ -6,17 +6,20 @@
 import { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT } from './support/cli-errors';
+import { describeFailure, EXIT, printFailure } from './support/cli-errors';
 
 export interface CliCommandModule {
   register(program: Command): void;
 }
 
-export function buildProgram(): Command {
+/** `json`: the command line asks for --json, so that a usage error is reported as JSON too. */
+export function buildProgram(options: { json?: boolean } = {}): Command {
   const program = new Command('parley')
     .description('Parley: signed, end-to-end encrypted negotiation channels')
     .showHelpAfterError()
-    .configureOutput({ outputError: (text, write) => write(text) })
+    // Commander's own errors (a missing option, a bad choice) in the form of every other
+    // failure; the help it shows after them stays on standard error.
+    .configureOutput({ outputError: (text) => printFailure({ exit: EXIT.usage, code: 'usage', message: text.replace(/^error: /, '').trim() }, options.json ?? false) })
     .addHelpText('after', HELP_AFTER)
     // Before the commands are added, so that they inherit it: a usage error exits 2.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
@@ -53,11 +56,13 @@ Run \`parley <command> --help\` for a command's options and examples.`;
  * Node's fetch keeps the process alive for a few hundred ms after the last request.
  */
 export async function run(argv: string[]): Promise<never> {
+  const json = argv.includes('--json');
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram({ json }).parseAsync(argv);
   } catch (err) {
-    process.stderr.write(`parley: ${(err as Error).message}\n`);
-    process.exitCode = EXIT.usage;
+    const failure = describeFailure(err);
+    printFailure(failure, json);
+    process.exitCode = failure.exit;
   }
   const code = typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   await new Promise<void>((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));

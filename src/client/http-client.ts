@@ -51,6 +51,24 @@ export interface ParleyHttpClientOptions {
   nonce?: () => string;
 }
 
+/**
+ * A server address as requests are built from it: an http or https URL, without trailing
+ * slashes. Anything else (`127.0.0.1:3000`, say) throws here, naming the value, rather than
+ * failing later as an unreachable server.
+ */
+export function serverUrl(value: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // not a URL at all: the error below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new TypeError(`the server must be an http:// or https:// URL (e.g. http://127.0.0.1:3000), not ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
 export class ParleyHttpClient {
   readonly server: string;
   private readonly signer: Signer | null;
@@ -60,7 +78,7 @@ export class ParleyHttpClient {
   private readonly nonce?: () => string;
 
   constructor(options: ParleyHttpClientOptions = {}) {
-    this.server = (options.server ?? DEFAULT_SERVER).replace(/\/+$/, '');
+    this.server = serverUrl(options.server ?? DEFAULT_SERVER);
     this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now;
     this.nonce = options.nonce;

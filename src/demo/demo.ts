@@ -9,12 +9,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { ChannelState, EventType, generateIdentity, makeParticipant, Participant, Role, safetyNumber, verifyLog } from '../protocol';
 import {
   ApiError,
   ChannelSession,
-  DEFAULT_SERVER,
   Draft,
   Keys,
   ParleyHttpClient,
@@ -24,6 +23,7 @@ import {
 import { readKeystore, writeKeystore } from '../client/keystore-file';
 import { describeFailure, EXIT } from '../cli/support/cli-errors';
 import { statusTables } from '../cli/support/status-tables';
+import { serverOption } from '../cli/support/cli-context';
 
 class DemoFailure extends Error {}
 
@@ -221,7 +221,7 @@ class Demo {
 async function main(): Promise<void> {
   const program = new Command('demo')
     .description('Drive a running Parley service through a complete negotiation')
-    .addOption(new Option('--server <url>', 'the running service').env('PARLEY_SERVER').default(DEFAULT_SERVER))
+    .addOption(serverOption('the running service'))
     .option('--notary-timeout <seconds>', 'how long to wait for the notary', '20')
     .option('--keep-keys', 'keep the temporary keystores (and print their passphrase)')
     .parse(process.argv);

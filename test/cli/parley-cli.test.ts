@@ -354,6 +354,17 @@ describe('parley CLI against a running service', () => {
   it('usage errors exit 2, an unreachable server exits 3', async () => {
     const noKind = await parley(['share', r3, '--text', 'x'], env('ru.lead'));
     expect(noKind.code).toBe(2);
+    expect(noKind.stderr).toMatch(/^parley: usage: required option '--kind <kind>' not specified\n/);
+    const noKindJson = await parley(['share', r3, '--text', 'x', '--json'], env('ru.lead'));
+    expect({ code: noKindJson.code, out: JSON.parse(noKindJson.stdout) }).toEqual({
+      code: 2,
+      out: { ok: false, error: 'usage', message: "required option '--kind <kind>' not specified" },
+    });
+    const noScheme = await parley(['status', '--json'], env('ru.lead', { PARLEY_SERVER: '127.0.0.1:3000' }));
+    expect({ code: noScheme.code, out: JSON.parse(noScheme.stdout) }).toEqual({
+      code: 2,
+      out: { ok: false, error: 'usage', message: expect.stringContaining('must be an http:// or https:// URL') },
+    });
     const down = await parley(['status'], env('ru.lead', { PARLEY_SERVER: 'http://127.0.0.1:9' }));
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('unreachable');

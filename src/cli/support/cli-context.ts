@@ -3,9 +3,9 @@
  * channel, --json), loading the keystore, the signed HTTP client, a caught-up channel
  * session, output, and the action wrapper that turns errors into messages and exit codes.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
-import { ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient } from '../../client';
+import { ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl } from '../../client';
 import { readKeystoreFile, writeKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
@@ -22,7 +22,17 @@ export interface CommonOptions {
 
 /** `--server <url>`: PARLEY_SERVER, else DEFAULT_SERVER (http://127.0.0.1:3000). */
 export function serverOption(description = 'Parley server'): Option {
-  return new Option('--server <url>', description).env('PARLEY_SERVER').default(DEFAULT_SERVER);
+  return new Option('--server <url>', description)
+    .env('PARLEY_SERVER')
+    .default(DEFAULT_SERVER)
+    .argParser((value) => {
+      if (value === '') return DEFAULT_SERVER; // PARLEY_SERVER= set but empty: as if unset
+      try {
+        return serverUrl(value);
+      } catch {
+        throw new InvalidArgumentError('It must be an http:// or https:// URL, e.g. http://127.0.0.1:3000.');
+      }
+    });
 }
 
 /** Adds the options every command takes (each command carries them, so they work after its name). */
