@@ -77,8 +77,13 @@ export class SignedRequestGuard implements CanActivate {
     const globalAuditor = auditorKey !== undefined;
     const active = memberships.filter((m) => m.active);
     if (!globalAuditor) {
-      if (this.reflector.getAllAndOverride<boolean>(GLOBAL_AUDITOR_ONLY, [ctx.getHandler(), ctx.getClass()])) throw notFound();
-      if (channel !== undefined && !active.some((m) => m.channel === channel)) throw notFound();
+      if (this.reflector.getAllAndOverride<boolean>(GLOBAL_AUDITOR_ONLY, [ctx.getHandler(), ctx.getClass()])) {
+        throw notFound('this route answers only the global auditors this server is configured with (PARLEY_AUDITORS)');
+      }
+      // One message for both cases, as one status: the key must not learn which channels exist.
+      if (channel !== undefined && !active.some((m) => m.channel === channel)) {
+        throw notFound(`no channel ${channel} that this key may read: it has no events, or this key is not (or no longer) an active participant of it`);
+      }
     }
     req.caller = { keyid, globalAuditor, memberships: active.map(({ channel: c, participant }) => ({ channel: c, participant })) };
     return true;

@@ -50,7 +50,7 @@ export class ReadModelsController {
   @ApiResponse({ status: 404, type: ErrorDto, description: 'not_found: no such channel, or the caller is no active participant' })
   async state(@Param() { channel }: ChannelParamsDto): Promise<ChannelStateView> {
     const state = await this.queryBus.execute(new ChannelStateQuery(channel));
-    if (!state) throw notFound();
+    if (!state) throw notFound(`channel ${channel} has no events`);
     return state;
   }
 }

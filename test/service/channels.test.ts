@@ -107,7 +107,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
     it('then a key rotated out (ua.lead) is refused 404 and its replacement (ua.lead2) reads', async () => {
       const old = await signedGet(server.url, `/v1/channels/${CHANNEL}/head`, identity('ua.lead'));
       expect(old.status).toBe(404);
-      expect(old.json.error).toBe('not_found');
+      expect(old.json).toEqual({ error: 'not_found', message: expect.stringMatching(/this key is not \(or no longer\) an active participant/) });
       const rotated = await signedGet(server.url, `/v1/channels/${CHANNEL}/head`, identity('ua.lead2'));
       expect(rotated.status).toBe(200);
     });
@@ -121,6 +121,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       expect(lines.filter((l) => l.includes(CHANNEL))).toEqual(LINES);
       const participant = await signedGet(server.url, '/v1/export', identity('ru.lead'));
       expect(participant.status).toBe(404);
+      expect(participant.json.message).toMatch(/only the global auditors/);
     });
   });
 
