@@ -210,7 +210,7 @@ export class ParleyHttpClient {
     try {
       return JSON.parse(text);
     } catch {
-      throw new UnexpectedResponseError(`${res.status} from the server is not JSON: ${text.slice(0, 200)}`);
+      throw new UnexpectedResponseError(`the answer is not JSON: ${foreignAnswer(res, text)}`);
     }
   }
 
@@ -251,9 +251,18 @@ export class ParleyHttpClient {
       // Not the contract's error shape (a proxy, say): report the status and the text.
     }
     const code = typeof body.error === 'string' ? body.error : `http_${res.status}`;
-    const message = typeof body.message === 'string' ? body.message : text.slice(0, 200) || res.statusText;
+    const message = typeof body.message === 'string' ? body.message : foreignAnswer(res, text);
     throw new ApiError(res.status, code, message, body);
   }
+}
+
+/**
+ * An answer that is not the contract's: its status and the gist of its text (an HTML page
+ * reduced to its words), and the likely cause, instead of the raw markup.
+ */
+function foreignAnswer(res: Response, text: string): string {
+  const gist = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+  return `${res.status} ${res.statusText}, not an answer of a Parley server (is the server address right?)${gist ? `; it says: ${gist}` : ''}`;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -115,6 +115,28 @@ describe('ParleyHttpClient on the wire', () => {
     }
   });
 
+  it('given a server that is not Parley, when calling, then its answers are reported by status and gist, not as raw markup', async () => {
+    const { server, url } = await listen((req, res) => {
+      if (req.url === '/v1/notary') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return void res.end('<html>\n<body><h1>Welcome</h1></body></html>');
+      }
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<!DOCTYPE html>\n<html><head><title>Error</title></head>\n<body><pre>Cannot GET /v1/channels</pre></body></html>');
+    });
+    try {
+      const client = new ParleyHttpClient({ server: url, keys: signer });
+      await expect(client.head('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+        status: 404,
+        code: 'http_404',
+        message: expect.stringMatching(/^404 Not Found, not an answer of a Parley server \(is the server address right\?\); it says: Error Cannot GET \/v1\/channels$/),
+      });
+      await expect(client.notary()).rejects.toThrow('the answer is not JSON: 200 OK, not an answer of a Parley server (is the server address right?); it says: Welcome');
+    } finally {
+      await close(server);
+    }
+  });
+
   it('given nothing listening, when calling, then ServerUnreachableError', async () => {
     const { server, url } = await listen(() => undefined);
     await close(server);
