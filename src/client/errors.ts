@@ -67,7 +67,7 @@ export class ChannelIntegrityError extends Error {
     readonly seq: number | null,
     message: string,
   ) {
-    super(`the channel log does not verify at seq ${seq ?? '?'}: ${code}: ${message}`);
+    super(`the channel log does not verify at seq ${seq ?? '?'}: ${message}`);
     this.name = 'ChannelIntegrityError';
   }
 }

@@ -340,7 +340,14 @@ describe('parley CLI against a running service', () => {
     expect(forked.stderr).toMatch(/^parley: prev_mismatch: .*differs at seq \d+ .*forked/m);
     const cut = await shownBefore('ru.cut', { seq: last.seq + 3, hash: last.hash });
     expect(cut.code).toBe(1);
-    expect(cut.stderr).toMatch(/^parley: seq_gap: .*ends before seq \d+/m);
+    expect(cut.stderr).toMatch(/^parley: seq_gap: the channel log does not verify at seq \d+: the server's log ends before seq \d+.*parley status --accept-restore/m);
+    // Told the server was restored from a backup, its user accepts the log as it is, once.
+    const accepted = await parley(['status', '--accept-restore', '--json'], env('ru.cut'));
+    expect(accepted.code).toBe(0);
+    expect(accepted.stderr).toMatch(new RegExp(`^parley: warning: accepted the server's log .*seq ${last.seq + 3} .*must be sent again`));
+    expect(JSON.parse(accepted.stdout).restoreAccepted).toEqual({ seq: last.seq + 3, hash: last.hash });
+    expect(readKeystore(ks('ru.cut'), PASS).seen?.[channel]).toEqual({ seq: last.seq, hash: last.hash });
+    expect(await parley(['status'], env('ru.cut'))).toMatchObject({ code: 0, stderr: '' });
     // Nothing changed for the keystore that saw the real log.
     expect((await parley(['status'], env('ru.lead'))).code).toBe(0);
     // Re-sealing to remember what it saw never lowers the keystore's scrypt cost (tests set 1024).

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
-import { ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl } from '../../client';
+import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl } from '../../client';
 import { readKeystoreFile, writeKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
@@ -114,20 +114,38 @@ export class CliContext {
     );
   }
 
+  /** Set by session({ acceptRestore }) when it gave up the log verified before: its last event. */
+  restoreAccepted: { seq: number; hash: string } | null = null;
+
   /**
    * A session on the channel, caught up and verified, and continuing the log this keystore
    * verified before (a forked or shortened channel is refused); the keystore then
-   * remembers the newest event verified.
+   * remembers the newest event verified. `acceptRestore`: take the server's log although
+   * it does not continue the one verified before (the server was restored from a backup),
+   * and remember its head instead; `restoreAccepted` then says what was given up.
    */
-  async session(): Promise<ChannelSession> {
+  async session(options: { acceptRestore?: boolean } = {}): Promise<ChannelSession> {
     const keys = await this.keys();
     const channel = await this.channel();
     const session = new ChannelSession(await this.http(), keys, channel);
     await session.sync();
     const seen = keys.seen?.[channel];
-    if (seen) session.checkContinues(seen);
+    let continues = true;
+    if (seen) {
+      try {
+        session.checkContinues(seen);
+      } catch (err) {
+        if (!(err instanceof ChannelIntegrityError)) throw err;
+        if (!options.acceptRestore) {
+          err.message += `. If the server's operator restored it from a backup, accept its log as it is now with: parley status --accept-restore --channel ${channel}`;
+          throw err;
+        }
+        this.restoreAccepted = seen;
+        continues = false;
+      }
+    }
     const last = session.view.entries.at(-1);
-    if (last && (!seen || last.seq > seen.seq)) {
+    if (last && (!seen || !continues || last.seq > seen.seq)) {
       keys.seen = { ...keys.seen, [channel]: { seq: last.seq, hash: last.hash } };
       this.save();
     }
