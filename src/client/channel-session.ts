@@ -72,7 +72,17 @@ export class ChannelSession {
    */
   async open(d: Draft<'ChannelOpened'>): Promise<Submitted<'ChannelOpened'>> {
     if (this.view.state.nextSeq !== 0) throw new RuleViolationError(violation('invalid_transition', 'this channel is open already'));
-    return this.send(buildEnvelope(this.view.state, this.member, d, { channel: this.channel }), 1);
+    try {
+      return await this.send(buildEnvelope(this.view.state, this.member, d, { channel: this.channel }), 1);
+    } catch (err) {
+      // The server's 409 for a seq 0 that is not next: someone opened this channel id before.
+      if (err instanceof ApiError && err.status === 409 && err.code === 'seq_gap') {
+        const head = err.body.head as { seq?: unknown } | undefined;
+        const held = typeof head?.seq === 'number' ? ` (its log holds ${head.seq} event${head.seq === 1 ? '' : 's'})` : '';
+        throw new RuleViolationError(violation('invalid_transition', `channel ${this.channel} is open already${held}: choose a new channel id`));
+      }
+      throw err;
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   AppendResult,
   ChannelSession,
   draft,
+  Draft,
   ParleyHttpClient,
   RuleViolationError,
 } from '../../src/client';
@@ -41,15 +42,22 @@ describe('ChannelSession against a running service', () => {
   const session = (m: typeof ua, before: (() => Promise<void>) | null = null) =>
     new ChannelSession(new InterleavingClient({ server: server.url, keys: m }, before), m, channel);
 
+  let opening: Draft<'ChannelOpened'>;
+
   beforeAll(async () => {
     await server.start();
     const { signKey } = await new ParleyHttpClient({ server: server.url }).notary();
     const participants = [ua, ru].map((m) => makeParticipant(channel, m, { id: m.id, party: m.party, role: m.role }));
-    await session(ua).open(
-      draft('ChannelOpened', { parties: [{ id: 'ru', kind: 'side' }, { id: 'ua', kind: 'side' }], participants, notary: { signKey }, policy: { quorum: 'sides', auditorsRead: false } }, { title: 't', mandate: 'm' }),
-    );
+    opening = draft('ChannelOpened', { parties: [{ id: 'ru', kind: 'side' }, { id: 'ua', kind: 'side' }], participants, notary: { signKey }, policy: { quorum: 'sides', auditorsRead: false } }, { title: 't', mandate: 'm' });
+    await session(ua).open(opening);
   });
   afterAll(() => server.stop());
+
+  it('given the channel is open already, when another opening is sent with a fresh session, then invalid_transition says so, not a seq_gap', async () => {
+    const err = await session(ru).open(opening).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuleViolationError);
+    expect(err).toMatchObject({ code: 'invalid_transition', message: `channel ${channel} is open already (its log holds 1 event): choose a new channel id` });
+  });
 
   it('given another client appends between my read and my append, when I submit, then I re-read, re-sign and land after it', async () => {
     const other = session(ru);
