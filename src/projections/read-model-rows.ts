@@ -6,6 +6,7 @@
 import {
   ChannelState,
   displayStatus,
+  DisplayStatus,
   expectedAcceptances,
   EventRef,
   fingerprint,
@@ -14,16 +15,7 @@ import {
   RequestStatus,
 } from '../protocol';
 
-export type DisplayStatus = RequestStatus | 'proposed';
-export const DISPLAY_STATUSES: readonly DisplayStatus[] = [
-  'open',
-  'proposed',
-  'agreed',
-  'released',
-  'received',
-  'reunited',
-  'withdrawn',
-];
+export { DISPLAY_STATUSES, type DisplayStatus } from '../protocol';
 /** Statuses that take a request off the "open requests" list. */
 export const CLOSED_STATUSES: readonly DisplayStatus[] = ['reunited', 'withdrawn'];
 

@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { DISPLAY_STATUSES } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
 import { itemsTable, withNames } from '../support/read-model';
@@ -8,7 +9,9 @@ export function register(program: Command): void {
     program.command('requests').description("Open requests in your channels (the server's read model), with the names you can decrypt"),
     { channel: false },
   )
-    .option('--status <status>', 'open (every request not reunited or withdrawn), or an exact status', 'open')
+    .addOption(
+      new Option('--status <status>', 'open (every request not reunited or withdrawn), or an exact status').choices(DISPLAY_STATUSES).default('open'),
+    )
     .addHelpText('after', examples(['parley requests', 'parley requests --status withdrawn --json']));
   cmd.action(
     action(async (ctx) => {

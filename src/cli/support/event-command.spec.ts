@@ -27,11 +27,16 @@ describe('findRequestOrProposal (withdraw <id>)', () => {
   it('given a whole id, then that event even where it prefixes nothing else', () => {
     expect(findRequestOrProposal(stateWith([REQUEST], [PROPOSAL]), PROPOSAL)).toEqual({ proposal: { id: PROPOSAL } });
   });
-  it('given a prefix shorter than 4 or of nothing, then unknown_request', () => {
-    const state = stateWith([REQUEST], []);
-    for (const ref of ['abc', 'ffff']) {
-      expect(() => findRequestOrProposal(state, ref)).toThrow(RuleViolationError);
+  it('given a prefix of nothing, then unknown_request', () => {
+    expect(() => findRequestOrProposal(stateWith([REQUEST], []), 'ffff')).toThrow(RuleViolationError);
+  });
+  it('given a prefix shorter than 4 (or none), then a usage error asking for more, even where it would match', () => {
+    for (const ref of ['abc', '']) {
+      expect(() => findRequestOrProposal(stateWith([REQUEST], []), ref)).toThrow(new UsageError(`${JSON.stringify(ref)} is too short to name an id: give at least 4 of its characters (tables show 8)`));
     }
+  });
+  it('given a prefix in upper case, then the id it names', () => {
+    expect(findRequestOrProposal(stateWith([REQUEST], [PROPOSAL]), 'ABCD1')).toEqual({ request: { id: REQUEST } });
   });
 });
 

@@ -95,10 +95,12 @@ function unique<T>(map: Map<string, T>, ref: string, code: 'unknown_request' | '
   throw new RuleViolationError(violation(code, `no ${what} ${ref} in this channel`));
 }
 
-/** The id itself if the map holds it, else every id it prefixes (4 characters at least). */
-function matches(map: Map<string, unknown>, ref: string): string[] {
+/** The id itself if the map holds it, else every id it prefixes (4 characters at least; ids are lowercase). */
+function matches(map: Map<string, unknown>, given: string): string[] {
+  const ref = given.toLowerCase();
   if (map.has(ref)) return [ref];
-  return ref.length >= 4 ? [...map.keys()].filter((id) => id.startsWith(ref)) : [];
+  if (ref.length < 4) throw new UsageError(`${JSON.stringify(given)} is too short to name an id: give at least 4 of its characters (tables show 8)`);
+  return [...map.keys()].filter((id) => id.startsWith(ref));
 }
 
 function describe(n: number, what: string): string {

@@ -116,8 +116,12 @@ export function initialState(): ChannelState {
   };
 }
 
+/** A request's status as shown: `proposed` is an open request that a pending proposal names. */
+export type DisplayStatus = RequestStatus | 'proposed';
+export const DISPLAY_STATUSES: readonly DisplayStatus[] = ['open', 'proposed', 'agreed', 'released', 'received', 'reunited', 'withdrawn'];
+
 /** A request's status as people read it: `open` shows as `proposed` while a pending proposal names it. */
-export function displayStatus(r: RequestState): RequestStatus | 'proposed' {
+export function displayStatus(r: RequestState): DisplayStatus {
   return r.status === 'open' && r.pendingProposals.length > 0 ? 'proposed' : r.status;
 }
 
