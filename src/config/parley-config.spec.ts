@@ -28,4 +28,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
+
+  it('given a value that is not a number, then that alone is said, not also its range', () => {
+    expect(() => loadConfig({ PORT: 'abc', PARLEY_MAX_ENVELOPE_BYTES: '-1' })).toThrow(
+      new ConfigError('invalid configuration:\n  PORT must be a whole number in plain digits\n  PARLEY_MAX_ENVELOPE_BYTES must be a whole number in plain digits'),
+    );
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(new ConfigError('invalid configuration:\n  PORT must not be greater than 65535'));
+  });
 });

@@ -9,15 +9,25 @@ import { SCHEMA_NAME } from '../store/postgres/postgres-schema';
 
 export const PARLEY_CONFIG = Symbol('PARLEY_CONFIG');
 
-// Plain digits only ('1e3', '0x50', '80.0' and blanks stay text, which @IsInt refuses by name).
+// Plain digits only ('1e3', '0x50', '80.0' and blanks stay text, which WholeNumber's IsInt refuses).
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : /^\d+$/.test(String(value)) ? Number(value) : value);
+
+/**
+ * A whole number in plain digits, min ≤ n ≤ max. The form is checked first and alone
+ * (validation stops at a property's first error), so `abc` is not also told its range.
+ */
+function WholeNumber(min: number, max?: number): PropertyDecorator {
+  return (target, key) => {
+    Transform(toInt)(target, key);
+    IsInt({ message: '$property must be a whole number in plain digits' })(target, key);
+    Min(min)(target, key);
+    if (max !== undefined) Max(max)(target, key);
+  };
+}
 
 export class ParleyConfig {
   /** HTTP port. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @WholeNumber(0, 65535)
   PORT = 3000;
 
   /** Host to bind. */
@@ -42,10 +52,7 @@ export class ParleyConfig {
   PARLEY_ESDB_URL?: string;
 
   /** Largest accepted envelope, in bytes (413 above). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1024)
-  @Max(64 * 1024 * 1024)
+  @WholeNumber(1024, 64 * 1024 * 1024)
   PARLEY_MAX_ENVELOPE_BYTES = 1024 * 1024;
 
   /** The notary's Ed25519 seed (b64u); when unset a key is generated into PARLEY_DATA_DIR/notary.key (mode 0600). */
@@ -64,16 +71,11 @@ export class ParleyConfig {
   PARLEY_AUDITORS?: string;
 
   /** Accepted age of a request signature's `created`, in seconds (DESIGN.md Part 3: 300). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
+  @WholeNumber(1, 3600)
   PARLEY_SIGNATURE_WINDOW_S = 300;
 
   /** How far in the future an envelope's `at` may be, in seconds. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
+  @WholeNumber(0)
   PARLEY_MAX_CLOCK_SKEW_S = 300;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -96,8 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     if (v !== undefined && v !== '') given[key] = v;
   }
   const config = plainToInstance(ParleyConfig, given);
-  const errors = validateSync(config, { forbidUnknownValues: true });
-  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`));
+  const errors = validateSync(config, { forbidUnknownValues: true, stopAtFirstError: true });
+  // Each message names its variable already.
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}));
   if (config.PARLEY_STORE === 'postgres' && !config.PARLEY_POSTGRES_URL) {
     problems.push('PARLEY_POSTGRES_URL is required when PARLEY_STORE=postgres');
   }
