@@ -1,5 +1,5 @@
-import { Command, Option } from 'commander';
-import { fingerprint, generateIdentity, ROLES, safetyNumber } from '../../protocol';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { fingerprint, generateIdentity, isParticipantId, isPartyId, ROLES, safetyNumber } from '../../protocol';
 import { writeKeystore } from '../../client/keystore-file';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
@@ -7,8 +7,8 @@ import { passphrase } from '../support/passphrase';
 
 export function register(program: Command): void {
   const cmd = withCommonOptions(program.command('keygen').description('Create your keys in a new encrypted keystore (never overwrites one)'), { channel: false })
-    .requiredOption('--id <participant>', 'your participant id, e.g. ua.lead')
-    .requiredOption('--party <party>', 'your party id, e.g. ua')
+    .addOption(new Option('--id <participant>', 'your participant id, e.g. ua.lead').makeOptionMandatory().argParser(checked(isParticipantId, 'a-z, 0-9, "." and "-", not "notary"')))
+    .addOption(new Option('--party <party>', 'your party id, e.g. ua').makeOptionMandatory().argParser(checked(isPartyId, 'a-z, 0-9 and "-"')))
     .addOption(new Option('--role <role>', 'your role').choices([...ROLES]).default('negotiator'))
     .addHelpText('after', examples([
       'parley keygen --keystore ua-lead.keystore --id ua.lead --party ua --role negotiator',
@@ -30,4 +30,12 @@ export function register(program: Command): void {
       );
     }),
   );
+}
+
+/** Refuses an id the protocol would refuse, before the passphrase is asked for. */
+function checked(valid: (value: string) => boolean, allowed: string) {
+  return (value: string): string => {
+    if (!valid(value)) throw new InvalidArgumentError(`Use ${allowed}.`);
+    return value;
+  };
 }

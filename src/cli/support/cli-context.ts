@@ -102,7 +102,7 @@ export class CliContext {
   async channel(): Promise<string> {
     const given = this.options.channel;
     if (given !== undefined) {
-      if (!isUuid(given)) throw new UsageError(`--channel must be a lowercase uuid, not ${given}`);
+      if (!isUuid(given)) throw new UsageError(`--channel (or PARLEY_CHANNEL) must be a lowercase uuid, not ${JSON.stringify(given)}`);
       return given;
     }
     const { channels } = await this.keys();
