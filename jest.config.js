@@ -7,14 +7,15 @@ const base = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // Suites run two at a time even on two cores, so a test may take twice its time alone;
-  // 5 s (Jest's default) would then fail tests for being slow, which no test here is about.
-  testTimeout: 30_000,
 };
 module.exports = {
   // Jest's default on two cores is one worker; most suites wait on child processes, sockets
   // and the database, so two keep both cores busy (`npm test` ~4 min here instead of ~5.5).
   maxWorkers: Math.max(2, availableParallelism() - 1),
+  // Suites run two at a time even on two cores, so a test may take twice its time alone;
+  // 5 s (Jest's default) would then fail tests for being slow, which no test here is about.
+  // A global option: inside `projects` Jest ignores it.
+  testTimeout: 30_000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...base, displayName: 'vectors', testMatch: ['<rootDir>/test/vectors/**/*.test.ts'] },
