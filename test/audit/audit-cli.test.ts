@@ -128,6 +128,18 @@ describe('parley audit', () => {
     expect(workers).toBe(0);
   });
 
+  it('given an empty file or only blank lines, then exit 2: nothing audited, not VERIFIED', async () => {
+    const empty = join(dir, 'empty.ndjson');
+    writeFileSync(empty, '');
+    const [file, stdin] = await Promise.all([parley(['audit', '--file', empty]), parley(['audit', '--file', '-', '--json'], { input: '\n  \n' })]);
+    expect({ code: file.code, stdout: file.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(file.stderr).toContain(`${empty} holds no events: nothing was audited`);
+    expect({ code: stdin.code, out: JSON.parse(stdin.stdout) }).toEqual({
+      code: 2,
+      out: { ok: false, error: 'unusable_input', message: 'standard input holds no events: nothing was audited' },
+    });
+  });
+
   it('given a line longer than the limit and --json, then exit 2 and error unusable_input', async () => {
     const res = await parley(['audit', '--file', '-', '--json'], { input: Buffer.alloc(64 * 1024 * 1024 + 2, 0x61) });
     expect(res.code).toBe(2);
@@ -202,7 +214,7 @@ describe('parley audit', () => {
         const run = await parley(['audit', '--server', server.url, '--channel', log.read, '--keystore', keystore, '--passphrase-file', passFile], { env });
         expect(run.code).toBe(2);
         expect(run.stdout).toBe('');
-        expect(run.stderr).toMatch(/no events for channel .*nothing was audited/);
+        expect(run.stderr).toMatch(/the server answered for channel .* no events: nothing was audited/);
       } finally {
         await server.close();
       }

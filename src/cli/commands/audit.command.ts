@@ -134,9 +134,12 @@ async function runAudit(options: AuditOptions): Promise<number> {
     });
     bar?.stop();
     bar = null;
-    // A channel without events is 404 at the server: an empty answer is no log of it to vouch for.
-    if (options.channel !== undefined && log.events === 0) {
-      throw new UnusableInputError(`the server answered no events for channel ${options.channel}: nothing was audited`);
+    // Nothing read is nothing verified: an empty file or answer (a channel without events is
+    // 404 at the server) must not read as a clean audit.
+    if (log.events === 0) {
+      const source =
+        options.file === '-' ? 'standard input holds' : options.file !== undefined ? `${options.file} holds` : options.channel !== undefined ? `the server answered for channel ${options.channel}` : 'the export holds';
+      throw new UnusableInputError(`${source} no events: nothing was audited`);
     }
 
     const report = auditReportOf(log);
