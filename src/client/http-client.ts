@@ -69,6 +69,15 @@ export function serverUrl(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+export interface StreamOptions {
+  /** Resume after this event id (a seq): what a reconnect sends as Last-Event-ID. */
+  lastEventId?: string | null;
+  signal?: AbortSignal;
+  /** Wait before reconnecting, until the server's `retry:` says otherwise (default 1 s). */
+  retryMs?: number;
+  onConnection?: (change: { connected: true } | { connected: false; reason: string; retryMs: number }) => void;
+}
+
 export class ParleyHttpClient {
   readonly server: string;
   private readonly signer: Signer | null;
@@ -149,18 +158,26 @@ export class ParleyHttpClient {
 
   /**
    * The channel's live stream: catch-up from after `lastEventId`, then live. Reconnects
-   * (with Last-Event-ID) when the connection drops, until `signal` aborts.
+   * (with Last-Event-ID) when the connection drops or the server answers 5xx (restarting,
+   * say), until `signal` aborts; `onConnection` hears each change between connected and not.
    */
-  async *stream(channel: string, options: { lastEventId?: string | null; signal?: AbortSignal; retryMs?: number } = {}): AsyncGenerator<SseMessage> {
+  async *stream(channel: string, options: StreamOptions = {}): AsyncGenerator<SseMessage> {
     let lastEventId = options.lastEventId ?? null;
     let retryMs = options.retryMs ?? 1000;
+    let connected: boolean | null = null;
+    const tell = (now: boolean, reason?: string) => {
+      if (connected !== now && !options.signal?.aborted) options.onConnection?.(now ? { connected: true } : { connected: false, reason: reason!, retryMs });
+      connected = now;
+    };
     while (!options.signal?.aborted) {
       const parser = new SseParser();
       parser.lastEventId = lastEventId;
+      let reason = 'the server ended the stream';
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream' };
         if (lastEventId !== null) headers['last-event-id'] = lastEventId;
         const res = await this.send('GET', `/v1/channels/${channel}/stream`, { headers, signal: options.signal });
+        tell(true);
         const decoder = new TextDecoder('utf-8', { fatal: true });
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           let text: string;
@@ -175,9 +192,11 @@ export class ParleyHttpClient {
         }
       } catch (err) {
         if (options.signal?.aborted) return;
-        // Refusals and broken data are final; a dropped connection is retried.
-        if (err instanceof ApiError || err instanceof UnexpectedResponseError) throw err;
+        // Refusals and broken data are final; a dropped connection or a 5xx is retried.
+        if ((err instanceof ApiError && err.status < 500) || err instanceof UnexpectedResponseError) throw err;
+        reason = err instanceof ApiError ? `${err.status} ${err.code}` : err instanceof ServerUnreachableError ? err.reason : (err as Error).message;
       }
+      tell(false, reason);
       await sleep(retryMs, options.signal);
     }
   }

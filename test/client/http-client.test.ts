@@ -100,6 +100,37 @@ describe('ParleyHttpClient on the wire', () => {
     }
   });
 
+  it('given a 503 while the server restarts, when following, then it retries after the wait and says when it lost and regained the stream', async () => {
+    let answers = 0;
+    const { server, url } = await listen((_req, res) => {
+      if (++answers === 2) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: 'unavailable', message: 'starting' }));
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`id: ${answers}\nevent: envelope\ndata: {}\n\n`);
+    });
+    const abort = new AbortController();
+    const changes: unknown[] = [];
+    try {
+      const client = new ParleyHttpClient({ server: url, keys: signer });
+      const ids: (string | null)[] = [];
+      for await (const msg of client.stream('c', { signal: abort.signal, retryMs: 5, onConnection: (c) => changes.push(c) })) {
+        ids.push(msg.id);
+        if (ids.length === 2) abort.abort();
+      }
+      expect(ids).toEqual(['1', '3']);
+      expect(changes).toEqual([
+        { connected: true },
+        { connected: false, reason: 'the server ended the stream', retryMs: 5 },
+        // The 503 while down is no change: still not connected.
+        { connected: true },
+      ]);
+    } finally {
+      await close(server);
+    }
+  });
+
   it("given a 409, when appending, then ApiError carries the server's code, message and head", async () => {
     const head = { seq: 4, prev: 'a'.repeat(64) };
     const { server, url } = await listen((_req, res) => {

@@ -30,7 +30,14 @@ export function register(program: Command): void {
       // From here no event can be missed: the stream resumes after the last one read above.
       // Said on stderr so that scripts (and --json readers of stdout) know when to start writing.
       process.stderr.write(`parley: following channel ${session.channel} from seq ${session.state.nextSeq}\n`);
-      for await (const msg of session.http.stream(session.channel, { lastEventId, signal: abort.signal })) {
+      // Outages are said on stderr too: a silent tail cannot be told from a quiet channel.
+      let lost = false;
+      const onConnection = (change: { connected: true } | { connected: false; reason: string; retryMs: number }) => {
+        if (change.connected && lost) process.stderr.write(`parley: reconnected; following from seq ${session.state.nextSeq}\n`);
+        else if (!change.connected) process.stderr.write(`parley: lost the stream (${change.reason}); reconnecting every ${change.retryMs / 1000} s…\n`);
+        lost = !change.connected;
+      };
+      for await (const msg of session.http.stream(session.channel, { lastEventId, signal: abort.signal, onConnection })) {
         if (msg.event !== 'envelope') continue;
         let env: Envelope;
         try {
