@@ -18,8 +18,13 @@ async function main(): Promise<void> {
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.js'))
     .sort();
-  for (const file of files) {
-    const { benchmark } = require(join(__dirname, file)) as { benchmark: Benchmark };
+  const benchmarks = files.map((file) => (require(join(__dirname, file)) as { benchmark: Benchmark }).benchmark);
+  const unknown = only.filter((name) => !benchmarks.some((b) => b.name === name));
+  if (unknown.length) {
+    console.error(`no benchmark named ${unknown.join(', ')}; the groups are: ${benchmarks.map((b) => b.name).join(', ')}`);
+    process.exit(2);
+  }
+  for (const benchmark of benchmarks) {
     if (only.length && !only.includes(benchmark.name)) continue;
     console.log(`\n# ${benchmark.name}: ${benchmark.title}`);
     await benchmark.run();

@@ -4,8 +4,8 @@
  * editing a central list.
  */
 import { Command } from 'commander';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describeFailure, EXIT, printFailure } from './support/cli-errors';
 
 export interface CliCommandModule {
@@ -16,6 +16,7 @@ export interface CliCommandModule {
 export function buildProgram(options: { json?: boolean } = {}): Command {
   const program = new Command('parley')
     .description('Parley: signed, end-to-end encrypted negotiation channels')
+    .version(packageVersion(), '--version', 'print the version')
     .showHelpAfterError()
     // Commander's own errors (a missing option, a bad choice) in the form of every other
     // failure; the help it shows after them stays on standard error.
@@ -31,6 +32,15 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
   return program;
 }
 
+/** The version in the nearest package.json above this file (src/cli or dist/src/cli). */
+function packageVersion(): string {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
 /** Exit codes: 0 ok, 1 a verdict or refusal (violations, 4xx), 2 unusable input or arguments, 3 server unreachable. */
 export { EXIT };
 
@@ -44,7 +54,7 @@ Exit codes:
 Environment:
   PARLEY_SERVER      server URL (default http://127.0.0.1:3000), as --server
   PARLEY_KEYSTORE    your keystore file, as --keystore
-  PARLEY_PASSPHRASE  the keystore passphrase (else --passphrase-file, else a prompt)
+  PARLEY_PASSPHRASE  the keystore passphrase, when no --passphrase-file is given (else a prompt)
   PARLEY_CHANNEL     the channel, as --channel
   PARLEY_KEYSTORE_SCRYPT_N  scrypt cost for new keystores (power of two; default 32768; lower only for tests)
 

@@ -375,6 +375,12 @@ describe('parley CLI against a running service', () => {
     const down = await parley(['status'], env('ru.lead', { PARLEY_SERVER: 'http://127.0.0.1:9' }));
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('unreachable');
+    const badId = await parley(['keygen', '--keystore', join(dir, 'never.keystore'), '--id', 'bad id!', '--party', 'ua'], {});
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toMatch(/^parley: usage: option '--id <participant>' argument 'bad id!' is invalid/);
+    expect(existsSync(join(dir, 'never.keystore'))).toBe(false);
+    const version = await parley(['--version'], {});
+    expect({ code: version.code, stdout: version.stdout.trim() }).toEqual({ code: 0, stdout: (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version });
     const help = await parley(['--help'], {});
     expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 0, stderr: '' });
     expect(help.stdout).toContain('Exit codes:');

@@ -66,18 +66,18 @@ export interface RequestVectors {
 }
 
 function vectorSet(dir: string) {
-  const json = <T>(name: string): T => {
+  const read = (name: string): string => {
     const file = join(dir, name);
     if (!existsSync(file)) throw new Error(`vector file ${file} is missing (${dir === REFERENCE_DIR ? 'the reference set' : `PARLEY_VECTORS_DIR=${dir}`})`);
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
+    return readFileSync(file, 'utf8');
   };
-  const logPath = (file: string) => join(dir, 'logs', file);
+  const json = <T>(name: string): T => JSON.parse(read(name)) as T;
   return {
     loadEnvelopeVectors: () => json<EnvelopeVectors>('envelopes.json'),
     loadRequestVectors: () => json<RequestVectors>('requests.json'),
     loadLogExpectations: () => json<LogExpectation[]>(join('logs', 'expected.json')),
-    logPath,
-    readLog: (file: string) => readFileSync(logPath(file), 'utf8'),
+    logPath: (file: string) => join(dir, 'logs', file),
+    readLog: (file: string) => read(join('logs', file)),
   };
 }
 
