@@ -13,7 +13,7 @@ export interface RawBodyRequest extends IncomingMessage {
 /**
  * Reads and strictly parses the body ourselves (Nest's JSON parser is off): `JSON.parse` would accept duplicate
  * keys and lose the exact bytes the RFC 9530 digest covers. Bodies over the envelope limit
- * are refused with 413 as soon as the limit is crossed, without buffering the rest.
+ * are refused with 413 once the limit is crossed; the rest is read but not kept (see refuse).
  */
 @Injectable()
 export class RawBodyMiddleware implements NestMiddleware {
@@ -67,7 +67,24 @@ export class RawBodyMiddleware implements NestMiddleware {
   private refuse(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
     // Close the connection after the answer and drop whatever else the client sends.
     res.setHeader('connection', 'close');
+    const answer = () => next(payloadTooLarge(this.limit));
     req.resume();
-    next(payloadTooLarge(this.limit));
+    // Answered while the client is still uploading, the connection is reset under it, and
+    // most clients (fetch among them) then report a failed request, never reading the 413:
+    // the SDK would take that as an append of unknown outcome and try again. So a body of a
+    // declared, bounded length is read to its end first and dropped; a body announced larger
+    // than that, or without a length, is answered at once.
+    const declared = Number(req.headers['content-length']);
+    if (Number.isSafeInteger(declared) && declared <= this.drainLimit() && !req.readableEnded) {
+      req.once('end', answer);
+      req.once('error', () => req.off('end', answer)); // the socket is gone: nobody to answer
+      return;
+    }
+    answer();
+  }
+
+  /** The most a refused body is read (and dropped) before the 413: four times the limit, 16 MiB at least. */
+  private drainLimit(): number {
+    return Math.max(4 * this.limit, 16 * 1024 * 1024);
   }
 }
