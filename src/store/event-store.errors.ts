@@ -65,6 +65,11 @@ export class EventStoreClosedError extends EventStoreError {
   }
 }
 
+/** The store's server cannot be reached or read (at start-up). */
+export class EventStoreUnavailableError extends EventStoreError {
+  readonly code = 'unavailable';
+}
+
 /** PARLEY_STORE and friends do not describe a usable store. */
 export class EventStoreConfigError extends EventStoreError {
   readonly code = 'config';

@@ -43,4 +43,12 @@ describe('starting the service', () => {
     expect(r.stderr).toMatch(/cannot start/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
+
+  it('given an EventStoreDB server that does not answer, then it exits 1 as well, naming the store and the cause but not the URL', () => {
+    const r = start({ PARLEY_STORE: 'eventstoredb', PARLEY_ESDB_URL: 'esdb://admin:secret-pw@127.0.0.1:1?tls=false' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^parley: cannot start: EventStoreDB cannot be read: .*ECONNREFUSED/m);
+    expect(r.stderr).not.toMatch(/secret-pw|^\s+at /m);
+    expect(r.stdout).toBe('');
+  });
 });

@@ -38,6 +38,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { appendResult, planAppend, validateAppend, type StoredCopy } from '../append-plan';
 import {
   EventStoreClosedError,
+  EventStoreUnavailableError,
   InvalidArgumentError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
@@ -85,8 +86,20 @@ export class EventStoreDbEventStore implements EventStore {
     private readonly owned = true,
   ) {}
 
-  static connect(options: EventStoreDbOptions): EventStoreDbEventStore {
-    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(options.connectionString));
+  /**
+   * Connects and reads the first event of $all, so that a server that cannot be reached (or
+   * read) stops the start at once, as PostgreSQL's does, instead of failing every request.
+   */
+  static async connect(options: EventStoreDbOptions): Promise<EventStoreDbEventStore> {
+    const client = EventStoreDBClient.connectionString(options.connectionString);
+    try {
+      for await (const _first of client.readAll({ maxCount: 1 })) break;
+    } catch (err) {
+      await client.dispose();
+      // The message names the host from the client's error, never the URL (it may hold a password).
+      throw new EventStoreUnavailableError(`EventStoreDB cannot be read: ${(err as Error).message}`);
+    }
+    return new EventStoreDbEventStore(client);
   }
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
