@@ -97,7 +97,7 @@ export class EventStoreDbEventStore implements EventStore {
     } catch (err) {
       await client.dispose();
       // The message names the host from the client's error, never the URL (it may hold a password).
-      throw new EventStoreUnavailableError(`EventStoreDB cannot be read: ${(err as Error).message}`);
+      throw new EventStoreUnavailableError(`EventStoreDB cannot be read: ${(err as Error).message.replace(/\s*Resolution note:\s*$/, '')}`);
     }
     return new EventStoreDbEventStore(client);
   }
