@@ -44,6 +44,19 @@ describe('ChannelSession against a running service', () => {
 
   let opening: Draft<'ChannelOpened'>;
 
+  /** Runs `body` with ua's session caught up through a fault proxy in front of the server. */
+  async function throughProxy(body: (proxy: FaultProxy, s: ChannelSession) => Promise<void>): Promise<void> {
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    try {
+      const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
+      await s.sync();
+      await body(proxy, s);
+    } finally {
+      await proxy.stop();
+    }
+  }
+
   beforeAll(async () => {
     await server.start();
     const { signKey } = await new ParleyHttpClient({ server: server.url }).notary();
@@ -72,11 +85,7 @@ describe('ChannelSession against a running service', () => {
   });
 
   it('given my append was stored, its answer lost and then a rival moved the head, when I submit, then my stored event is recognised, not doubled', async () => {
-    const proxy = new FaultProxy();
-    await proxy.start(server.url);
-    try {
-      const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
-      await s.sync();
+    await throughProxy(async (proxy, s) => {
       proxy.cutNextAnswer('POST /v1/channels/');
       // The client's next request (its re-read) waits until a rival has appended.
       proxy.rivalBefore('GET /v1/channels/', async () => {
@@ -88,17 +97,11 @@ describe('ChannelSession against a running service', () => {
       expect(s.view.entries.filter((e) => e.content?.text === 'once')).toHaveLength(1);
       expect(s.view.entries[done.seq].content).toEqual({ text: 'once' });
       expect(s.view.entries[done.seq + 1].content).toEqual({ text: 'rival' });
-    } finally {
-      await proxy.stop();
-    }
+    });
   });
 
   it('given the connection drops after the server stored my append, when I submit, then the next attempt finds it stored, not doubled', async () => {
-    const proxy = new FaultProxy();
-    await proxy.start(server.url);
-    try {
-      const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
-      await s.sync();
+    await throughProxy(async (proxy, s) => {
       proxy.cutNextAnswer('POST /v1/channels/');
       const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'through a cut' }));
       expect(proxy.cut).toBe(1);
@@ -106,17 +109,11 @@ describe('ChannelSession against a running service', () => {
       const reader = session(ru);
       await reader.sync();
       expect(reader.view.entries.filter((e) => e.content?.text === 'through a cut')).toHaveLength(1);
-    } finally {
-      await proxy.stop();
-    }
+    });
   });
 
   it.each([500, 502, 504])('given a %i for an append the server stored, when I submit, then the next attempt finds it stored, not doubled', async (status) => {
-    const proxy = new FaultProxy();
-    await proxy.start(server.url);
-    try {
-      const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
-      await s.sync();
+    await throughProxy(async (proxy, s) => {
       proxy.replaceNextAnswer('POST /v1/channels/', status);
       const text = `behind a ${status}`;
       const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text }));
@@ -125,9 +122,7 @@ describe('ChannelSession against a running service', () => {
       const reader = session(ru);
       await reader.sync();
       expect(reader.view.entries.filter((e) => e.content?.text === text)).toHaveLength(1);
-    } finally {
-      await proxy.stop();
-    }
+    });
   });
 
   it('given the server is gone after an append went out, when I submit, then the error names the event id that may be stored', async () => {
