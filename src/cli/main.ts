@@ -66,7 +66,8 @@ Run \`parley <command> --help\` for a command's options and examples.`;
  * Node's fetch keeps the process alive for a few hundred ms after the last request.
  */
 export async function run(argv: string[]): Promise<never> {
-  const json = argv.includes('--json');
+  // `parley audit --sign` also answers with one JSON document, its failures included.
+  const json = argv.includes('--json') || argv.includes('--sign');
   try {
     await buildProgram({ json }).parseAsync(argv);
   } catch (err) {

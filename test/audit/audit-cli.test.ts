@@ -128,6 +128,12 @@ describe('parley audit', () => {
     expect(workers).toBe(0);
   });
 
+  it('given --sign and an option that does not parse, then the usage error is the one JSON document on standard output', async () => {
+    const res = await parley(['audit', '--file', '-', '--sign', '--workers', 'many']);
+    expect(res.code).toBe(2);
+    expect(JSON.parse(res.stdout)).toEqual({ ok: false, error: 'usage', message: expect.stringContaining('--workers') });
+  });
+
   it('given an empty file or only blank lines, then exit 2: nothing audited, not VERIFIED', async () => {
     const empty = join(dir, 'empty.ndjson');
     writeFileSync(empty, '');
