@@ -12,7 +12,8 @@ const PAGE = 1000;
  * revocation written by any process takes effect on the next request everywhere.
  *
  * Who is a member, and when a member stops being active, is the protocol's `check` (but
- * for seq, prev and ids, which need the other events) and `evolve` applied to those three
+ * for seq, prev and ids, which need the other events, and for the signature and proofs,
+ * verified at append: see foldStored) and `evolve` applied to those three
  * event types only (their rules and folds read and write nothing but parties and
  * participants), so the guard and the rule engine cannot disagree about a key. A stored
  * membership event the rules refuse (written past the service) stops that channel's
@@ -81,7 +82,7 @@ export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
     let state = this.channels.get(channel);
     if (!state) this.channels.set(channel, (state = initialState()));
     const known = state.participants.size;
-    // Signatures verified too (membership events are few); seq, prev and ids cannot be known here.
+    // Seq, prev and ids cannot be known here: this reader folds the membership events only.
     const refused = foldStoredText(state, event.data, channel, { withoutChain: true });
     if (refused) {
       this.stopped.add(channel);

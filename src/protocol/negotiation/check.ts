@@ -9,7 +9,7 @@ import { Envelope, MetaByType, NOTARY } from '../types';
 import { violation, Violation } from '../violations';
 import { ChannelState } from './channel-state';
 import { BODY_RULES, requiredRecipients } from './recipients';
-import { checkTypeRules, Sender } from './type-rules';
+import { checkTypeRules, ProofCheck, Sender } from './type-rules';
 
 export interface CheckOptions {
   /** The channel appended to (the server's path); an auditor reading a log leaves it out. */
@@ -20,6 +20,8 @@ export interface CheckOptions {
    * they did not use: the result must be exactly verifyEnvelopeSignature's.
    */
   verifySignature?: (env: Envelope, signKey: string) => boolean;
+  /** Step 8's participant proofs, as verifySignature for the signature; defaults to verifyParticipantProof. */
+  verifyProof?: ProofCheck;
   /**
    * Skips steps 3 and 4 (seq, prev, id): for a reader that folds only some of a channel's
    * events — the key directory folds the membership events — and so cannot know them.
@@ -77,7 +79,7 @@ export function firstViolation(state: ChannelState, input: unknown, options: Che
   }
 
   // 8. The type's own rules.
-  return checkTypeRules(state, env, sender);
+  return checkTypeRules(state, env, sender, options.verifyProof);
 }
 
 function resolveSender(state: ChannelState, env: Envelope): { sender: Sender; signKey: string } | Violation {

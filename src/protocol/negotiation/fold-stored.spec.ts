@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { verifyParticipantProof } from '../keys';
+import { verifyEnvelopeSignature } from '../envelope';
 import { firstViolation } from './check';
 import { foldStored, foldStoredText } from './fold-stored';
 import { NegotiationFixture } from './negotiation.fixture';
@@ -16,6 +18,15 @@ describe('foldStored', () => {
     const env = f.build('ua.lead', 'ParticipantRevoked', { participant: 'ua.ghost' }, null);
     expect(foldStored(f.state, env, f.channel)).toMatchObject({ code: 'invalid_transition' });
     expect(f.state).toEqual(before);
+  });
+  it('given a stored admission whose signature and proof do not verify, then folded all the same (both verified at append), unless the options verify them', () => {
+    const f = NegotiationFixture.opened();
+    const forged = f.build('ua.lead', 'ParticipantAdmitted', { participant: { ...f.participant('ua.two', 'ua', 'observer'), proof: 'A'.repeat(86) } }, null);
+    const env = { ...forged, sig: 'A'.repeat(86) };
+    expect(foldStored(structuredClone(f.state), env, f.channel, { verifySignature: verifyEnvelopeSignature })).toMatchObject({ code: 'bad_signature' });
+    expect(foldStored(structuredClone(f.state), env, f.channel, { verifySignature: () => true, verifyProof: verifyParticipantProof })).toMatchObject({ code: 'bad_proof' });
+    expect(foldStored(f.state, env, f.channel)).toBeNull();
+    expect(f.state.participants.has('ua.two')).toBe(true);
   });
   it('given text that is not strict JSON, or an envelope of another channel, then malformed or wrong_channel', () => {
     const f = NegotiationFixture.opened();

@@ -10,7 +10,12 @@ import type { ChannelState } from './channel-state';
 import { type CheckOptions, firstViolation } from './check';
 import { evolve } from './evolve';
 
-/** The signature was verified when the event was appended; the auditor verifies it again. */
+/**
+ * The signature and participant proofs were verified when the event was appended; the
+ * auditor verifies them again. Not again here: a store holds every channel anyone opened,
+ * and re-verifying the proofs of each on every start (or for each channel a flood of
+ * openings adds) would let anyone keep the server busy.
+ */
 const VERIFIED_AT_APPEND = () => true;
 
 /** How a stored event is checked: by default the rules only (see VERIFIED_AT_APPEND). */
@@ -19,11 +24,11 @@ export type FoldOptions = Omit<CheckOptions, 'channel'>;
 /**
  * Evolves `state` with the stored event `input` of `channel` if the rules allow it there,
  * and returns null; otherwise returns the violation and leaves `state` as it was. The rules
- * are checked again (a few microseconds), the signature is not unless `options` say so
- * (the key directory, which folds the rare membership events, verifies it too).
+ * are checked again (a few microseconds); the signature and proofs only if `options`
+ * supply verifySignature / verifyProof.
  */
-export function foldStored(state: ChannelState, input: unknown, channel: string, options: FoldOptions = { verifySignature: VERIFIED_AT_APPEND }): Violation | null {
-  const found = firstViolation(state, input, { ...options, channel });
+export function foldStored(state: ChannelState, input: unknown, channel: string, options: FoldOptions = {}): Violation | null {
+  const found = firstViolation(state, input, { verifySignature: VERIFIED_AT_APPEND, verifyProof: VERIFIED_AT_APPEND, ...options, channel });
   if (found) return found;
   evolve(state, input as Envelope);
   return null;

@@ -16,7 +16,10 @@ export interface Sender {
   role: Role | 'notary';
 }
 
-type Rule<T extends EventType> = (state: ChannelState, env: Envelope<T>, sender: Sender) => Violation | null;
+/** Whether a participant record's proof verifies for the channel (CheckOptions.verifyProof). */
+export type ProofCheck = (channel: string, p: Participant) => boolean;
+
+type Rule<T extends EventType> = (state: ChannelState, env: Envelope<T>, sender: Sender, proofOk: ProofCheck) => Violation | null;
 
 const forbidden = (message: string) => violation('forbidden', message);
 const invalid = (message: string) => violation('invalid_transition', message);
@@ -41,8 +44,8 @@ function keysUnused(state: ChannelState, p: Participant): Violation | null {
   return null;
 }
 
-function proof(channel: string, p: Participant): Violation | null {
-  return verifyParticipantProof(channel, p) ? null : violation('bad_proof', `${p.id}'s proof does not verify for this channel`);
+function proof(channel: string, p: Participant, proofOk: ProofCheck): Violation | null {
+  return proofOk(channel, p) ? null : violation('bad_proof', `${p.id}'s proof does not verify for this channel`);
 }
 
 function pending(p: ProposalState): Violation | null {
@@ -56,24 +59,24 @@ function hashMatches(p: ProposalState, hash: string): Violation | null {
 }
 
 const rules: { [T in EventType]: Rule<T> } = {
-  ChannelOpened(state, env) {
+  ChannelOpened(state, env, _sender, proofOk) {
     if (state.opened) return invalid('ChannelOpened is allowed only at seq 0');
     for (const p of env.meta.participants) {
-      const bad = proof(env.channel, p);
+      const bad = proof(env.channel, p, proofOk);
       if (bad) return bad;
     }
     return null;
   },
 
-  ParticipantAdmitted(state, env, sender) {
+  ParticipantAdmitted(state, env, sender, proofOk) {
     const p = env.meta.participant;
     if (!isNegotiator(sender)) return forbidden('only a negotiator may admit a participant');
     if (!state.parties.has(p.party)) return violation('unknown_party', `party ${p.party} does not exist`);
     if (sender.party !== p.party) return forbidden('a negotiator may admit participants of its own party only');
-    return keysUnused(state, p) ?? proof(env.channel, p);
+    return keysUnused(state, p) ?? proof(env.channel, p, proofOk);
   },
 
-  ParticipantRevoked(state, env, sender) {
+  ParticipantRevoked(state, env, sender, proofOk) {
     const { participant: targetId, replacement } = env.meta;
     if (!isNegotiator(sender) && sender.id !== targetId) {
       return forbidden('only a negotiator, or the participant itself, may revoke');
@@ -85,7 +88,7 @@ const rules: { [T in EventType]: Rule<T> } = {
       if (replacement.party !== target.party || replacement.role !== target.role) {
         return forbidden("a replacement must have the revoked participant's party and role");
       }
-      const bad = keysUnused(state, replacement) ?? proof(env.channel, replacement);
+      const bad = keysUnused(state, replacement) ?? proof(env.channel, replacement, proofOk);
       if (bad) return bad;
     }
     // Afterwards every side and mediator party must still have an active negotiator.
@@ -258,7 +261,7 @@ export function expectedAcceptances(state: ChannelState, p: ProposalState): stri
   return hashes.sort();
 }
 
-export function checkTypeRules(state: ChannelState, env: Envelope, sender: Sender): Violation | null {
-  return (rules[env.type] as Rule<EventType>)(state, env, sender);
+export function checkTypeRules(state: ChannelState, env: Envelope, sender: Sender, proofOk: ProofCheck = verifyParticipantProof): Violation | null {
+  return (rules[env.type] as Rule<EventType>)(state, env, sender, proofOk);
 }
 
