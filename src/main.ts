@@ -7,7 +7,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
-import { configureApp } from './common/configure-app';
+import { APP_OPTIONS, configureApp } from './common/configure-app';
 import { SQLITE_FILE_NAME } from './store/event-store.factory';
 import { ConfigError, loadConfig, ParleyConfig } from './config/parley-config';
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   try {
     // Nest's own logger stays off until pino takes over: it would print a start-up failure
     // with its stack trace before the one line below.
-    const app = await NestFactory.create(AppModule, { bodyParser: false, logger: false, abortOnError: false });
+    const app = await NestFactory.create(AppModule, { ...APP_OPTIONS, logger: false, abortOnError: false });
     configureApp(app);
     await app.listen(config.PORT, config.HOST);
     // The store by kind (and file), never its URL: a PostgreSQL URL may carry a password.

@@ -1,15 +1,34 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ParleyMetrics } from '../ops/parley-metrics';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 
 /**
+ * How `main.ts` and the service tests create the application: RawBodyMiddleware reads bodies
+ * itself; and on shutdown open connections (live streams, a trickled upload) are closed
+ * rather than waited for, or one of them would keep the process from ever exiting.
+ */
+export const APP_OPTIONS = { bodyParser: false, forceCloseConnections: true } as const;
+
+/** Slow clients: the whole request (headers and body) must arrive within these. */
+export const HEADERS_TIMEOUT_MS = 20_000;
+/** Two minutes: a 1 MiB envelope over a 70 kbit/s field link still arrives. */
+export const REQUEST_TIMEOUT_MS = 120_000;
+
+/**
  * Everything an application instance needs beyond its modules, shared by `main.ts` and the
- * service tests so that both run the same pipeline. The app must be created with
- * `{ bodyParser: false }`: RawBodyMiddleware reads bodies itself.
+ * service tests so that both run the same pipeline (create it with APP_OPTIONS).
  */
 export function configureApp(app: INestApplication): INestApplication {
+  // Node's defaults (60 s for headers, 300 s for a request) let a client that trickles bytes
+  // hold a socket for minutes; thousands of them exhaust the file descriptors. A live
+  // stream's response is not limited by these: they bound receiving the request only.
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new AllExceptionsFilter(app.get(ParleyMetrics)));
   app.useGlobalPipes(

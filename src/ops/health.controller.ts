@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Logger } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { EVENT_STORE, type EventStore } from '../store/event-store.port';
@@ -9,6 +9,8 @@ const STORE_TIMEOUT_MS = 2000;
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('Health');
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
@@ -50,7 +52,9 @@ export class HealthController {
       ]);
       return session.up();
     } catch (err) {
-      return session.down({ message: (err as Error).message });
+      // The cause in the log only: a store's error may name hosts or users, and /health is public.
+      this.logger.warn(`readiness: the store does not answer: ${(err as Error).message}`);
+      return session.down({ message: 'the store does not answer' });
     } finally {
       clearTimeout(timer);
     }

@@ -2,6 +2,7 @@
  * Operations of a real `node dist/src/main.js`: health, Prometheus metrics, the OpenAPI
  * document, JSON logs that hold no body, key or signature, and a graceful stop on SIGTERM.
  */
+import { connect } from 'node:net';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from './service-harness';
 import { post, signedGet } from './service-test-kit';
@@ -35,6 +36,7 @@ describe('a running service', () => {
     const res = await fetch(`${server.url}/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', details: { process: { status: 'up' }, store: { status: 'up' } } });
+    expect(res.headers.get('x-powered-by')).toBeNull();
   });
 
   it('when scraped then /metrics counts appends, rejections by code, request latency and the projection lag', async () => {
@@ -86,9 +88,20 @@ describe('a running service', () => {
     expect(server.output()).toContain(`"msg":"listening on ${server.url} (store: sqlite at `);
   });
 
-  it('when sent SIGTERM then it shuts down through the Nest hooks, closing the store', async () => {
+  it('when sent SIGTERM with a live stream and a trickled upload open, then it shuts down through the Nest hooks, closing the store, without waiting for them', async () => {
+    const stream = await fetch(`${server.url}/v1/channels/${n.channel}/stream`, {
+      headers: signRequest({ method: 'GET', target: `/v1/channels/${n.channel}/stream`, keyid: fingerprint(n.keys('ua.lead')), signer: ed25519Signer(b64uDecode(n.keys('ua.lead').signSeed, 32)!) }),
+    });
+    expect(stream.status).toBe(200);
+    const upload = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((r) => upload.once('connect', r));
+    upload.on('error', () => undefined); // reset by the shutdown
+    upload.write(`POST /v1/channels/${n.channel}/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"v":`);
     // Nest re-raises the signal after its shutdown hooks ran, so the exit is by SIGTERM.
+    // Without forceCloseConnections it waited for both for ever.
     expect(await server.stop()).toEqual({ code: null, signal: 'SIGTERM' });
+    upload.destroy();
+    await stream.body?.cancel().catch(() => undefined);
     expect(server.output()).toMatch(/"msg":"event store closed"/);
   });
 });

@@ -12,7 +12,7 @@ import { AppModule } from '../../src/app.module';
 import { CLOCK } from '../../src/common/clock';
 import { NotarySaga } from '../../src/notary/notary.saga';
 import { NotarySweepService } from '../../src/notary/notary-sweep.service';
-import { configureApp } from '../../src/common/configure-app';
+import { APP_OPTIONS, configureApp } from '../../src/common/configure-app';
 import { loadConfig, PARLEY_CONFIG } from '../../src/config/parley-config';
 import { EVENT_STORE, type EventStore } from '../../src/store/event-store.port';
 import { POSTGRES_URL, tempDir, testSchema } from '../store/store-test-kit';
@@ -75,7 +75,7 @@ export async function startServer(env: Record<string, string>, options: StartOpt
       builder = builder.overrideProvider(NotarySaga).useValue({}).overrideProvider(NotarySweepService).useValue({});
     }
     const moduleRef = await builder.compile();
-    const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+    const app = moduleRef.createNestApplication({ ...APP_OPTIONS, bufferLogs: true });
     configureApp(app);
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
