@@ -43,8 +43,15 @@ describe('ChannelStateCache', () => {
     expect(await cache.current(c.channel)).not.toBe(stateC);
   });
 
-  it('given a channel that does not exist, then its state is the initial one', async () => {
-    const state = await new ChannelStateCache(tmp.store).current('00000000-0000-4000-8000-000000000000');
-    expect(state.nextSeq).toBe(0);
+  it('given a channel that does not exist, then its state is the initial one, and it takes no place in the cache', async () => {
+    const a = NegotiationBuilder.open({ notarySeed });
+    await storeLog(tmp.store, a, 0);
+    const cache = new ChannelStateCache(tmp.store, 2);
+    const stateA = await cache.current(a.channel);
+    for (let i = 0; i < 5; i++) {
+      const state = await cache.current(`00000000-0000-4000-8000-00000000000${i}`);
+      expect(state.nextSeq).toBe(0);
+    }
+    expect(await cache.current(a.channel)).toBe(stateA); // not pushed out by the unknown ones
   });
 });

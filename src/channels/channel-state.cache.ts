@@ -62,7 +62,9 @@ export class ChannelStateCache {
       }
       if (page.length < CATCH_UP_PAGE) break;
     }
-    this.touch(channel, state);
+    // A channel without events is not kept: appends to unknown channels must not push
+    // real ones out of the cache. Its first append (applied) caches it.
+    if (state.nextSeq > 0 || this.stopped.has(channel) || this.states.has(channel)) this.touch(channel, state);
     return state;
   }
 

@@ -11,6 +11,7 @@ import {
   firstViolation,
   MetaByType,
   parseEnvelopeText,
+  shapeProblem,
   violation,
   Violation,
 } from '../../protocol';
@@ -47,6 +48,10 @@ export class AppendEventHandler implements ICommandHandler<AppendEventCommand, A
   }
 
   private async append(channel: string, input: unknown): Promise<AppendResult> {
+    // Step 1 before anything is read: what is not an envelope costs no store read and takes
+    // no place in the state cache (a flood of junk would push real channels out of it).
+    const problem = shapeProblem(input);
+    if (problem) throw AppendRejected.malformed(problem);
     let state = await this.states.current(channel);
     let found = firstViolation(state, input, { channel });
     if (found) {
