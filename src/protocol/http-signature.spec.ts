@@ -69,6 +69,13 @@ describe('RFC 9421 HTTP message signatures', () => {
       expect(contentDigest('{"a":2}')).not.toBe(headers['content-digest']);
     });
 
+    it('when the nonce is longer than 128 characters, then the policy refuses it; 128 pass', () => {
+      const sign = (nonce: string) =>
+        parseSignature({ method: 'POST', target: '/v1/x?y=1', headers: signRequest({ method: 'POST', target: '/v1/x?y=1', body, keyid: 'k', nonce, signer: ed25519Signer(keys.secretKey) }) });
+      expect(parleyPolicyProblem(sign('n'.repeat(128)), Buffer.from(body), headers['content-digest'])).toBeNull();
+      expect(parleyPolicyProblem(sign('n'.repeat(129)), Buffer.from(body), headers['content-digest'])).toBe('nonce must be at most 128 characters');
+    });
+
     it('when alg is not ed25519, then the policy refuses it', () => {
       const h = { ...headers, 'signature-input': headers['signature-input'].replace('alg="ed25519"', 'alg="rsa-pss-sha512"') };
       expect(parleyPolicyProblem(parseSignature({ method: 'POST', target: '/v1/x?y=1', headers: h }), Buffer.from(body), headers['content-digest'])).toBe(

@@ -214,6 +214,9 @@ export function verifySignature(parsed: ParsedSignature, signKey: string): boole
   return ed25519Verify(signKey, Buffer.from(parsed.base), parsed.signature);
 }
 
+/** Longer than any nonce a client needs (the SDK sends 22 characters). */
+export const MAX_NONCE_LENGTH = 128;
+
 /**
  * Parley's policy on a parsed signature (DESIGN.md Part 3), except time and nonce memory:
  * required parameters and components, `alg` ed25519 when present, and a content digest
@@ -222,6 +225,8 @@ export function verifySignature(parsed: ParsedSignature, signKey: string): boole
 export function parleyPolicyProblem(parsed: ParsedSignature, body: Uint8Array | undefined, headerDigest: string | undefined): string | null {
   if (parsed.created === null) return 'created is required';
   if (!parsed.nonce) return 'nonce is required';
+  // Each nonce is stored for two signature windows: a bound keeps that store small.
+  if (parsed.nonce.length > MAX_NONCE_LENGTH) return `nonce must be at most ${MAX_NONCE_LENGTH} characters`;
   if (!parsed.keyid) return 'keyid is required';
   if (parsed.alg !== null && parsed.alg !== 'ed25519') return 'alg must be ed25519';
   for (const c of REQUIRED_COMPONENTS) if (!parsed.components.includes(c)) return `${c} must be covered`;
