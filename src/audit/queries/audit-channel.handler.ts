@@ -12,14 +12,37 @@ import { AuditChannelQuery } from './audit-channel.query';
 export const AUDIT_READ_PAGE = 500;
 
 /**
+ * Channels replayed at once; further audits wait their turn. A replay verifies every
+ * signature of the channel (seconds for a long one): without a bound, a few callers asking
+ * at once would take every core from appends and reads.
+ */
+export const AUDITS_AT_ONCE = 2;
+
+/**
  * Streams the channel from the store through the protocol's LogVerifier, exactly as stored,
  * a page at a time; between pages other requests get their turn.
  */
 @QueryHandler(AuditChannelQuery)
 export class AuditChannelHandler implements IQueryHandler<AuditChannelQuery, ChannelAudit> {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async execute({ channel }: AuditChannelQuery): Promise<ChannelAudit> {
+  async execute(query: AuditChannelQuery): Promise<ChannelAudit> {
+    if (this.running >= AUDITS_AT_ONCE) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await this.replay(query.channel);
+    } finally {
+      // The slot passes to the next in line, if any, without being freed in between.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  private async replay(channel: string): Promise<ChannelAudit> {
     const stream = channelStream(channel);
     if ((await this.store.streamHead(stream)) === null) throw notFound(`channel ${channel} has no events`);
     const verifier = new LogVerifier({ channel });
