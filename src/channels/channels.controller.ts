@@ -80,6 +80,7 @@ export class ChannelsController {
   @ApiResponse({ status: 200, content: { 'text/event-stream': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 401, type: ErrorDto })
   @ApiResponse({ status: 404, type: ErrorDto })
+  @ApiResponse({ status: 503, type: ErrorDto, description: 'unavailable: the server serves PARLEY_MAX_STREAMS streams already; retry' })
   async stream(
     @Param() { channel }: ChannelParamsDto,
     @RequestHeader('last-event-id', LastEventIdPipe) from: number,

@@ -24,5 +24,6 @@ export class ApiError extends Error {
 export const malformed = (message: string) => new ApiError(400, 'malformed', message);
 export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
 export const notFound = (message = 'not found') => new ApiError(404, 'not_found', message);
+export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);
 export const payloadTooLarge = (limit: number) =>
   new ApiError(413, 'payload_too_large', `the body is larger than the limit of ${limit} bytes`);

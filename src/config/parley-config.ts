@@ -78,6 +78,10 @@ export class ParleyConfig {
   @WholeNumber(0)
   PARLEY_MAX_CLOCK_SKEW_S = 300;
 
+  /** Live streams (SSE) this process serves at once; one more is answered 503, to be retried. */
+  @WholeNumber(1)
+  PARLEY_MAX_STREAMS = 1000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { KEY_DIRECTORY, type KeyDirectory } from '../../auth/key-directory';
-import { notFound } from '../../common/api-error';
+import { notFound, unavailable } from '../../common/api-error';
+import { PARLEY_CONFIG, type ParleyConfig } from '../../config/parley-config';
 import { channelStream, EVENT_STORE, type EventStore, RecordedEvent } from '../../store/event-store.port';
 import { ChannelNotifier } from '../channel-notifier';
 import { FollowChannelQuery } from './follow-channel.query';
@@ -12,16 +13,42 @@ export const FOLLOW_POLL_MS = 500;
 
 @QueryHandler(FollowChannelQuery)
 export class FollowChannelHandler implements IQueryHandler<FollowChannelQuery, AsyncIterable<RecordedEvent>> {
+  /** Streams being served; each holds a socket, a poll of the store and its buffers. */
+  private live = 0;
+  private readonly maxLive: number;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly notifier: ChannelNotifier,
     @Inject(KEY_DIRECTORY) private readonly directory: KeyDirectory,
-  ) {}
+    @Inject(PARLEY_CONFIG) config: ParleyConfig,
+  ) {
+    this.maxLive = config.PARLEY_MAX_STREAMS;
+  }
 
   async execute({ channel, from, signal, readerKeyid }: FollowChannelQuery): Promise<AsyncIterable<RecordedEvent>> {
     const stream = channelStream(channel);
     if ((await this.store.streamHead(stream)) === null) throw notFound(`channel ${channel} has no events`);
-    return this.follow(channel, stream, from, signal, readerKeyid);
+    // Anyone may open a channel and so hold a key: without a bound, streams would take the
+    // process's memory and file descriptors. Clients retry a 503 (the SDK does).
+    if (this.live >= this.maxLive) throw unavailable(`this server is serving ${this.maxLive} live streams, its limit: retry in a moment`);
+    this.live++;
+    let held = true;
+    const release = () => {
+      if (held) this.live--;
+      held = false;
+    };
+    // Released when the stream ends whichever way: aborted (the client went), or done.
+    signal.addEventListener('abort', release, { once: true });
+    return this.counted(this.follow(channel, stream, from, signal, readerKeyid), release);
+  }
+
+  private async *counted(events: AsyncGenerator<RecordedEvent>, release: () => void): AsyncGenerator<RecordedEvent> {
+    try {
+      yield* events;
+    } finally {
+      release();
+    }
   }
 
   private async *follow(channel: string, stream: string, from: number, signal: AbortSignal, readerKeyid: string | null): AsyncGenerator<RecordedEvent> {
