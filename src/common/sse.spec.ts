@@ -31,6 +31,26 @@ async function serve(stallMs: number, total = TOTAL, heartbeatMs?: number) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('sendSse', () => {
+  it('given a client gone before the stream starts, then the stream is aborted at once, not kept for nobody', async () => {
+    const abort = new AbortController();
+    // A caught-up follower: nothing to send until aborted.
+    async function* idle(): AsyncGenerator<SseEvent> {
+      if (!abort.signal.aborted) await new Promise((r) => abort.signal.addEventListener('abort', r));
+    }
+    const server = createServer((req, res) => req.socket.once('close', () => void sendSse(res, idle(), () => abort.abort(), { heartbeatMs: 60_000 })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const client = request({ port, host: '127.0.0.1', path: '/' });
+    client.on('error', () => undefined);
+    client.end();
+    client.once('socket', (socket) => socket.once('connect', () => setTimeout(() => socket.destroy(), 20)));
+    for (let i = 0; i < 100 && !abort.signal.aborted; i++) await sleep(10);
+    expect(abort.signal.aborted).toBe(true);
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
   it('given an idle stream, then a comment heartbeat is sent every interval', async () => {
     const s = await serve(10_000, 1, 100);
     const res = await s.connect();

@@ -29,8 +29,12 @@ export async function sendSse(
   res.flushHeaders();
   const writer = new BackpressureWriter(res, stallMs);
   res.on('close', abort);
+  // A client gone before this point closed the response already, and 'close' does not come
+  // again: without this, a caught-up stream would poll for nobody, holding its place, for ever.
+  if (!writer.open || res.socket?.destroyed !== false) abort();
   const heartbeat = setInterval(() => {
-    if (writer.open && !res.writableNeedDrain) res.write(': heartbeat\n\n');
+    if (!writer.open) abort(); // the same, noticed later: the socket went without a 'close' seen
+    else if (!res.writableNeedDrain) res.write(': heartbeat\n\n');
   }, heartbeatMs);
   try {
     for await (const e of events) {
