@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { notFound } from '../../common/api-error';
+import { notFound, unavailable } from '../../common/api-error';
 import { readStreamOrEmpty } from '../../channels/queries/read-events.handler';
 import { LogVerifier, ZERO_HASH } from '../../protocol';
 import { channelStream, EVENT_STORE, type EventStore } from '../../store/event-store.port';
@@ -17,6 +17,8 @@ export const AUDIT_READ_PAGE = 500;
  * at once would take every core from appends and reads.
  */
 export const AUDITS_AT_ONCE = 2;
+/** Audits that may wait for a replay slot; one more is answered 503, to be asked again later. */
+export const AUDITS_WAITING = 8;
 
 /**
  * Streams the channel from the store through the protocol's LogVerifier, exactly as stored,
@@ -30,8 +32,10 @@ export class AuditChannelHandler implements IQueryHandler<AuditChannelQuery, Cha
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute(query: AuditChannelQuery): Promise<ChannelAudit> {
-    if (this.running >= AUDITS_AT_ONCE) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
+    if (this.running >= AUDITS_AT_ONCE) {
+      if (this.waiting.length >= AUDITS_WAITING) throw unavailable(`${AUDITS_AT_ONCE + AUDITS_WAITING} audits are running or waiting: ask again later`);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.running++;
     try {
       return await this.replay(query.channel);
     } finally {
