@@ -8,7 +8,7 @@ import { ed25519Signer, b64uDecode, fingerprint, parseStrictJsonBytes, signReque
 import type { Envelope } from '../protocol';
 import { ApiError, ServerUnreachableError, UnexpectedResponseError } from './errors';
 import { ndjsonLines } from './ndjson';
-import { SseMessage, SseParser } from './sse';
+import { MAX_RETRY_MS, SseMessage, SseParser } from './sse';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:3000';
 /** DESIGN.md Part 3: `limit` defaults to 1,000 and is capped at 10,000. */
@@ -75,6 +75,7 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Wait before reconnecting, until the server's `retry:` says otherwise (default 1 s). */
   retryMs?: number;
+  /** Each change between connected and not; `retryMs`: the wait before the first new attempt (later ones wait longer). */
   onConnection?: (change: { connected: true } | { connected: false; reason: string; retryMs: number }) => void;
 }
 
@@ -165,8 +166,9 @@ export class ParleyHttpClient {
     let lastEventId = options.lastEventId ?? null;
     let retryMs = options.retryMs ?? 1000;
     let connected: boolean | null = null;
-    const tell = (now: boolean, reason?: string) => {
-      if (connected !== now && !options.signal?.aborted) options.onConnection?.(now ? { connected: true } : { connected: false, reason: reason!, retryMs });
+    let failures = 0;
+    const tell = (now: boolean, reason?: string, wait?: number) => {
+      if (connected !== now && !options.signal?.aborted) options.onConnection?.(now ? { connected: true } : { connected: false, reason: reason!, retryMs: wait! });
       connected = now;
     };
     while (!options.signal?.aborted) {
@@ -178,6 +180,7 @@ export class ParleyHttpClient {
         if (lastEventId !== null) headers['last-event-id'] = lastEventId;
         const res = await this.send('GET', `/v1/channels/${channel}/stream`, { headers, signal: options.signal });
         tell(true);
+        failures = 0;
         const decoder = new TextDecoder('utf-8', { fatal: true });
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           let text: string;
@@ -196,15 +199,18 @@ export class ParleyHttpClient {
         if ((err instanceof ApiError && err.status < 500) || err instanceof UnexpectedResponseError) throw err;
         reason = err instanceof ApiError ? `${err.status} ${err.code}` : err instanceof ServerUnreachableError ? err.reason : (err as Error).message;
       }
-      tell(false, reason);
-      await sleep(retryMs, options.signal);
+      // Refused or unreachable again and again (a server at its stream limit, or down): wait
+      // longer each time, up to a minute, with jitter, so that followers do not come back as one.
+      const wait = Math.min(retryMs * 2 ** Math.min(failures++, 16), MAX_RETRY_MS);
+      tell(false, reason, wait);
+      await sleep(wait * (0.75 + Math.random() / 2), options.signal);
     }
   }
 
   private async *ndjson(target: string): AsyncGenerator<LogLine> {
     const res = await this.send('GET', target, { headers: { accept: 'application/x-ndjson' } });
     if (!res.body) return;
-    for await (const raw of ndjsonLines(res.body as unknown as AsyncIterable<Uint8Array>)) {
+    for await (const raw of this.linesOf(res.body as unknown as AsyncIterable<Uint8Array>)) {
       let envelope: Envelope;
       try {
         envelope = parseStrictJsonBytes(raw) as unknown as Envelope;
@@ -212,6 +218,16 @@ export class ParleyHttpClient {
         throw new UnexpectedResponseError(`the server sent a line that is not strict JSON: ${(err as Error).message}`);
       }
       yield { raw, envelope };
+    }
+  }
+
+  /** The body's lines; the connection dropping mid-body is the server unreachable, as before the answer. */
+  private async *linesOf(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+    try {
+      yield* ndjsonLines(body);
+    } catch (err) {
+      if (err instanceof UnexpectedResponseError) throw err;
+      throw new ServerUnreachableError(this.server, err);
     }
   }
 

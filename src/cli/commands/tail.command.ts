@@ -34,7 +34,7 @@ export function register(program: Command): void {
       let lost = false;
       const onConnection = (change: { connected: true } | { connected: false; reason: string; retryMs: number }) => {
         if (change.connected && lost) process.stderr.write(`parley: reconnected; following from seq ${session.state.nextSeq}\n`);
-        else if (!change.connected) process.stderr.write(`parley: lost the stream (${change.reason}); reconnecting every ${change.retryMs / 1000} s…\n`);
+        else if (!change.connected) process.stderr.write(`parley: lost the stream (${change.reason}); reconnecting…\n`);
         lost = !change.connected;
       };
       for await (const msg of session.http.stream(session.channel, { lastEventId, signal: abort.signal, onConnection })) {
