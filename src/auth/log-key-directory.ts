@@ -17,7 +17,9 @@ const PAGE = 1000;
  * event types only (their rules and folds read and write nothing but parties and
  * participants), so the guard and the rule engine cannot disagree about a key. A stored
  * membership event the rules refuse (written past the service) stops that channel's
- * memberships where they were, and is logged; other channels are unaffected.
+ * memberships where they were, and is logged; other channels are unaffected. One whose
+ * only fault is a forged signature or proof is not noticed here (an audit finds it): the
+ * store is the service's own, written only by checked appends.
  */
 @Injectable()
 export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {

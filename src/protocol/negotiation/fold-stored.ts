@@ -2,6 +2,8 @@
  * Folding events read back from a store. They passed `check` when appended, but a store
  * can hold what no append made (written past the service, restored from elsewhere): one
  * such event must neither throw inside `evolve` nor be folded as if the rules allowed it.
+ * Its signature and proofs are not checked again here (see VERIFIED_AT_APPEND): a forged
+ * one written past the service is folded, and found by `parley audit`, which verifies all.
  */
 import { parseEnvelopeText } from '../envelope';
 import type { Envelope } from '../types';
