@@ -168,6 +168,24 @@ describe('ParleyHttpClient on the wire', () => {
     }
   });
 
+  it('given a page cut off mid-body, when reading, then ServerUnreachableError (retried like any lost answer), not a raw TypeError', async () => {
+    const { server, url } = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write('{"seq":0}\n{"se');
+      setTimeout(() => res.destroy(), 20);
+    });
+    try {
+      const lines: unknown[] = [];
+      const read = async () => {
+        for await (const line of new ParleyHttpClient({ server: url, keys: signer }).events('00000000-0000-4000-8000-000000000000')) lines.push(line.envelope);
+      };
+      await expect(read()).rejects.toBeInstanceOf(ServerUnreachableError);
+      expect(lines).toEqual([{ seq: 0 }]);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('given nothing listening, when calling, then ServerUnreachableError', async () => {
     const { server, url } = await listen(() => undefined);
     await close(server);
