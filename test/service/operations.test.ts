@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from './service-harness';
-import { post, signedGet } from './service-test-kit';
+import { post, signedGet, signedGetHeaders } from './service-test-kit';
 import { signRequest, fingerprint, ed25519Signer, b64uDecode } from '../../src/protocol';
 
 jest.setTimeout(60_000);
@@ -89,9 +89,8 @@ describe('a running service', () => {
   });
 
   it('when sent SIGTERM with a live stream and a trickled upload open, then it shuts down through the Nest hooks, closing the store, without waiting for them', async () => {
-    const stream = await fetch(`${server.url}/v1/channels/${n.channel}/stream`, {
-      headers: signRequest({ method: 'GET', target: `/v1/channels/${n.channel}/stream`, keyid: fingerprint(n.keys('ua.lead')), signer: ed25519Signer(b64uDecode(n.keys('ua.lead').signSeed, 32)!) }),
-    });
+    const target = `/v1/channels/${n.channel}/stream`;
+    const stream = await fetch(server.url + target, { headers: signedGetHeaders(target, n.keys('ua.lead')) });
     expect(stream.status).toBe(200);
     const upload = connect(Number(new URL(server.url).port), '127.0.0.1');
     await new Promise((r) => upload.once('connect', r));

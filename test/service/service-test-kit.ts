@@ -41,9 +41,9 @@ export interface SignOptions {
   headers?: Record<string, string>;
 }
 
-/** A GET signed as `keys` (RFC 9421 with src/protocol's signRequest). */
-export async function signedGet(url: string, target: string, keys: Keys, options: SignOptions = {}): Promise<Answer> {
-  const headers = signRequest({
+/** The signature headers of a GET of `target` by `keys` (RFC 9421 with src/protocol's signRequest). */
+export function signedGetHeaders(target: string, keys: Keys, options: Pick<SignOptions, 'created' | 'nonce'> = {}): Record<string, string> {
+  return signRequest({
     method: 'GET',
     target,
     keyid: fingerprint(keys),
@@ -51,6 +51,11 @@ export async function signedGet(url: string, target: string, keys: Keys, options
     created: options.created,
     nonce: options.nonce,
   });
+}
+
+/** A GET signed as `keys`, its answer read whole. */
+export async function signedGet(url: string, target: string, keys: Keys, options: SignOptions = {}): Promise<Answer> {
+  const headers = signedGetHeaders(target, keys, options);
   options.tamper?.(headers);
   return answer(await fetch(url + target, { headers: { ...headers, ...options.headers } }));
 }

@@ -2,10 +2,9 @@
  * PARLEY_MAX_STREAMS: live streams past the limit are answered 503 `unavailable` (clients
  * retry), and a stream that ends gives its place back.
  */
-import { b64uDecode, ed25519Signer, fingerprint, signRequest } from '../../src/protocol';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { newStoreLocation, startServer, type StoreLocation, type TestServer } from './service-harness';
-import { post } from './service-test-kit';
+import { post, signedGetHeaders } from './service-test-kit';
 
 describe('live streams past PARLEY_MAX_STREAMS', () => {
   const notarySeed = newNotarySeed();
@@ -26,8 +25,7 @@ describe('live streams past PARLEY_MAX_STREAMS', () => {
 
   const open = (signal: AbortSignal) => {
     const target = `/v1/channels/${n.channel}/stream`;
-    const keys = n.keys('ua.lead');
-    return fetch(server.url + target, { signal, headers: signRequest({ method: 'GET', target, keyid: fingerprint(keys), signer: ed25519Signer(b64uDecode(keys.signSeed, 32)!) }) });
+    return fetch(server.url + target, { signal, headers: signedGetHeaders(target, n.keys('ua.lead')) });
   };
 
   it('given two streams open, then a third is 503 unavailable; once one ends, a new one is served', async () => {
