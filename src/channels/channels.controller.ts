@@ -24,6 +24,7 @@ const SIGNED = 'RFC 9421 signature (DESIGN.md Part 3): keyid = participant finge
 
 @ApiTags('channels')
 @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed (also a channel that is not a uuid)' })
+@ApiResponse({ status: 503, type: ErrorDto, description: 'unavailable: the event store cannot be reached just now (Retry-After)' })
 @Controller('v1/channels/:channel')
 export class ChannelsController {
   constructor(

@@ -1,6 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParleyMetrics } from '../ops/parley-metrics';
+import { isStoreUnavailable } from '../store/store-unavailable';
 import { ApiError } from './api-error';
 
 /** POST /v1/channels/:channel/events, whatever refused it (body reader, DTO, rule engine). */
@@ -14,9 +15,15 @@ const CODE_BY_STATUS: Record<number, string> = {
   413: 'payload_too_large',
 };
 
+/** What a client is told when the store is out of reach: whether an append landed is then unknown. */
+const STORE_UNAVAILABLE = 'the event store cannot be reached just now: retry shortly (an append sent again is stored once)';
+/** Seconds a client should wait before retrying, with a store out of reach. */
+const STORE_RETRY_AFTER_S = 1;
+
 /**
  * The one exception filter: every error leaves as `{ error, message, ...fields }` and no
- * stack trace, body or key ever reaches the client. Unexpected errors are logged (message
+ * stack trace, body or key ever reaches the client. A store out of reach is 503
+ * `unavailable` with Retry-After, logged as a warning. Unexpected errors are logged (message
  * and stack only) and answered 500 `internal`.
  */
 @Catch()
@@ -28,7 +35,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<ServerResponse>();
     const req = host.switchToHttp().getRequest<IncomingMessage & { originalUrl?: string }>();
-    const { status, body } = this.describe(exception);
+    const { status, body, retryAfterS } = this.describe(exception);
     if (req.method === 'POST' && APPEND_ROUTE.test(req.originalUrl ?? req.url ?? '')) {
       this.metrics?.rejections.inc({ code: String(body.error) });
     }
@@ -39,12 +46,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const text = JSON.stringify(body);
     res.statusCode = status;
+    if (retryAfterS !== undefined) res.setHeader('retry-after', String(retryAfterS));
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('content-length', Buffer.byteLength(text));
     res.end(text);
   }
 
-  private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
+  private describe(exception: unknown): { status: number; body: Record<string, unknown>; retryAfterS?: number } {
     if (exception instanceof ApiError) return { status: exception.status, body: exception.body() };
     if (exception instanceof BadRequestException) {
       return { status: 400, body: { error: 'malformed', message: validationMessage(exception) } };
@@ -60,6 +68,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (status < 500) return { status, body: { error: 'malformed', message: plainMessage(exception) } };
     }
     const err = exception as Error;
+    if (isStoreUnavailable(exception)) {
+      // The driver's words only (a code and an address, never a password or a body).
+      this.logger.warn(`event store unavailable: ${err.message}`);
+      return { status: 503, body: { error: 'unavailable', message: STORE_UNAVAILABLE }, retryAfterS: STORE_RETRY_AFTER_S };
+    }
     this.logger.error(`unexpected ${err?.name ?? 'error'}: ${err?.message ?? String(exception)}`, err?.stack);
     return { status: 500, body: { error: 'internal', message: 'internal error' } };
   }

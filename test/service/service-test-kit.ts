@@ -12,6 +12,7 @@ export interface Keys {
 export interface Answer {
   status: number;
   contentType: string | null;
+  retryAfter: string | null;
   text: string;
   json: any;
 }
@@ -24,7 +25,7 @@ async function answer(res: Response): Promise<Answer> {
   } catch {
     // NDJSON, SSE or empty
   }
-  return { status: res.status, contentType: res.headers.get('content-type'), text, json };
+  return { status: res.status, contentType: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after'), text, json };
 }
 
 /** POSTs exactly `body` (a string is sent as is, bytes and all). */
