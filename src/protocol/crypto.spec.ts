@@ -1,8 +1,18 @@
+import { createPublicKey, diffieHellman, randomBytes, verify as nodeVerify } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nacl from 'tweetnacl';
 import { b64uDecode, b64uEncode, sha256Hex } from './encoding';
-import { boxBeforeNm, ed25519KeyPair, ed25519Signer, ed25519Verify, x25519KeyPair, x25519PrivateKey } from './crypto';
+import {
+  boxBeforeNm,
+  ed25519KeyPair,
+  ed25519Signer,
+  ed25519Verify,
+  isSmallOrder,
+  isUsablePublicKey,
+  x25519KeyPair,
+  x25519PrivateKey,
+} from './crypto';
 import { generateIdentity } from './keys';
 import { openBody, sealBody } from './envelope';
 
@@ -70,6 +80,58 @@ describe('node:crypto keys and signatures are tweetnacl-compatible', () => {
   it('given malformed public keys, then verification is false, not an exception', () => {
     expect(ed25519Verify('not-a-key', Buffer.from('m'), Buffer.alloc(64))).toBe(false);
     expect(() => boxBeforeNm('AAAA', x25519PrivateKey(nacl.randomBytes(32)))).toThrow();
+  });
+});
+
+describe('public keys of small order', () => {
+  const withTopBit = (raw: Buffer) => Buffer.concat([raw.subarray(0, 31), Buffer.from([raw[31] | 0x80])]);
+  // Every point of the torsion subgroup, in each encoding (DESIGN.md 1.2: no key pair has one).
+  const ed25519Small = [
+    '0000000000000000000000000000000000000000000000000000000000000000',
+    '0100000000000000000000000000000000000000000000000000000000000000',
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  ].flatMap((h) => [Buffer.from(h, 'hex'), withTopBit(Buffer.from(h, 'hex'))]);
+
+  it('given the identity as a sign key, then OpenSSL alone verifies a secretless "signature" of any message, and ed25519Verify refuses it', () => {
+    const identityPoint = Buffer.from('01' + '00'.repeat(31), 'hex');
+    const identity = b64uEncode(identityPoint);
+    const forged = Buffer.concat([identityPoint, Buffer.alloc(32)]); // R = identity, S = 0
+    const msg = randomBytes(40);
+    const openssl = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: identity }, format: 'jwk' });
+    expect(nodeVerify(null, msg, openssl, forged)).toBe(true);
+    expect(ed25519Verify(identity, msg, forged)).toBe(false);
+  });
+
+  it('given each small-order encoding as a sign key, then it is not usable, and a random key is', () => {
+    for (const raw of ed25519Small) {
+      expect(isSmallOrder(raw, 'Ed25519')).toBe(true);
+      expect(isUsablePublicKey(b64uEncode(raw), 'Ed25519')).toBe(false);
+    }
+    expect(isUsablePublicKey(b64uEncode(nacl.sign.keyPair().publicKey), 'Ed25519')).toBe(true);
+  });
+
+  it('given each X25519 key of small order, then OpenSSL cannot agree a key with it (the shared secret is zero), and it is not usable; random keys are', () => {
+    const own = x25519PrivateKey(nacl.randomBytes(32));
+    const small = [
+      '0000000000000000000000000000000000000000000000000000000000000000',
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+      '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ].flatMap((h) => [Buffer.from(h, 'hex'), withTopBit(Buffer.from(h, 'hex'))]);
+    for (const raw of small) {
+      const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64uEncode(raw) }, format: 'jwk' });
+      expect(() => diffieHellman({ privateKey: own, publicKey: peer })).toThrow();
+      expect(isUsablePublicKey(b64uEncode(raw), 'X25519')).toBe(false);
+      expect(() => boxBeforeNm(b64uEncode(raw), own)).toThrow('not an X25519 public key');
+    }
+    for (let i = 0; i < 100; i++) expect(isUsablePublicKey(b64uEncode(randomBytes(32)), 'X25519')).toBe(true);
   });
 });
 

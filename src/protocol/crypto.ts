@@ -16,7 +16,7 @@ import {
 import nacl from 'tweetnacl';
 import { b64uDecode, b64uEncode } from './encoding';
 
-type OkpCurve = 'Ed25519' | 'X25519';
+export type OkpCurve = 'Ed25519' | 'X25519';
 
 /*
  * Keys are imported from their raw 32 bytes as JWK, never as DER (OpenSSL 3 decodes DER about
@@ -41,11 +41,59 @@ function importPrivate(crv: OkpCurve, secret: Uint8Array): KeyObject {
 const MAX_CACHED_KEYS = 10_000;
 const publicKeysByCurve: Record<OkpCurve, Map<string, KeyObject>> = { Ed25519: new Map(), X25519: new Map() };
 
+/*
+ * Public keys of small order, as libsodium refuses them (ge25519_has_small_order and
+ * crypto_scalarmult_curve25519's has_small_order): every encoding of a point in the
+ * torsion subgroup, canonical or not, the top bit ignored. No key pair has one. An Ed25519
+ * signature under one can be made without any secret (the identity key with R = identity
+ * and S = 0 verifies for every message, and OpenSSL accepts it); anything boxed to a
+ * low-order X25519 key is sealed under a shared key everyone can compute.
+ */
+const P_MINUS_1 = 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
+const P = 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
+const P_PLUS_1 = 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
+const ZERO = '00'.repeat(32);
+const ONE = '01' + '00'.repeat(31);
+const SMALL_ORDER: Record<OkpCurve, Buffer[]> = {
+  Ed25519: [
+    ZERO,
+    ONE,
+    '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    P_MINUS_1,
+    P,
+    P_PLUS_1,
+  ].map((h) => Buffer.from(h, 'hex')),
+  X25519: [
+    ZERO,
+    ONE,
+    'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+    '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+    P_MINUS_1,
+    P,
+    P_PLUS_1,
+  ].map((h) => Buffer.from(h, 'hex')),
+};
+
+/** Whether raw 32-byte public key bytes are a point of small order on `crv` (see SMALL_ORDER). */
+export function isSmallOrder(raw: Uint8Array, crv: OkpCurve): boolean {
+  return SMALL_ORDER[crv].some((bad) => {
+    for (let i = 0; i < 31; i++) if (raw[i] !== bad[i]) return false;
+    return (raw[31] & 0x7f) === bad[31];
+  });
+}
+
+/** Whether b64u text is a public key of `crv` that a key pair can have: 32 bytes, not of small order. */
+export function isUsablePublicKey(b64u: string, crv: OkpCurve): boolean {
+  return cachedPublicKey(b64u, crv) !== null;
+}
+
 function cachedPublicKey(b64u: string, crv: OkpCurve): KeyObject | null {
   const publicKeys = publicKeysByCurve[crv];
   const hit = publicKeys.get(b64u);
   if (hit) return hit;
-  if (!b64uDecode(b64u, 32)) return null; // canonical b64u of 32 bytes, as the JWK needs
+  const raw = b64uDecode(b64u, 32); // canonical b64u of 32 bytes, as the JWK needs
+  if (!raw || isSmallOrder(raw, crv)) return null;
   let key: KeyObject;
   try {
     key = createPublicKey({ key: { kty: 'OKP', crv, x: b64u }, format: 'jwk' });

@@ -1,5 +1,5 @@
 import { canonical, b64uDecode, b64uEncode, sha256Hex } from './encoding';
-import { ed25519KeyPair, ed25519Signer, ed25519Verify, x25519KeyPair } from './crypto';
+import { ed25519KeyPair, ed25519Signer, ed25519Verify, isUsablePublicKey, x25519KeyPair } from './crypto';
 import type { Participant, Role } from './types';
 
 /** A participant's (or the notary's) secret material; lives only on the client. */
@@ -75,7 +75,23 @@ export function makeParticipant(
   return { ...base, proof: b64uEncode(proof) };
 }
 
+/**
+ * The proof verifies, and both keys are ones a key pair can have. A key of small order
+ * proves nothing: a "proof" under such a sign key needs no secret, and a box key of small
+ * order would let everyone open what is sealed to it (crypto.ts, SMALL_ORDER).
+ */
 export function verifyParticipantProof(channel: string, p: Participant): boolean {
   const sig = b64uDecode(p.proof, 64);
-  return sig !== null && ed25519Verify(p.signKey, Buffer.from(participantProofInput(channel, p)), sig);
+  return (
+    sig !== null &&
+    isUsablePublicKey(p.boxKey, 'X25519') &&
+    ed25519Verify(p.signKey, Buffer.from(participantProofInput(channel, p)), sig)
+  );
+}
+
+/** Why a participant's keys cannot be proven, if that is why its proof fails; else null. */
+export function participantKeyProblem(p: ParticipantFields): string | null {
+  if (!isUsablePublicKey(p.signKey, 'Ed25519')) return `${p.id}'s signKey is a point of small order, which no key pair has`;
+  if (!isUsablePublicKey(p.boxKey, 'X25519')) return `${p.id}'s boxKey is a point of small order, which no key pair has`;
+  return null;
 }

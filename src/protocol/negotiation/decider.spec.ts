@@ -4,6 +4,7 @@
  * Each case starts from a real, signed channel and changes one thing.
  */
 import { randomUUID } from 'node:crypto';
+import { b64uEncode } from '../encoding';
 import { sealBody } from '../envelope';
 import { makeParticipant, generateIdentity } from '../keys';
 import type { Envelope, EventType, MetaByType } from '../types';
@@ -197,6 +198,15 @@ describe('ChannelOpened', () => {
     meta.participants[2] = makeParticipant(randomUUID(), ru.identity, { id: 'ru.lead', party: 'ru', role: 'negotiator' });
     expect(codeOf(f, f.build('ua.lead', 'ChannelOpened', meta, { t: 1 }))).toBe('bad_proof');
   });
+  it('when the opener plants a participant whose sign key is the identity point (a "proof" needing no secret), then bad_proof', () => {
+    const f = new NegotiationFixture();
+    const env = f.opening({ quorum: 'sides', auditorsRead: false });
+    const meta = structuredClone(env.meta);
+    const identityPoint = Buffer.from('01' + '00'.repeat(31), 'hex');
+    const ru = meta.participants[2];
+    meta.participants[2] = { ...ru, signKey: b64uEncode(identityPoint), proof: b64uEncode(Buffer.concat([identityPoint, Buffer.alloc(32)])) };
+    expect(codeOf(f, f.build('ua.lead', 'ChannelOpened', meta, { t: 1 }))).toBe('bad_proof');
+  });
 });
 
 describe('ParticipantAdmitted', () => {
@@ -222,6 +232,25 @@ describe('ParticipantAdmitted', () => {
   it('when the proof is for another channel, then bad_proof', () => {
     const foreign = makeParticipant(randomUUID(), generateIdentity(), { id: 'ua.two', party: 'ua', role: 'negotiator' });
     expect(admit('ua.lead', foreign)).toBe('bad_proof');
+  });
+  it('when the sign key is the identity point, with the "proof" anyone can make for it (R = identity, S = 0), then bad_proof naming the signKey', () => {
+    const identityPoint = Buffer.from('01' + '00'.repeat(31), 'hex');
+    const ghost = {
+      id: 'ua.ghost',
+      party: 'ua',
+      role: 'negotiator' as const,
+      signKey: b64uEncode(identityPoint),
+      boxKey: generateIdentity().boxKey,
+      proof: b64uEncode(Buffer.concat([identityPoint, Buffer.alloc(32)])),
+    };
+    const [v] = f.check(f.build('ua.lead', 'ParticipantAdmitted', { participant: ghost }, null));
+    expect(v).toMatchObject({ code: 'bad_proof', message: expect.stringMatching(/ua\.ghost's signKey is a point of small order/) });
+  });
+  it('when the box key is of small order (anything sealed to it opens for everyone), though the proof is signed, then bad_proof naming the boxKey', () => {
+    const weakBox = { ...generateIdentity(), boxKey: b64uEncode(Buffer.alloc(32)) };
+    const p = makeParticipant(f.channel, weakBox, { id: 'ua.two', party: 'ua', role: 'negotiator' });
+    const [v] = f.check(f.build('ua.lead', 'ParticipantAdmitted', { participant: p }, null));
+    expect(v).toMatchObject({ code: 'bad_proof', message: expect.stringMatching(/ua\.two's boxKey is a point of small order/) });
   });
 });
 

@@ -3,7 +3,7 @@
  * gives, returning the first violation. Runs after the generic checks (shape, chain,
  * sender, signature, body), so the envelope is well-formed and its sender resolved.
  */
-import { verifyParticipantProof } from '../keys';
+import { participantKeyProblem, verifyParticipantProof } from '../keys';
 import type { Envelope, EventType, Participant, PartyKind, Role } from '../types';
 import { violation, Violation } from '../violations';
 import { ChannelState, ProposalState, RequestState, requiredParties } from './channel-state';
@@ -45,7 +45,8 @@ function keysUnused(state: ChannelState, p: Participant): Violation | null {
 }
 
 function proof(channel: string, p: Participant, proofOk: ProofCheck): Violation | null {
-  return proofOk(channel, p) ? null : violation('bad_proof', `${p.id}'s proof does not verify for this channel`);
+  if (proofOk(channel, p)) return null;
+  return violation('bad_proof', participantKeyProblem(p) ?? `${p.id}'s proof does not verify for this channel`);
 }
 
 function pending(p: ProposalState): Violation | null {
