@@ -2,7 +2,7 @@ import { Command } from '@nestjs/cqrs';
 
 /** How an agreement attempt ended. */
 export type AgreementOutcome =
-  /** This instance's TransferAgreed is stored (or an identical one already was: 200). */
+  /** This instance's TransferAgreed is stored. */
   | 'appended'
   /** Nothing to do: not pending any more (agreed by another instance, say), quorum not met, … */
   | 'not_due'

@@ -15,8 +15,8 @@ const errorCode = (error: unknown): string =>
 /**
  * Appends the notary's TransferAgreed once a proposal's quorum is met. The state is read
  * from the store (caught up incrementally per channel) right before each attempt, so a
- * refusal — another instance appended first (409 duplicate_id), or the channel moved on
- * (409 seq_gap) — is followed by a re-read that finds the proposal agreed, or by a retry at
+ * refusal — another instance appended first, or the channel moved on (409 seq_gap or
+ * prev_mismatch) — is followed by a re-read that finds the proposal agreed, or by a retry at
  * the new head. Bounded: after NOTARY_ATTEMPTS the next start's sweep takes over.
  */
 @CommandHandler(AgreeTransferCommand)

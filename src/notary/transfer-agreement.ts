@@ -1,10 +1,14 @@
 /**
  * What the notary decides and signs, as pure functions: whether a proposal's quorum is met
- * and, if so, the TransferAgreed envelope. Its id is derived from channel and proposal, so
- * every retry and every racing server instance produces the same id: the store keeps
- * exactly one, and a second is refused as a duplicate (or answered 200 when identical).
+ * and, if so, the TransferAgreed envelope. Exactly one is stored per proposal because the
+ * rules refuse a second (the proposal is no longer pending), not because of its id.
+ *
+ * The id is random on purpose. It used to be derived from channel and proposal, which anyone
+ * could compute from public meta: a member (an observer, or the last side to accept) could
+ * append any event under that id first, and every later TransferAgreed was refused as
+ * `duplicate_id`, so the proposal could never be agreed.
  */
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   ChannelState,
   Envelope,
@@ -14,15 +18,6 @@ import {
   signEnvelope,
   type Signer,
 } from '../protocol';
-
-/** A UUID (version 8, RFC 9562 custom) from SHA-256 of the channel and the proposal. */
-export function transferAgreementId(channel: string, proposal: string): string {
-  const b = createHash('sha256').update(`parley/v1/notary/transfer-agreed\n${channel}\n${proposal}`).digest();
-  b[6] = (b[6] & 0x0f) | 0x80;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = b.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
 
 export type AgreementDecision =
   | { due: true; meta: MetaByType['TransferAgreed'] }
@@ -51,7 +46,7 @@ export function buildTransferAgreed(
   return signEnvelope(
     {
       v: 1,
-      id: transferAgreementId(channel, meta.proposal),
+      id: randomUUID(),
       channel,
       seq: state.nextSeq,
       prev: state.head,
