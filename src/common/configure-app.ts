@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ParleyMetrics } from '../ops/parley-metrics';
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { answerClientErrors } from './client-error';
 
 /**
  * How `main.ts` and the service tests create the application: RawBodyMiddleware reads bodies
@@ -28,6 +29,7 @@ export function configureApp(app: INestApplication): INestApplication {
   const server = app.getHttpServer() as Server;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
+  answerClientErrors(server);
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new AllExceptionsFilter(app.get(ParleyMetrics)));

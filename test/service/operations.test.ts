@@ -58,7 +58,7 @@ describe('a running service', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/channels/{channel}/events', '/v1/channels/{channel}/head', '/v1/channels/{channel}/stream', '/v1/notary', '/v1/export', '/health', '/metrics']),
     );
-    expect(Object.keys(doc.paths['/v1/channels/{channel}/events'].post.responses).sort()).toEqual(['200', '201', '400', '409', '413', '422']);
+    expect(Object.keys(doc.paths['/v1/channels/{channel}/events'].post.responses).sort()).toEqual(['200', '201', '400', '409', '413', '422', '503']);
   });
 
   it('when requests were signed and bodies posted then the logs are JSON lines without bodies, keys or signatures', async () => {
@@ -82,6 +82,30 @@ describe('a running service', () => {
       notarySeed,
     ];
     for (const secret of secrets) expect(server.output()).not.toContain(secret);
+  });
+
+  it("when Node's HTTP parser refuses a request (headers too large, a bare CR in a header, Content-Length with chunked), then the answer still has a JSON error body", async () => {
+    const { port } = new URL(server.url);
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        let got = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+        socket.on('data', (d) => (got += d.toString('latin1')));
+        socket.on('end', () => resolve(got));
+        socket.on('error', reject);
+      });
+    const cases: [string, number][] = [
+      [`GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ['GET /health HTTP/1.1\r\nhost: x\r\nx-bad: a\rb\r\n\r\n', 400],
+      ['POST /v1/notary HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    ];
+    for (const [request, status] of cases) {
+      const text = await raw(request);
+      const [head, body] = text.split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`);
+      expect(head).toMatch(/content-type: application\/json/i);
+      expect(JSON.parse(body)).toEqual({ error: 'malformed', message: expect.any(String) });
+    }
   });
 
   it('when started then it logs where it listens and which store it uses', () => {
