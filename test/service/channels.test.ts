@@ -353,6 +353,15 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       expect(await storedLines(server.store, other.channel)).toEqual([]);
     });
 
+    it('when a ChannelOpened names another notary key and is broken as well, then 422 forbidden for the key: the server checks its own terms before any signature or proof', async () => {
+      const other = NegotiationBuilder.open({ notarySeed: 'A'.repeat(43) });
+      const broken = { ...other.log[0], sig: other.log[0].sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
+      const a = await send(broken, other.channel);
+      expect(a).toEqual(refusal(422, 'forbidden', { seq: 0 }));
+      expect(a.json.message).toMatch(/notary/);
+      expect(await storedLines(server.store, other.channel)).toEqual([]);
+    });
+
     it('when reads get a bad query or Last-Event-ID then 400 malformed', async () => {
       for (const q of ['from=-1', 'from=1.5', 'limit=0', 'limit=abc', 'from=', 'other=1']) {
         const a = await signedGet(server.url, `/v1/channels/${n.channel}/events?${q}`, n.keys('ua.lead'));
