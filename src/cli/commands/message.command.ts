@@ -1,10 +1,13 @@
 import { Command } from 'commander';
 import { draft } from '../../client';
+import { auditorsBeyondAudience } from '../../protocol';
+import { UsageError } from '../support/cli-errors';
 import { contentFile, list, registerEventCommand } from '../support/event-command';
 
 interface MessageOptions {
   to?: string;
   content?: string;
+  allowAuditors?: boolean;
 }
 
 export function register(program: Command): void {
@@ -12,10 +15,23 @@ export function register(program: Command): void {
     name: 'message <text>',
     summary: 'Post an encrypted message to all parties, or with --to to some of them (a back channel)',
     examples: ['parley message "Can we meet on Tuesday?"', 'parley message "Back channel: the first two cases?" --to ru'],
-    options: (cmd) => cmd.option('--to <parties>', 'comma-separated party ids (your own party is always included)').option('--content <file>', 'extra encrypted fields, JSON'),
+    options: (cmd) =>
+      cmd
+        .option('--to <parties>', 'comma-separated party ids (your own party is always included)')
+        .option('--content <file>', 'extra encrypted fields, JSON')
+        .option('--allow-auditors', 'send even though an auditor of a side or mediator left out by --to will read it'),
     draft: ({ state, keys, options, args: [text] }) => {
       const to = options.to ? list(options.to) : [...state.parties.keys()];
       const audience = [...new Set([...to, keys.party])].sort();
+      const outside = auditorsBeyondAudience(state, audience);
+      if (outside.length > 0 && !options.allowAuditors) {
+        // The protocol requires sealing to them (auditorsRead), so the only safe default is not to send.
+        const who = outside.map((a) => `${a.id} (an auditor of ${a.party})`).join(', ');
+        throw new UsageError(
+          `not sent: ${who} would read this message too, because the channel lets every auditor read every message, ` +
+            `and ${[...new Set(outside.map((a) => a.party))].join(', ')} is not in its audience. Send it anyway with --allow-auditors`,
+        );
+      }
       return draft('MessagePosted', { audience }, { ...contentFile(options.content), text });
     },
   });

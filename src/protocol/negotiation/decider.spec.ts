@@ -10,7 +10,7 @@ import { makeParticipant, generateIdentity } from '../keys';
 import type { Envelope, EventType, MetaByType } from '../types';
 import { displayStatus } from './channel-state';
 import { check } from './check';
-import { requiredRecipients } from './recipients';
+import { auditorsBeyondAudience, requiredRecipients } from './recipients';
 import { NegotiationFixture, NOTARY_SIGN_KEY } from './negotiation.fixture';
 import { expectedAcceptances } from './type-rules';
 
@@ -637,4 +637,19 @@ describe('TransferCancelled', () => {
     f.handover(t.proposal, t.requests[0], 'released');
     expect(cancel('ua.lead')).toBe('invalid_transition');
   });
+});
+
+describe('auditorsBeyondAudience (what clients ask about before sending a back channel)', () => {
+  const withSideAuditor = (auditorsRead: boolean) => {
+    const f = NegotiationFixture.opened({ quorum: 'sides', auditorsRead });
+    f.apply(f.build('ru.lead', 'ParticipantAdmitted', { participant: f.participant('ru.eyes', 'ru', 'auditor') }, null));
+    return f;
+  };
+  it('given auditorsRead and an auditor of side ru, when ru is left out of the audience, then that auditor is named', () =>
+    expect(auditorsBeyondAudience(withSideAuditor(true).state, ['ua', 'us'])).toEqual([{ id: 'ru.eyes', party: 'ru' }]));
+  it('when ru is in the audience, then nobody', () => expect(auditorsBeyondAudience(withSideAuditor(true).state, ['ru', 'ua'])).toEqual([]));
+  it('given the auditor of an observer party (icrc), then never named: reading everything is its job', () =>
+    expect(auditorsBeyondAudience(NegotiationFixture.opened({ quorum: 'sides', auditorsRead: true }).state, ['ua'])).toEqual([]));
+  it('given auditorsRead false, then nobody: auditors read no message', () =>
+    expect(auditorsBeyondAudience(withSideAuditor(false).state, ['ua', 'us'])).toEqual([]));
 });

@@ -78,3 +78,19 @@ export function requiredRecipients(state: ChannelState, ev: EventHead): Recipien
     .map((m) => ({ id: m.id, boxKey: m.boxKey }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+/**
+ * Auditors who will read a message although their party is not in its audience and is a side
+ * or a mediator. DESIGN.md 1.4 lets any party have auditors and lets every active auditor
+ * read every message under `auditorsRead`: a back channel to the mediator is then read by
+ * the other side's auditor too. Not a rule (such a message is valid); clients ask before
+ * sending one.
+ */
+export function auditorsBeyondAudience(state: ChannelState, audience: readonly string[]): { id: string; party: string }[] {
+  if (state.policy?.auditorsRead !== true) return [];
+  const heard = new Set(audience);
+  return [...state.participants.values()]
+    .filter((p) => p.active && p.record.role === 'auditor' && !heard.has(p.record.party) && state.parties.get(p.record.party) !== 'observer')
+    .map((p) => ({ id: p.record.id, party: p.record.party }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
