@@ -156,6 +156,22 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       expect(await store.readAll(log[11].position, 10)).toEqual([]);
     });
 
+    it('answers many full pages in a row, and every call after them', async () => {
+      // EventStoreDB: a read left at a full page must be cancelled, or it holds one of the
+      // server's 100 HTTP/2 streams per connection; 150 such pages would then hang the store.
+      // 1 MiB after `start` is more than gRPC buffers for a reader that stopped reading.
+      const start = await logEnd(store);
+      const stream = newStream();
+      let head: number | 'no_stream' = 'no_stream';
+      for (let i = 0; i < 4; i++) {
+        const padded = Array.from({ length: 16 }, () => newEvent('MessagePosted', JSON.stringify({ pad: 'p'.repeat(16 * 1024) })));
+        head = (await store.append(stream, padded, head)).nextRevision;
+      }
+      for (let page = 0; page < 150; page++) expect(await store.readAll(start, 1)).toHaveLength(1);
+      expect(await store.streamHead(stream)).toMatchObject({ revision: 63 });
+      expect(await store.readStream(stream, 60)).toHaveLength(4);
+    });
+
     it('subscribes: catches up, then delivers live events appended during the switch, without gap or duplicate', async () => {
       const start = await logEnd(store);
       const stream = newStream();

@@ -32,7 +32,9 @@ import {
   excludeSystemEvents,
   type AllStreamResolvedEvent,
   type AllStreamSubscription,
+  type ReadStreamOptions,
   type ResolvedEvent,
+  type StreamingRead,
 } from '@eventstore/db-client';
 import { createHash, randomUUID } from 'node:crypto';
 import { appendResult, planAppend, validateAppend, type StoredCopy } from '../append-plan';
@@ -93,7 +95,7 @@ export class EventStoreDbEventStore implements EventStore {
   static async connect(options: EventStoreDbOptions): Promise<EventStoreDbEventStore> {
     const client = EventStoreDBClient.connectionString(options.connectionString);
     try {
-      for await (const _first of client.readAll({ maxCount: 1 })) break;
+      for await (const _first of cancelledIfLeft(client.readAll({ maxCount: 1 }))) break;
     } catch (err) {
       await client.dispose();
       // The message names the host from the client's error, never the URL (it may hold a password).
@@ -142,15 +144,8 @@ export class EventStoreDbEventStore implements EventStore {
 
   async streamHead(stream: string): Promise<StreamHead | null> {
     this.assertOpen();
-    try {
-      for await (const resolved of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
-        if (resolved.event) return { revision: Number(resolved.event.revision), position: positionOf(resolved.event) };
-      }
-      return null;
-    } catch (error) {
-      if (error instanceof EsdbStreamNotFoundError) return null;
-      throw error;
-    }
+    const [last] = await this.readEvents(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+    return last ? { revision: Number(last.revision), position: positionOf(last) } : null;
   }
 
   async readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
@@ -168,7 +163,8 @@ export class EventStoreDbEventStore implements EventStore {
         fromPosition: cursor === undefined ? START : decodeEsdbPosition(cursor),
         maxCount: READ_ALL_CHUNK,
       });
-      for await (const resolved of chunk) {
+      // Leaving with a full page cancels the rest of the chunk (see cancelledIfLeft).
+      for await (const resolved of cancelledIfLeft(chunk)) {
         read++;
         const event = resolved.event;
         if (!event) continue;
@@ -235,11 +231,15 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /** Events of `stream` from `from`, at most `count`; [] for a missing stream unless `mustExist`. */
-  private async readRange(stream: string, from: number, count: number, mustExist = false): Promise<EsdbRecorded[]> {
+  private readRange(stream: string, from: number, count: number, mustExist = false): Promise<EsdbRecorded[]> {
+    return this.readEvents(stream, { direction: FORWARDS, fromRevision: BigInt(from), maxCount: count }, mustExist);
+  }
+
+  /** Events of `stream` as `options` select them; [] for a missing stream unless `mustExist`. */
+  private async readEvents(stream: string, options: ReadStreamOptions, mustExist = false): Promise<EsdbRecorded[]> {
     const events: EsdbRecorded[] = [];
     try {
-      const read = this.client.readStream(stream, { direction: FORWARDS, fromRevision: BigInt(from), maxCount: count });
-      for await (const resolved of read) if (resolved.event) events.push(resolved.event);
+      for await (const resolved of cancelledIfLeft(this.client.readStream(stream, options))) if (resolved.event) events.push(resolved.event);
     } catch (error) {
       if (!(error instanceof EsdbStreamNotFoundError)) throw error;
       if (mustExist) throw new StreamNotFoundError(stream);
@@ -265,15 +265,10 @@ export class EventStoreDbEventStore implements EventStore {
     return plan.result;
   }
 
+  /** null: expired by $maxAge and scavenged. */
   private async readLastNonceUse(stream: string): Promise<number | null> {
-    try {
-      for await (const r of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
-        if (r.event) return (JSON.parse(dataText(r.event)) as { expiresAtMs: number }).expiresAtMs;
-      }
-    } catch (error) {
-      if (!(error instanceof EsdbStreamNotFoundError)) throw error;
-    }
-    return null; // expired by $maxAge and scavenged
+    const [last] = await this.readEvents(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+    return last ? (JSON.parse(dataText(last)) as { expiresAtMs: number }).expiresAtMs : null;
   }
 
   private assertOpen(): void {
@@ -310,6 +305,24 @@ class EsdbSubscription implements Subscription {
     this.closed = true;
     this.onClose(this);
     await this.source.unsubscribe().catch(() => undefined);
+  }
+}
+
+/**
+ * Iterates a client read and cancels it if the loop is left before the read ends (a break,
+ * a return, a throw). The client does not: reads have no deadline and gRPC sends only as
+ * fast as the reader takes, so an abandoned read holds its HTTP/2 stream until the
+ * connection closes, and once the server's limit per connection (Kestrel: 100) is reached
+ * every further call waits.
+ */
+async function* cancelledIfLeft<E>(read: StreamingRead<E>): AsyncGenerator<E> {
+  let ended = false;
+  try {
+    for await (const item of read) yield item as E;
+    ended = true;
+  } finally {
+    // cancel() awaits the call's creation, which fails when the read itself failed to start.
+    if (!ended) await read.cancel().catch(() => undefined);
   }
 }
 
