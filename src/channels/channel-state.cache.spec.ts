@@ -43,6 +43,31 @@ describe('ChannelStateCache', () => {
     expect(await cache.current(c.channel)).not.toBe(stateC);
   });
 
+  it('given states heavier together than its weight bound, then the least recently used is dropped though fewer channels are cached than its capacity', async () => {
+    const [a, b, c] = [0, 1, 2].map(() => NegotiationBuilder.open({ notarySeed })); // 4 participants each: weight 5
+    for (const n of [a, b, c]) await storeLog(tmp.store, n, 0);
+    const cache = new ChannelStateCache(tmp.store, 100, 12);
+    const stateA = await cache.current(a.channel);
+    const stateB = await cache.current(b.channel);
+    await cache.current(c.channel); // 15 > 12: drops a
+    expect(await cache.current(b.channel)).toBe(stateB);
+    expect(await cache.current(a.channel)).not.toBe(stateA);
+  });
+
+  it('given a cached state that grows as events are applied, then its weight is taken again', async () => {
+    const [a, b] = [0, 1].map(() => NegotiationBuilder.open({ notarySeed }));
+    for (const n of [a, b]) await storeLog(tmp.store, n, 0);
+    const cache = new ChannelStateCache(tmp.store, 100, 12);
+    const stateA = await cache.current(a.channel);
+    const stateB = await cache.current(b.channel); // 5 + 5
+    cache.applied(a.channel, stateA, a.request('ua.lead', 'ru')); // 6 + 5 fits
+    expect(await cache.current(b.channel)).toBe(stateB);
+    cache.applied(a.channel, stateA, a.request('ua.lead', 'ru')); // 7 + 5 fits
+    cache.applied(a.channel, stateA, a.request('ua.lead', 'ru')); // 8 + 5 does not: b, the least recently used, goes
+    expect(await cache.current(a.channel)).toBe(stateA);
+    expect(await cache.current(b.channel)).not.toBe(stateB);
+  });
+
   it('given a channel that does not exist, then its state is the initial one, and it takes no place in the cache', async () => {
     const a = NegotiationBuilder.open({ notarySeed });
     await storeLog(tmp.store, a, 0);

@@ -1,9 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { channelStateWeight, MAX_CACHED_STATE_WEIGHT } from '../common/channel-state-weight';
 import { ChannelState, Envelope, evolve, foldStoredText, initialState } from '../protocol';
 import { channelStream, EVENT_STORE, type EventStore, StreamNotFoundError } from '../store/event-store.port';
 
-/** How many channels' states stay in memory; the least recently used is dropped first. */
+/** How many channels' states stay in memory (and at most MAX_CACHED_STATE_WEIGHT of them); the least recently used is dropped first. */
 export const CHANNEL_CACHE_SIZE = Symbol('CHANNEL_CACHE_SIZE');
+/** The most weight (channelStateWeight) of states kept; default MAX_CACHED_STATE_WEIGHT. */
+export const CHANNEL_CACHE_WEIGHT = Symbol('CHANNEL_CACHE_WEIGHT');
 const DEFAULT_CHANNEL_CACHE_SIZE = 1000;
 const CATCH_UP_PAGE = 1000;
 
@@ -14,18 +18,21 @@ const CATCH_UP_PAGE = 1000;
  */
 @Injectable()
 export class ChannelStateCache {
-  private readonly states = new Map<string, ChannelState>();
+  private readonly states: LRUCache<string, ChannelState>;
   /** Channels whose cached state stopped before a stored event the rules refuse. */
   private readonly stopped = new Set<string>();
   private readonly logger = new Logger('ChannelStateCache');
 
-  private readonly capacity: number;
-
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Optional() @Inject(CHANNEL_CACHE_SIZE) capacity?: number,
+    @Optional() @Inject(CHANNEL_CACHE_WEIGHT) maxWeight?: number,
   ) {
-    this.capacity = capacity ?? DEFAULT_CHANNEL_CACHE_SIZE;
+    this.states = new LRUCache({
+      max: capacity ?? DEFAULT_CHANNEL_CACHE_SIZE,
+      maxSize: maxWeight ?? MAX_CACHED_STATE_WEIGHT,
+      sizeCalculation: channelStateWeight,
+    });
   }
 
   /** The cached state (possibly behind the store), or the channel caught up from the store. */
@@ -75,8 +82,9 @@ export class ChannelStateCache {
   }
 
   private touch(channel: string, state: ChannelState): void {
+    // Inserted again, not only read: the state grew in place, and the cache takes its weight
+    // when it is inserted (setting the same object again keeps the old weight).
     this.states.delete(channel);
     this.states.set(channel, state);
-    if (this.states.size > this.capacity) this.states.delete(this.states.keys().next().value!);
   }
 }

@@ -5,8 +5,11 @@
  * channel was evicted, its state is rebuilt from that channel's events alone (one read of
  * its stream up to the needed revision), never from the whole log. Restarts stay cheap for
  * many small channels and the read model tables stay the only persisted form; the price is
- * one stream replay per channel touched after a start. A bounded LRU caps memory.
+ * one stream replay per channel touched after a start. An LRU bounded by count and by weight
+ * (channelStateWeight) caps memory.
  */
+import { LRUCache } from 'lru-cache';
+import { channelStateWeight, MAX_CACHED_STATE_WEIGHT } from '../common/channel-state-weight';
 import { ChannelState, foldStoredText, initialState, type Violation } from '../protocol';
 import { channelStream, type EventStore, StreamNotFoundError } from '../store/event-store.port';
 import { KeyedQueue } from '../common/keyed-queue';
@@ -26,16 +29,19 @@ export interface CachedChannel {
 const PAGE = 1000;
 
 export class ChannelStateCache {
-  private readonly entries = new Map<string, CachedChannel>();
+  private readonly entries: LRUCache<string, CachedChannel>;
   /** One fold at a time per channel: two concurrent reads of a stream must not both evolve. */
   private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly store: EventStore,
-    private readonly maxChannels = 10_000,
+    maxChannels = 10_000,
     /** Told once per fold that stops a channel (a cached state evicted and folded again tells again). */
     private readonly onStopped?: (channel: string, seq: number, violation: Violation) => void,
-  ) {}
+    maxWeight = MAX_CACHED_STATE_WEIGHT,
+  ) {
+    this.entries = new LRUCache({ max: maxChannels, maxSize: maxWeight, sizeCalculation: (e) => channelStateWeight(e.state) });
+  }
 
   /**
    * The channel's state with exactly its first `revision` events folded, ready for the
@@ -57,6 +63,7 @@ export class ChannelStateCache {
     let entry = this.touch(channel);
     if (!entry || entry.state.nextSeq > revision) entry = this.fresh(channel);
     await this.foldFromStore(channel, entry, revision);
+    this.reweigh(channel, entry);
     if (!entry.stopped && entry.state.nextSeq !== revision) {
       this.entries.delete(channel);
       throw new Error(`channel ${channel}: its stream has ${entry.state.nextSeq} events, needed ${revision}`);
@@ -67,6 +74,7 @@ export class ChannelStateCache {
   private async foldLatest(channel: string): Promise<ChannelState | null> {
     const entry = this.touch(channel) ?? this.fresh(channel);
     await this.foldFromStore(channel, entry, Number.MAX_SAFE_INTEGER);
+    this.reweigh(channel, entry);
     if (entry.stopped) return null; // nothing may be decided on a channel whose log breaks the rules
     if (entry.state.nextSeq === 0) {
       this.entries.delete(channel);
@@ -88,21 +96,25 @@ export class ChannelStateCache {
     for (const entry of this.entries.values()) entry.written = new Map();
   }
 
+  /** The cached entry, now the most recently used. */
   private touch(channel: string): CachedChannel | undefined {
-    const entry = this.entries.get(channel);
-    if (entry) {
-      // Map order is insertion order: re-inserting makes it the most recently used.
-      this.entries.delete(channel);
-      this.entries.set(channel, entry);
-    }
-    return entry;
+    return this.entries.get(channel);
   }
 
   private fresh(channel: string): CachedChannel {
     const entry: CachedChannel = { state: initialState(), written: new Map(), stopped: null };
     this.entries.set(channel, entry);
-    while (this.entries.size > this.maxChannels) this.entries.delete(this.entries.keys().next().value!);
     return entry;
+  }
+
+  /**
+   * Inserted again after a fold grew the state in place: the cache takes an entry's weight
+   * when it is inserted (setting the same object again keeps the old weight).
+   */
+  private reweigh(channel: string, entry: CachedChannel): void {
+    if (this.entries.get(channel) !== entry) return;
+    this.entries.delete(channel);
+    this.entries.set(channel, entry);
   }
 
   /**
