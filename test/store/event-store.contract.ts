@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   comparePositions,
+  EventStoreClosedError,
   IdempotencyError,
   InvalidArgumentError,
   InvalidPositionError,
@@ -254,6 +255,29 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       expect(new Set(events.map((e) => e.id)).size).toBe(34);
       expect(events.slice(2).map((e) => e.id).sort()).toEqual([...ids].sort());
       expect(conflicts).toBeGreaterThan(0);
+    });
+
+    it('answers the calls in flight when closed, in full and before close resolves, and refuses later ones', async () => {
+      const own = await target.open();
+      const stream = newStream();
+      // 1 MiB to read, so that the read is still under way when close() is called.
+      const padded = Array.from({ length: 16 }, () => newEvent('MessagePosted', JSON.stringify({ pad: 'p'.repeat(64 * 1024) })));
+      await own.append(stream, padded.slice(0, 8), 'no_stream');
+      await own.append(stream, padded.slice(8), 7);
+      const settled: string[] = [];
+      const reading = own.readStream(stream).finally(() => settled.push('read'));
+      const later = newEvent();
+      const appending = own.append(stream, [later], 15).finally(() => settled.push('append'));
+      await own.close();
+      settled.push('closed');
+      expect(settled).toHaveLength(3);
+      expect(settled[2]).toBe('closed');
+      // The append may or may not be seen by the concurrent read; the 16 before it are.
+      expect((await reading).slice(0, 16).map((e) => e.id)).toEqual(padded.map((e) => e.id));
+      expect((await appending).created).toBe(true);
+      await expect(own.readStream(stream)).rejects.toBeInstanceOf(EventStoreClosedError);
+      await expect(own.append(stream, [newEvent()], 16)).rejects.toBeInstanceOf(EventStoreClosedError);
+      expect((await store.readStream(stream)).map((e) => e.id)).toEqual([...padded, later].map((e) => e.id));
     });
 
     it("stores an event of 1 MiB (the service's default envelope limit) intact", async () => {

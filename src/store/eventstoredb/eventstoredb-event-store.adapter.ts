@@ -80,7 +80,11 @@ type EsdbRecorded = NonNullable<ResolvedEvent['event']>;
 
 export class EventStoreDbEventStore implements EventStore {
   private readonly subscriptions = new Set<EsdbSubscription>();
+  /** Calls of the port under way: close() lets them finish before it disposes the client. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  private closing: Promise<void> | undefined;
+  private disposed = false;
 
   /** `owned`: close() disposes the client. */
   constructor(
@@ -104,8 +108,11 @@ export class EventStoreDbEventStore implements EventStore {
     return new EventStoreDbEventStore(client);
   }
 
-  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    this.assertOpen();
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return this.run(() => this.write(stream, events, expected));
+  }
+
+  private async write(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     validateAppend(stream, events, expected);
     const slot = expected === 'no_stream' ? 0 : expected + 1;
     const earlier = this.storedCopies(events, await this.readRange(stream, slot, events.length));
@@ -136,20 +143,25 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  async readStream(stream: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
-    this.assertOpen();
-    const events = await this.readRange(stream, checkRevision(fromRevision), checkLimit(limit, Number.MAX_SAFE_INTEGER), true);
-    return events.map((e) => toRecordedEvent(e));
+  readStream(stream: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
+    return this.run(async () => {
+      const events = await this.readRange(stream, checkRevision(fromRevision), checkLimit(limit, Number.MAX_SAFE_INTEGER), true);
+      return events.map((e) => toRecordedEvent(e));
+    });
   }
 
-  async streamHead(stream: string): Promise<StreamHead | null> {
-    this.assertOpen();
-    const [last] = await this.readEvents(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
-    return last ? { revision: Number(last.revision), position: positionOf(last) } : null;
+  streamHead(stream: string): Promise<StreamHead | null> {
+    return this.run(async () => {
+      const [last] = await this.readEvents(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+      return last ? { revision: Number(last.revision), position: positionOf(last) } : null;
+    });
   }
 
-  async readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
-    this.assertOpen();
+  readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
+    return this.run(() => this.readAllPage(fromPosition, limit));
+  }
+
+  private async readAllPage(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
     const max = checkLimit(limit, DEFAULT_READ_ALL_LIMIT);
     const out: RecordedEvent[] = [];
     let cursor = fromPosition;
@@ -164,7 +176,7 @@ export class EventStoreDbEventStore implements EventStore {
         maxCount: READ_ALL_CHUNK,
       });
       // Leaving with a full page cancels the rest of the chunk (see cancelledIfLeft).
-      for await (const resolved of cancelledIfLeft(chunk)) {
+      for await (const resolved of this.consume(chunk)) {
         read++;
         const event = resolved.event;
         if (!event) continue;
@@ -194,8 +206,11 @@ export class EventStoreDbEventStore implements EventStore {
     return subscription;
   }
 
-  async rememberNonce(keyid: string, nonce: string, expiresAtMs: number, nowMs = Date.now()): Promise<boolean> {
-    this.assertOpen();
+  rememberNonce(keyid: string, nonce: string, expiresAtMs: number, nowMs = Date.now()): Promise<boolean> {
+    return this.run(() => this.recordNonce(keyid, nonce, expiresAtMs, nowMs));
+  }
+
+  private async recordNonce(keyid: string, nonce: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
     const stream = nonceStream(keyid, nonce);
     const record = (expected: typeof NO_STREAM | bigint) =>
       this.client.appendToStream(
@@ -223,11 +238,44 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /**
+   * As the SQL adapters drain their queues: calls made before close() are answered in full
+   * (an append lands or fails before close resolves, a read is not cut short); later calls
+   * are EventStoreClosedError.
+   */
+  private async shutdown(): Promise<void> {
     this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
     await Promise.all([...this.subscriptions].map((s) => s.close()));
-    if (this.owned) await this.client.dispose();
+    if (!this.owned) return;
+    this.disposed = true;
+    await this.client.dispose();
+  }
+
+  /** Runs one call of the port, refused once closed, and remembered until it settles (see shutdown). */
+  private run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new EventStoreClosedError());
+    const running = call();
+    this.inFlight.add(running);
+    const forget = () => this.inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  /**
+   * A client read, cancelled if left early (cancelledIfLeft). When the client is disposed it
+   * ends a read quietly, as if the server had nothing more; such an end is
+   * EventStoreClosedError, never a short answer. (shutdown lets reads finish before it
+   * disposes, so this guards a read that would outlive it.)
+   */
+  private async *consume<E>(read: StreamingRead<E>): AsyncGenerator<E> {
+    yield* cancelledIfLeft(read);
+    if (this.disposed) throw new EventStoreClosedError();
   }
 
   /** Events of `stream` from `from`, at most `count`; [] for a missing stream unless `mustExist`. */
@@ -239,7 +287,7 @@ export class EventStoreDbEventStore implements EventStore {
   private async readEvents(stream: string, options: ReadStreamOptions, mustExist = false): Promise<EsdbRecorded[]> {
     const events: EsdbRecorded[] = [];
     try {
-      for await (const resolved of cancelledIfLeft(this.client.readStream(stream, options))) if (resolved.event) events.push(resolved.event);
+      for await (const resolved of this.consume(this.client.readStream(stream, options))) if (resolved.event) events.push(resolved.event);
     } catch (error) {
       if (!(error instanceof EsdbStreamNotFoundError)) throw error;
       if (mustExist) throw new StreamNotFoundError(stream);
