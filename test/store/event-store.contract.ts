@@ -112,6 +112,19 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       expect(await store.readStream(stream)).toHaveLength(1);
     });
 
+    it('of racing appends of one event id with different content, stores one and refuses the others', async () => {
+      // EventStoreDB answers every one of them with success (it matches ids only).
+      const stream = newStream();
+      const id = randomUUID();
+      const variants = Array.from({ length: 8 }, (_, i) => ({ id, type: 'MessagePosted', data: JSON.stringify({ text: `variant ${i}` }) }));
+      const race = await Promise.allSettled(variants.map((e) => store.append(stream, [e], 'no_stream')));
+      const won = race.flatMap((r, i) => (r.status === 'fulfilled' ? [{ i, result: r.value }] : []));
+      expect(won).toHaveLength(1);
+      expect(won[0].result.created).toBe(true);
+      for (const r of race) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(IdempotencyError);
+      expect((await store.readStream(stream)).map((e) => e.data)).toEqual([variants[won[0].i].data]);
+    });
+
     it('refuses the same event id with other content, or a partly stored batch', async () => {
       const stream = newStream();
       const event = newEvent();

@@ -9,9 +9,10 @@
  * events were written at. That is the case for envelopes (a retry carries the same seq),
  * so this adapter checks the ids in that slot, and on a conflict scans the stream for them;
  * it does not scan on every append, so uniqueness of ids elsewhere in the stream rests on
- * the decider's `duplicate_id` rule. The server also answers a concurrent identical append
- * with success, as it answers the one that wrote: each append carries a random token in its
- * events' metadata, and only the append whose token was stored reports `created`.
+ * the decider's `duplicate_id` rule. The server also answers a concurrent append of the same
+ * ids with success, as it answers the one that wrote, whatever their type and data: each
+ * append carries a random token in its events' metadata; only the append whose token was
+ * stored reports `created`, and another compares what was stored with its own events.
  *
  * Nonces live in one stream per nonce, `parley-nonce-<sha256(keyid \n nonce)>`, created with
  * expected revision NO_STREAM (the server arbitrates between instances) and given a
@@ -32,6 +33,7 @@ import {
   excludeSystemEvents,
   type AllStreamResolvedEvent,
   type AllStreamSubscription,
+  type AppendResult as AppendToStreamResult,
   type ReadStreamOptions,
   type ResolvedEvent,
   type StreamingRead,
@@ -118,17 +120,12 @@ export class EventStoreDbEventStore implements EventStore {
     const earlier = this.storedCopies(events, await this.readRange(stream, slot, events.length));
     if (earlier.size > 0) return this.planOrThrow(stream, events, expected, earlier);
     const token = randomUUID();
+    let result: AppendToStreamResult;
     try {
-      const result = await this.client.appendToStream(
+      result = await this.client.appendToStream(
         stream,
         events.map((e) => binaryEvent({ id: e.id, type: e.type, data: Buffer.from(e.data, 'utf8'), metadata: { [APPEND_TOKEN]: token } })),
         { expectedRevision: expected === 'no_stream' ? NO_STREAM : BigInt(expected) },
-      );
-      const last = Number(result.nextExpectedRevision);
-      const written = await this.readRange(stream, last - events.length + 1, events.length);
-      return appendResult(
-        written.map((e) => ({ revision: Number(e.revision), position: positionOf(e, result.position) })),
-        written.every((e) => appendTokenOf(e) === token),
       );
     } catch (error) {
       if (error instanceof MaxAppendSizeExceededError) {
@@ -141,6 +138,32 @@ export class EventStoreDbEventStore implements EventStore {
       const actual = error.actualVersion;
       throw new WrongExpectedRevisionError(stream, expected, actual === NO_STREAM ? 'no_stream' : Number(actual));
     }
+    const first = Number(result.nextExpectedRevision) - events.length + 1;
+    const outcome = await this.outcomeAt(stream, events, expected, first, token, result.position);
+    if (!outcome) throw new Error(`EventStoreDB reported an append to ${stream} at revision ${first} that the stream does not hold`);
+    return outcome;
+  }
+
+  /**
+   * What an append did whose events should be at `first`: created if the events there carry
+   * its token. The server recognises a retry by event id alone and answers it with success,
+   * so they may be another append's: then this one is an identical retry, or an
+   * IdempotencyError if those ids hold other content. null if the ids are not there.
+   */
+  private async outcomeAt(
+    stream: string,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+    first: number,
+    token: string,
+    fallback?: EsdbPosition,
+  ): Promise<AppendResult | null> {
+    const there = await this.readRange(stream, first, events.length);
+    if (there.length === events.length && there.every((e) => appendTokenOf(e) === token)) {
+      return appendResult(there.map((e) => ({ revision: Number(e.revision), position: positionOf(e, fallback) })), true);
+    }
+    const stored = this.storedCopies(events, there);
+    return stored.size > 0 ? this.planOrThrow(stream, events, expected, stored) : null;
   }
 
   readStream(stream: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
