@@ -112,6 +112,24 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       expect(await store.readStream(stream)).toHaveLength(1);
     });
 
+    it('resolves concurrent identical appends from two instances to a single write', async () => {
+      // EventStoreDB may leave a duplicate of an append it has not finished unanswered
+      // (IdempotentNotReady): the client's deadline passes, and the adapter must look.
+      const second = await target.open();
+      try {
+        const stream = newStream();
+        const event = newEvent();
+        const results = await Promise.all(
+          Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? store : second).append(stream, [event], 'no_stream')),
+        );
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.position)).size).toBe(1);
+        expect(await store.readStream(stream)).toHaveLength(1);
+      } finally {
+        await second.close();
+      }
+    });
+
     it('of racing appends of one event id with different content, stores one and refuses the others', async () => {
       // EventStoreDB answers every one of them with success (it matches ids only).
       const stream = newStream();

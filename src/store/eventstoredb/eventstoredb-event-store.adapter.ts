@@ -13,6 +13,8 @@
  * ids with success, as it answers the one that wrote, whatever their type and data: each
  * append carries a random token in its events' metadata; only the append whose token was
  * stored reports `created`, and another compares what was stored with its own events.
+ * An append left unanswered (deadline, timeout, lost connection) may have been written, so
+ * its slot is read before the failure is reported, as EventStoreUnavailableError.
  *
  * Nonces live in one stream per nonce, `parley-nonce-<sha256(keyid \n nonce)>`, created with
  * expected revision NO_STREAM (the server arbitrates between instances) and given a
@@ -26,8 +28,13 @@ import {
   FORWARDS,
   NO_STREAM,
   START,
+  CancelledError,
+  DeadlineExceededError,
   MaxAppendSizeExceededError,
+  NotLeaderError,
   StreamNotFoundError as EsdbStreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
   WrongExpectedVersionError,
   binaryEvent,
   excludeSystemEvents,
@@ -104,8 +111,7 @@ export class EventStoreDbEventStore implements EventStore {
       for await (const _first of cancelledIfLeft(client.readAll({ maxCount: 1 }))) break;
     } catch (err) {
       await client.dispose();
-      // The message names the host from the client's error, never the URL (it may hold a password).
-      throw new EventStoreUnavailableError(`EventStoreDB cannot be read: ${(err as Error).message.replace(/\s*Resolution note:\s*$/, '')}`);
+      throw new EventStoreUnavailableError(`EventStoreDB cannot be read: ${clientMessage(err)}`);
     }
     return new EventStoreDbEventStore(client);
   }
@@ -128,6 +134,13 @@ export class EventStoreDbEventStore implements EventStore {
         { expectedRevision: expected === 'no_stream' ? NO_STREAM : BigInt(expected) },
       );
     } catch (error) {
+      if (isUnanswered(error)) {
+        // It may have been written all the same; or, for a duplicate of an append the server
+        // has not finished (IdempotentNotReady), the server sends no answer at all.
+        const outcome = await this.outcomeAt(stream, events, expected, slot, token);
+        if (outcome) return outcome;
+        throw error;
+      }
       if (error instanceof MaxAppendSizeExceededError) {
         throw new InvalidArgumentError(`append to ${stream} exceeds the EventStoreDB server's maximum append size (EVENTSTORE_MAX_APPEND_SIZE): ${error.message}`);
       }
@@ -280,10 +293,15 @@ export class EventStoreDbEventStore implements EventStore {
     await this.client.dispose();
   }
 
-  /** Runs one call of the port, refused once closed, and remembered until it settles (see shutdown). */
+  /**
+   * Runs one call of the port, refused once closed, and remembered until it settles (see
+   * shutdown). Client errors leave as the port's (portError).
+   */
   private run<T>(call: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new EventStoreClosedError());
-    const running = call();
+    const running = call().catch((error: unknown) => {
+      throw portError(error);
+    });
     this.inFlight.add(running);
     const forget = () => this.inFlight.delete(running);
     running.then(forget, forget);
@@ -366,6 +384,8 @@ class EsdbSubscription implements Subscription {
         if (this.after !== undefined && encodeEsdbPosition(event.position) <= this.after) continue;
         if (isApplicationEvent(event.streamId, event.type)) yield toRecordedEvent(event);
       }
+    } catch (error) {
+      throw portError(error);
     } finally {
       await this.close();
     }
@@ -395,6 +415,28 @@ async function* cancelledIfLeft<E>(read: StreamingRead<E>): AsyncGenerator<E> {
     // cancel() awaits the call's creation, which fails when the read itself failed to start.
     if (!ended) await read.cancel().catch(() => undefined);
   }
+}
+
+/** An append that got no answer in time, or none at all: the server may have written it. */
+function isUnanswered(error: unknown): boolean {
+  return error instanceof DeadlineExceededError || error instanceof TimeoutError || error instanceof UnavailableError;
+}
+
+/**
+ * The port's error for a client error. A server that cannot be reached, dropped the call, is
+ * not the leader (the client reconnects for the next call) or did not answer in time is
+ * EventStoreUnavailableError: a retry may succeed, and an append's retry is recognised by
+ * its event ids. Others are left as they are.
+ */
+function portError(error: unknown): unknown {
+  const transient = [UnavailableError, CancelledError, NotLeaderError, DeadlineExceededError, TimeoutError];
+  if (!transient.some((type) => error instanceof type)) return error;
+  return new EventStoreUnavailableError(`the event store (EventStoreDB) is unavailable: ${clientMessage(error)}`);
+}
+
+/** The client's message: it names the host, never the URL (which may hold a password). */
+function clientMessage(error: unknown): string {
+  return (error as Error).message.replace(/\s*Resolution note:\s*$/, '');
 }
 
 /** The token of the append that wrote `event`; the client hands back JSON metadata parsed. */
