@@ -1,5 +1,5 @@
 import { EventStoreDbEventStore } from '../../src/store/eventstoredb/eventstoredb-event-store.adapter';
-import { decodeEsdbPosition, encodeEsdbPosition } from '../../src/store/eventstoredb/eventstoredb-position';
+import { decodeEsdbPosition, encodeEsdbPosition, reportedEsdbPosition } from '../../src/store/eventstoredb/eventstoredb-position';
 import { comparePositions } from '../../src/store';
 import { describeEventStoreContract } from './event-store.contract';
 
@@ -35,5 +35,13 @@ describe('EventStoreDB positions', () => {
     expect([...encoded].reverse().sort(comparePositions)).toEqual(encoded);
     expect(encoded.map(decodeEsdbPosition)).toEqual(positions);
     expect(() => decodeEsdbPosition('00000000000000000001')).toThrow(/not a position/);
+  });
+
+  it('take a position the server did not report (protobuf defaults 0, 0, or commit −1 as 2^64 − 1) as absent', () => {
+    expect(reportedEsdbPosition(undefined)).toBeUndefined();
+    expect(reportedEsdbPosition({ commit: 0n, prepare: 0n })).toBeUndefined();
+    expect(reportedEsdbPosition({ commit: 2n ** 64n - 1n, prepare: 2n ** 64n - 1n })).toBeUndefined();
+    expect(reportedEsdbPosition({ commit: 2n ** 64n - 1n, prepare: 812n })).toBeUndefined();
+    expect(reportedEsdbPosition({ commit: 812n, prepare: 812n })).toEqual({ commit: 812n, prepare: 812n });
   });
 });

@@ -63,7 +63,7 @@ import {
   type Subscription,
 } from '../event-store.port';
 import { checkLimit, checkRevision, DEFAULT_READ_ALL_LIMIT } from '../read-arguments';
-import { decodeEsdbPosition, encodeEsdbPosition, type EsdbPosition } from './eventstoredb-position';
+import { decodeEsdbPosition, encodeEsdbPosition, reportedEsdbPosition, type EsdbPosition } from './eventstoredb-position';
 
 export const NONCE_STREAM_PREFIX = 'parley-nonce-';
 /** Metadata member naming the append that wrote an event (see `created`). */
@@ -453,10 +453,12 @@ function dataText(event: EsdbRecorded): string {
   return typeof data === 'string' ? data : JSON.stringify(data);
 }
 
-/** The event's $all position; servers before 22.6 omit it on stream reads, then the append's is used. */
+/** The event's $all position; where the server did not report it (see reportedEsdbPosition), the append's. */
 function positionOf(event: EsdbRecorded, fallback?: EsdbPosition): string {
-  const position = event.position ?? fallback;
-  if (!position) throw new Error('EventStoreDB did not report an event position; version 22.6 or later is required');
+  const position = reportedEsdbPosition(event.position) ?? reportedEsdbPosition(fallback);
+  if (!position) {
+    throw new Error(`EventStoreDB did not report the position of event ${event.id} in ${event.streamId} (servers before 22.6 never do on stream reads)`);
+  }
   return encodeEsdbPosition(position);
 }
 

@@ -22,3 +22,17 @@ export function decodeEsdbPosition(position: string): EsdbPosition {
   if (!m) throw new InvalidPositionError(String(position));
   return { commit: BigInt(m[1]), prepare: BigInt(m[2]) };
 }
+
+/** The commit position a server sends for an event whose position it does not know: −1, as an unsigned 64-bit number. */
+const UNKNOWN_COMMIT = 2n ** 64n - 1n;
+
+/**
+ * `position` if the server reported one. The client always builds a position: from
+ * protobuf defaults (0, 0) when the server sent none (before 22.6, on stream reads), and
+ * with commit 2^64 − 1 when the server does not know it. An application event is never at
+ * 0: the log opens with the server's own records.
+ */
+export function reportedEsdbPosition(position: EsdbPosition | undefined): EsdbPosition | undefined {
+  if (!position || position.commit === UNKNOWN_COMMIT) return undefined;
+  return position.commit === 0n && position.prepare === 0n ? undefined : position;
+}
