@@ -23,8 +23,8 @@ export interface ContractTarget {
   dispose?(): Promise<void>;
   /**
    * false: an event id is recognised only at the revision it was written at, or on a
-   * conflict (EventStoreDB: the server checks no more, and scanning the stream on every
-   * append would cost its length); the same id with other content is then refused there
+   * conflict near the stream's head (EventStoreDB: the server checks no more, and scanning
+   * the stream would cost its length); the same id with other content is then refused there
    * only. The channel's own `duplicate_id` rule keeps ids unique above the store.
    */
   idsUniqueAcrossStream?: boolean;

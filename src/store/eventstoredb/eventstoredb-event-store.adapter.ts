@@ -7,9 +7,9 @@
  *
  * Idempotency: EventStoreDB itself only recognises a retry at the revisions the retried
  * events were written at. That is the case for envelopes (a retry carries the same seq),
- * so this adapter checks the ids in that slot, and on a conflict scans the stream for them;
- * it does not scan on every append, so uniqueness of ids elsewhere in the stream rests on
- * the decider's `duplicate_id` rule. The server also answers a concurrent append of the same
+ * so this adapter checks the ids in that slot, and on a conflict also among the last
+ * CONFLICT_SCAN events of the stream; it never scans a whole stream, so uniqueness of ids
+ * elsewhere rests on the decider's `duplicate_id` rule. The server also answers a concurrent append of the same
  * ids with success, as it answers the one that wrote, whatever their type and data: each
  * append carries a random token in its events' metadata; only the append whose token was
  * stored reports `created`, and another compares what was stored with its own events.
@@ -69,6 +69,12 @@ export const NONCE_STREAM_PREFIX = 'parley-nonce-';
 /** Metadata member naming the append that wrote an event (see `created`). */
 const APPEND_TOKEN = 'parleyAppend';
 const READ_ALL_CHUNK = 512;
+/**
+ * How many events before a stream's head a conflict looks through for the batch's ids (a
+ * retry with a stale expected revision). Not the whole stream: a channel may hold thousands
+ * of envelopes of up to 1 MiB, and every lost race would read them all.
+ */
+const CONFLICT_SCAN = 100;
 
 export interface EventStoreDbOptions {
   /** esdb://… or esdb+discover://… */
@@ -145,8 +151,8 @@ export class EventStoreDbEventStore implements EventStore {
         throw new InvalidArgumentError(`append to ${stream} exceeds the EventStoreDB server's maximum append size (EVENTSTORE_MAX_APPEND_SIZE): ${error.message}`);
       }
       if (!(error instanceof WrongExpectedVersionError)) throw error;
-      // Lost a race, or a retry of events stored elsewhere in the stream: look for the ids.
-      const stored = this.storedCopies(events, await this.readRange(stream, 0, Number.MAX_SAFE_INTEGER));
+      // Lost a race, or a retry of events stored before others appended: look for the ids.
+      const stored = await this.storedAfterConflict(stream, events, slot);
       if (stored.size > 0) return this.planOrThrow(stream, events, expected, stored);
       const actual = error.actualVersion;
       throw new WrongExpectedRevisionError(stream, expected, actual === NO_STREAM ? 'no_stream' : Number(actual));
@@ -177,6 +183,13 @@ export class EventStoreDbEventStore implements EventStore {
     }
     const stored = this.storedCopies(events, there);
     return stored.size > 0 ? this.planOrThrow(stream, events, expected, stored) : null;
+  }
+
+  /** The batch's events among those at `slot` and the last CONFLICT_SCAN of the stream. */
+  private async storedAfterConflict(stream: string, events: NewEvent[], slot: number): Promise<Map<string, StoredCopy>> {
+    const atSlot = await this.readRange(stream, slot, events.length);
+    const nearHead = await this.readEvents(stream, { direction: BACKWARDS, fromRevision: END, maxCount: CONFLICT_SCAN });
+    return this.storedCopies(events, [...atSlot, ...nearHead]);
   }
 
   readStream(stream: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
@@ -380,7 +393,8 @@ class EsdbSubscription implements Subscription {
       for await (const resolved of this.source as AsyncIterable<AllStreamResolvedEvent>) {
         const event = resolved.event;
         if (!event) continue;
-        // The server resumes at the given position inclusively; the port's start is exclusive.
+        // The server starts after the given position, as the port's exclusive start wants;
+        // the check only keeps that promise should a server ever resend the event there.
         if (this.after !== undefined && encodeEsdbPosition(event.position) <= this.after) continue;
         if (isApplicationEvent(event.streamId, event.type)) yield toRecordedEvent(event);
       }
