@@ -13,7 +13,7 @@ if (url) {
 } else {
   console.log(
     'EventStoreDB contract tests skipped: set PARLEY_ESDB_URL (e.g. esdb://127.0.0.1:2113?tls=false) to run them against a server ' +
-      'started with EVENTSTORE_MAX_APPEND_SIZE above 1 MiB, as in docker-compose.yml',
+      'started with EVENTSTORE_MAX_APPEND_SIZE of at least 1 MiB + 4 KiB, as in docker-compose.yml',
   );
   describe.skip('EventStoreDB contract (needs PARLEY_ESDB_URL)', () => {
     it('runs only against a server', () => {});
