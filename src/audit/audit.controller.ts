@@ -1,6 +1,7 @@
-import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
 import { SignedRequestGuard } from '../auth/signed-request.guard';
 import { ErrorDto } from '../channels/api-responses';
 import { ChannelParamsDto } from '../channels/dto/channel-params.dto';
@@ -37,7 +38,17 @@ export class AuditController {
   @ApiResponse({ status: 200, type: ChannelAuditDto })
   @ApiResponse({ status: 401, type: ErrorDto })
   @ApiResponse({ status: 404, type: ErrorDto })
-  audit(@Param() { channel }: ChannelParamsDto): Promise<ChannelAudit> {
-    return this.queryBus.execute(new AuditChannelQuery(channel));
+  async audit(@Param() { channel }: ChannelParamsDto, @Res({ passthrough: true }) res: ServerResponse): Promise<ChannelAudit> {
+    // A replay takes one of few slots (seconds for a long channel): a caller that leaves gives it back.
+    const gone = new AbortController();
+    const left = () => {
+      if (!res.writableEnded) gone.abort();
+    };
+    res.once('close', left);
+    try {
+      return await this.queryBus.execute(new AuditChannelQuery(channel, gone.signal));
+    } finally {
+      res.off('close', left);
+    }
   }
 }

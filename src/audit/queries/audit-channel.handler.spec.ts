@@ -53,4 +53,51 @@ describe('AuditChannelHandler', () => {
     release();
     expect((await Promise.all(accepted)).every((r) => r.ok)).toBe(true);
   });
+
+  it('given a waiting audit whose caller goes away, then it leaves the line: the next caller waits instead of getting 503, and it never replays', async () => {
+    const n = NegotiationBuilder.open({ notarySeed: newNotarySeed() });
+    await storeLog(tmp.store, n, 0);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const store = Object.create(tmp.store) as EventStore;
+    store.readStream = async (...args) => {
+      reads++;
+      await gate;
+      return tmp.store.readStream(...args);
+    };
+    const handler = new AuditChannelHandler(store);
+    const callers = Array.from({ length: AUDITS_AT_ONCE + AUDITS_WAITING }, () => new AbortController());
+    const audits = callers.map((c) => handler.execute(new AuditChannelQuery(n.channel, c.signal)));
+    await new Promise((r) => setTimeout(r, 50));
+    callers[AUDITS_AT_ONCE].abort(); // the first in line leaves
+    await expect(audits[AUDITS_AT_ONCE]).rejects.toMatchObject({ status: 499 });
+    const late = handler.execute(new AuditChannelQuery(n.channel)); // accepted into the freed place
+    release();
+    const answered = await Promise.all([...audits.filter((_a, i) => i !== AUDITS_AT_ONCE), late]);
+    expect(answered.every((r) => r.ok)).toBe(true);
+    expect(reads).toBe(AUDITS_AT_ONCE + AUDITS_WAITING); // one read each: the one that left never replayed
+  });
+
+  it('given a running audit whose caller goes away, then it stops at its next page and its slot passes to the next in line', async () => {
+    const n = NegotiationBuilder.open({ notarySeed: newNotarySeed() });
+    await storeLog(tmp.store, n, 0);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const store = Object.create(tmp.store) as EventStore;
+    store.readStream = async (...args) => {
+      await gate;
+      return tmp.store.readStream(...args);
+    };
+    const handler = new AuditChannelHandler(store);
+    const first = new AbortController();
+    const running = [handler.execute(new AuditChannelQuery(n.channel, first.signal))];
+    for (let i = 1; i < AUDITS_AT_ONCE; i++) running.push(handler.execute(new AuditChannelQuery(n.channel)));
+    const waiting = handler.execute(new AuditChannelQuery(n.channel));
+    await new Promise((r) => setTimeout(r, 50));
+    first.abort();
+    release();
+    await expect(running[0]).rejects.toMatchObject({ status: 499 });
+    expect((await Promise.all([...running.slice(1), waiting])).every((r) => r.ok)).toBe(true);
+  });
 });

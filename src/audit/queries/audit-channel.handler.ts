@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { notFound, unavailable } from '../../common/api-error';
+import { ApiError, notFound, unavailable } from '../../common/api-error';
 import { readStreamOrEmpty } from '../../channels/queries/read-events.handler';
 import { LogVerifier, ZERO_HASH } from '../../protocol';
 import { channelStream, EVENT_STORE, type EventStore } from '../../store/event-store.port';
@@ -20,6 +20,9 @@ export const AUDITS_AT_ONCE = 2;
 /** Audits that may wait for a replay slot; one more is answered 503, to be asked again later. */
 export const AUDITS_WAITING = 8;
 
+/** The caller went away: nobody reads the answer (status 499, as nginx logs a client that closed first). */
+export const callerGone = () => new ApiError(499, 'client_closed', 'the request was closed before its audit finished');
+
 /**
  * Streams the channel from the store through the protocol's LogVerifier, exactly as stored,
  * a page at a time; between pages other requests get their turn.
@@ -31,13 +34,14 @@ export class AuditChannelHandler implements IQueryHandler<AuditChannelQuery, Cha
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async execute(query: AuditChannelQuery): Promise<ChannelAudit> {
+  async execute({ channel, signal }: AuditChannelQuery): Promise<ChannelAudit> {
+    if (signal?.aborted) throw callerGone();
     if (this.running >= AUDITS_AT_ONCE) {
       if (this.waiting.length >= AUDITS_WAITING) throw unavailable(`${AUDITS_AT_ONCE + AUDITS_WAITING} audits are running or waiting: ask again later`);
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await this.turn(signal);
     } else this.running++;
     try {
-      return await this.replay(query.channel);
+      return await this.replay(channel, signal);
     } finally {
       // The slot passes to the next in line, if any, without being freed in between.
       const next = this.waiting.shift();
@@ -46,12 +50,30 @@ export class AuditChannelHandler implements IQueryHandler<AuditChannelQuery, Cha
     }
   }
 
-  private async replay(channel: string): Promise<ChannelAudit> {
+  /** Waits in line for a replay slot; leaves the line if the caller goes away first. */
+  private turn(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const leave = () => {
+        this.waiting.splice(this.waiting.indexOf(go), 1);
+        reject(callerGone());
+      };
+      const go = () => {
+        signal?.removeEventListener('abort', leave);
+        resolve();
+      };
+      this.waiting.push(go);
+      signal?.addEventListener('abort', leave, { once: true });
+    });
+  }
+
+  private async replay(channel: string, signal: AbortSignal | undefined): Promise<ChannelAudit> {
     const stream = channelStream(channel);
     if ((await this.store.streamHead(stream)) === null) throw notFound(`channel ${channel} has no events`);
     const verifier = new LogVerifier({ channel });
     for (let from = 0; ; ) {
       const page = await readStreamOrEmpty(this.store, stream, from, AUDIT_READ_PAGE);
+      // A caller that went away frees its slot now rather than after the whole channel.
+      if (signal?.aborted) throw callerGone();
       for (const e of page) verifier.addLine(e.data);
       if (page.length < AUDIT_READ_PAGE) break;
       from += page.length;
