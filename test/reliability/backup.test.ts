@@ -7,9 +7,10 @@
  * documented pg_dump / pg_restore procedure (docs/reliability.md), restored into a database of
  * its own and served the same way.
  */
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { ChannelSession } from '../../src/client';
@@ -91,6 +92,23 @@ async function addBallast(url: string, events: number, kb: number): Promise<void
   }
 }
 
+/** SQLITE_MAX_PAGE_COUNT: what the backup asks to copy in one step (src/store/sqlite/sqlite-backup.ts). */
+const ALL_PAGES = 0x7fffffff;
+
+/** How long the backup's one long step takes on this store, measured as the backup makes it. */
+async function copyMs(dataDir: string, scratchDir: string): Promise<number> {
+  const to = join(scratchDir, `timing-${randomBytes(4).toString('hex')}.sqlite`);
+  const db = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true, fileMustExist: true });
+  try {
+    const started = performance.now();
+    await db.backup(to, { progress: () => ALL_PAGES });
+    return performance.now() - started;
+  } finally {
+    db.close();
+    rmSync(to, { force: true });
+  }
+}
+
 /**
  * Whether process `pid` has a read transaction open on the SQLite database whose WAL index is
  * `shm`: it then holds a shared lock on one of the read-mark bytes 123-127 of that file
@@ -158,7 +176,12 @@ describe('SQLite online backup (parley backup)', () => {
   beforeAll(async () => {
     location = newStoreLocation('sqlite');
     server = await spawnServer({ ...location.env, ...baseEnv });
-    await addBallast(server.url, 48, 512); // some 34 MB, copied in about 200 ms here
+    await addBallast(server.url, 48, 512); // some 34 MB, copied in 100-250 ms here
+    // backupStoppedMidCopy stops the copy 50 ms into it: on a machine faster than ours, more
+    // ballast keeps the copy long enough for that to land in the middle of it.
+    for (let round = 0; round < 5 && (await copyMs(location.env.PARLEY_DATA_DIR, scratch.path)) < 100; round++) {
+      await addBallast(server.url, 48, 512);
+    }
   });
 
   afterAll(async () => {
