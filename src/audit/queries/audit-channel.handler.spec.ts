@@ -5,6 +5,22 @@ import { storeLog, useTmpSqliteStore } from '../../../test/support/store-log';
 import { AuditChannelHandler, AUDITS_AT_ONCE, AUDITS_WAITING } from './audit-channel.handler';
 import { AuditChannelQuery } from './audit-channel.query';
 
+/** The real store, its reads held at a gate until `release()`, and counted. */
+function gatedStore(real: EventStore): { store: EventStore; release: () => void; reads: { started: number; open: number; most: number } } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const reads = { started: 0, open: 0, most: 0 };
+  const store = Object.create(real) as EventStore;
+  store.readStream = async (...args) => {
+    reads.started++;
+    reads.most = Math.max(reads.most, ++reads.open);
+    await gate;
+    reads.open--;
+    return real.readStream(...args);
+  };
+  return { store, release, reads };
+}
+
 describe('AuditChannelHandler', () => {
   const tmp = useTmpSqliteStore();
 
@@ -14,38 +30,21 @@ describe('AuditChannelHandler', () => {
       n.message('ua.lead', ['ru', 'ua'], 'x');
       await storeLog(tmp.store, n, 0);
     }
-    // The real store, its reads held at a gate and counted while they are open.
-    let open = 0;
-    let most = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const store = Object.create(tmp.store) as EventStore;
-    store.readStream = async (...args) => {
-      most = Math.max(most, ++open);
-      await gate;
-      open--;
-      return tmp.store.readStream(...args);
-    };
+    const { store, release, reads } = gatedStore(tmp.store);
     const handler = new AuditChannelHandler(store);
     const audits = channels.map((n) => handler.execute(new AuditChannelQuery(n.channel)));
     await new Promise((r) => setTimeout(r, 50));
-    expect(open).toBe(AUDITS_AT_ONCE);
+    expect(reads.open).toBe(AUDITS_AT_ONCE);
     release();
     const reports = await Promise.all(audits);
-    expect(most).toBe(AUDITS_AT_ONCE);
+    expect(reads.most).toBe(AUDITS_AT_ONCE);
     expect(reports).toEqual(channels.map((n) => ({ ok: true, events: 2, head: eventHash(n.log[1]), violations: [] })));
   });
 
   it(`given ${AUDITS_AT_ONCE} audits running and ${AUDITS_WAITING} waiting, then one more is 503 unavailable`, async () => {
     const n = NegotiationBuilder.open({ notarySeed: newNotarySeed() });
     await storeLog(tmp.store, n, 0);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const store = Object.create(tmp.store) as EventStore;
-    store.readStream = async (...args) => {
-      await gate;
-      return tmp.store.readStream(...args);
-    };
+    const { store, release } = gatedStore(tmp.store);
     const handler = new AuditChannelHandler(store);
     const accepted = Array.from({ length: AUDITS_AT_ONCE + AUDITS_WAITING }, () => handler.execute(new AuditChannelQuery(n.channel)));
     await new Promise((r) => setTimeout(r, 50));
@@ -57,15 +56,7 @@ describe('AuditChannelHandler', () => {
   it('given a waiting audit whose caller goes away, then it leaves the line: the next caller waits instead of getting 503, and it never replays', async () => {
     const n = NegotiationBuilder.open({ notarySeed: newNotarySeed() });
     await storeLog(tmp.store, n, 0);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let reads = 0;
-    const store = Object.create(tmp.store) as EventStore;
-    store.readStream = async (...args) => {
-      reads++;
-      await gate;
-      return tmp.store.readStream(...args);
-    };
+    const { store, release, reads } = gatedStore(tmp.store);
     const handler = new AuditChannelHandler(store);
     const callers = Array.from({ length: AUDITS_AT_ONCE + AUDITS_WAITING }, () => new AbortController());
     const audits = callers.map((c) => handler.execute(new AuditChannelQuery(n.channel, c.signal)));
@@ -76,19 +67,13 @@ describe('AuditChannelHandler', () => {
     release();
     const answered = await Promise.all([...audits.filter((_a, i) => i !== AUDITS_AT_ONCE), late]);
     expect(answered.every((r) => r.ok)).toBe(true);
-    expect(reads).toBe(AUDITS_AT_ONCE + AUDITS_WAITING); // one read each: the one that left never replayed
+    expect(reads.started).toBe(AUDITS_AT_ONCE + AUDITS_WAITING); // one read each: the one that left never replayed
   });
 
   it('given a running audit whose caller goes away, then it stops at its next page and its slot passes to the next in line', async () => {
     const n = NegotiationBuilder.open({ notarySeed: newNotarySeed() });
     await storeLog(tmp.store, n, 0);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const store = Object.create(tmp.store) as EventStore;
-    store.readStream = async (...args) => {
-      await gate;
-      return tmp.store.readStream(...args);
-    };
+    const { store, release } = gatedStore(tmp.store);
     const handler = new AuditChannelHandler(store);
     const first = new AbortController();
     const running = [handler.execute(new AuditChannelQuery(n.channel, first.signal))];
