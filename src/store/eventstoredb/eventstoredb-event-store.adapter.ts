@@ -421,13 +421,17 @@ class EsdbSubscription implements Subscription {
  * every further call waits.
  */
 async function* cancelledIfLeft<E>(read: StreamingRead<E>): AsyncGenerator<E> {
-  let ended = false;
+  let left = true;
   try {
     for await (const item of read) yield item as E;
-    ended = true;
+    left = false;
+  } catch (error) {
+    // The read failed, so it is over: cancelling it as well (after a StreamNotFound, say)
+    // would only reset a finished call, which can break the connection under way.
+    left = false;
+    throw error;
   } finally {
-    // cancel() awaits the call's creation, which fails when the read itself failed to start.
-    if (!ended) await read.cancel().catch(() => undefined);
+    if (left) await read.cancel();
   }
 }
 
