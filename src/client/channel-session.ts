@@ -4,7 +4,7 @@
  * trip), then re-read and re-signed on a chain conflict (409) a bounded number of times.
  */
 import { randomUUID } from 'node:crypto';
-import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, violation, ViolationCode } from '../protocol';
+import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, violation, Violation, ViolationCode } from '../protocol';
 import { ChannelView } from './channel-view';
 import { ApiError, AppendOutcomeUnknownError, ChannelIntegrityError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError } from './errors';
 import { buildEnvelope, Draft } from './event-drafts';
@@ -139,8 +139,15 @@ export class ChannelSession {
       if (err instanceof ApiError && err.status >= 500) throw new AppendOutcomeUnknownError(this.http.server, err, env.id);
       throw err;
     }
-    this.view.apply(env);
-    return { ...result, envelope: env, attempts: attempt };
+    // The seq and hash are the envelope's own, computed here: the server's answer could name others.
+    const entry = this.view.apply(env);
+    return { position: result.position, status: result.status, seq: entry.seq, hash: entry.hash, envelope: env, attempts: attempt };
+  }
+
+  /** The violation `d` would meet if submitted now, checked locally (the draft is built and signed, not sent). */
+  precheck<T extends EventType>(d: Draft<T>): Violation | null {
+    const env = buildEnvelope(this.view.state, this.member, d, { channel: this.channel });
+    return firstViolation(this.view.state, env, { channel: this.channel });
   }
 
   /** Polls until `predicate(state)` holds (the notary's TransferAgreed, say) or the time is up. */

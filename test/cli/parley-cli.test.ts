@@ -431,4 +431,26 @@ describe('parley CLI against a running service', () => {
     // To everyone, nobody reads it who is not in the audience: no question asked.
     expect(await ok('us.envoy', ['message', 'To all', '--channel', other])).toMatchObject({ ok: true, seq: 2 });
   });
+  it('keeps the new keys of a rotation the server stored but answered with a refusal, and remembers its own appends', async () => {
+    const other = JSON.parse(readFileSync(join(dir, 'auditors-read.json'), 'utf8')).channel as string;
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    try {
+      proxy.replaceNextAnswer('POST /v1/channels/', 422, { error: 'forbidden', message: 'refused, says the server', seq: 3 });
+      const lied = await parley(['revoke', 'us.envoy', '--replacement', 'us.envoy2', '--channel', other], env('us.envoy', { PARLEY_SERVER: proxy.url }));
+      expect(proxy.replaced).toBe(1);
+      expect(lied.code).toBe(1);
+      expect(lied.stderr).toMatch(/new keys stay in .*us\.envoy2\.keystore/);
+    } finally {
+      await proxy.stop();
+    }
+    // It was stored: the kept keys are the party's only active key in that channel now.
+    expect(existsSync(ks('us.envoy2'))).toBe(true);
+    const now = await ok('us.envoy2', ['status', '--channel', other]);
+    expect(now.participants.find((p: { id: string }) => p.id === 'us.envoy')).toMatchObject({ status: 'revoked', replacedBy: 'us.envoy2' });
+    // Its own append is remembered at once: a server that later drops it is caught.
+    const sent = await ok('us.envoy2', ['message', 'after the rotation', '--channel', other]);
+    const keys = readKeystore(ks('us.envoy2'), PASS);
+    expect(keys.seen?.[other]).toEqual({ seq: sent.seq, hash: sent.hash });
+  });
 });

@@ -14,7 +14,7 @@ import {
   ParleyHttpClient,
   RuleViolationError,
 } from '../../src/client';
-import { Envelope, generateIdentity, makeParticipant, Role } from '../../src/protocol';
+import { Envelope, eventHash, generateIdentity, makeParticipant, Role } from '../../src/protocol';
 import { ServerProcess } from '../cli/parley-harness';
 import { FaultProxy } from '../support/fault-proxy';
 
@@ -122,6 +122,16 @@ describe('ChannelSession against a running service', () => {
       const reader = session(ru);
       await reader.sync();
       expect(reader.view.entries.filter((e) => e.content?.text === text)).toHaveLength(1);
+    });
+  });
+
+  it('given a server that answers my append with another seq and hash, when I submit, then I am told the envelope\'s own', async () => {
+    await throughProxy(async (proxy, s) => {
+      proxy.replaceNextAnswer('POST /v1/channels/', 201, { seq: 4242, hash: 'f'.repeat(64), position: 'p' });
+      const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'whatever it says' }));
+      expect(proxy.replaced).toBe(1);
+      expect({ seq: done.seq, hash: done.hash }).toEqual({ seq: done.envelope.seq, hash: eventHash(done.envelope) });
+      expect(done.seq).not.toBe(4242);
     });
   });
 

@@ -4,8 +4,8 @@
  * line starts with a prefix (`POST /v1/channels/`, say):
  * - cutNextAnswer: forwards the request, lets the server act, and closes the client's
  *   connection when the answer starts — the network failing after the server has acted;
- * - replaceNextAnswer: the same, but answers a 5xx of its own instead — a gateway timing
- *   out after the server has acted;
+ * - replaceNextAnswer: the same, but answers a status of its own instead — a gateway timing
+ *   out after the server has acted, or a server lying about what it did;
  * - rivalBefore: holds the request, runs `rival` (another client's append, straight to the
  *   server), then passes it on — a race lost for certain: the client's head is stale.
  * Armings queue: each applies once the one before it has acted (a cut answer, then a rival
@@ -15,7 +15,7 @@ import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 
 type Arming =
   | { kind: 'cut'; prefix: string }
-  | { kind: 'replace'; prefix: string; status: number }
+  | { kind: 'replace'; prefix: string; status: number; json?: object }
   | { kind: 'rival'; prefix: string; rival: () => Promise<void>; times: number };
 
 export class FaultProxy {
@@ -36,14 +36,14 @@ export class FaultProxy {
       const up = connect(Number(port), hostname);
       this.sockets.add(client).add(up);
       let cutting = false;
-      let replaceWith: number | null = null;
+      let replaceWith: { status: number; json?: object } | null = null;
       client.on('data', (chunk) => {
         const armed = this.armings[0];
         if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
         if (armed.kind === 'cut' || armed.kind === 'replace') {
           this.armings.shift();
           if (armed.kind === 'cut') cutting = true;
-          else replaceWith = armed.status;
+          else replaceWith = { status: armed.status, json: armed.json };
           return void up.write(chunk);
         }
         if (--armed.times === 0) this.armings.shift();
@@ -60,8 +60,9 @@ export class FaultProxy {
       up.on('data', (chunk) => {
         if (replaceWith !== null) {
           this.replaced++;
-          const body = 'the gateway gave up';
-          client.end(`HTTP/1.1 ${replaceWith} Gateway Error\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+          const { status, json } = replaceWith;
+          const [type, body] = json ? ['application/json', JSON.stringify(json)] : ['text/plain', 'the gateway gave up'];
+          client.end(`HTTP/1.1 ${status} Replaced\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
           replaceWith = null;
           return void up.destroy();
         }
@@ -86,9 +87,12 @@ export class FaultProxy {
     this.armings.push({ kind: 'cut', prefix: requestPrefix });
   }
 
-  /** Answers the next request that starts with `requestPrefix` with `status` once the server has answered it. */
-  replaceNextAnswer(requestPrefix: string, status: number): void {
-    this.armings.push({ kind: 'replace', prefix: requestPrefix, status });
+  /**
+   * Answers the next request that starts with `requestPrefix` with `status` once the server
+   * has answered it: a gateway's text, or `json` — a lying server's refusal of what it stored.
+   */
+  replaceNextAnswer(requestPrefix: string, status: number, json?: object): void {
+    this.armings.push({ kind: 'replace', prefix: requestPrefix, status, json });
   }
 
   /** Before each of the next `times` requests starting with `requestPrefix` goes on, `rival` runs. */

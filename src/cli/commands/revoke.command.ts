@@ -1,12 +1,12 @@
-import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { generateIdentity, makeParticipant, Participant, safetyNumber, fingerprint, violation } from '../../protocol';
-import { ApiError, draft, RetriesExhaustedError, RuleViolationError } from '../../client';
+import { draft, RuleViolationError } from '../../client';
 import { writeKeystore } from '../../client/keystore-file';
 import { action, withCommonOptions } from '../support/cli-context';
 import { UsageError } from '../support/cli-errors';
 import { examples, optionalNote, noteOptions, reportSubmitted } from '../support/event-command';
+import { printable } from '../support/output';
 
 interface RevokeOptions {
   replacement?: string;
@@ -34,30 +34,41 @@ export function register(program: Command): void {
       const current = session.state.participants.get(target);
       if (!current) throw new RuleViolationError(violation('invalid_transition', `no participant ${target} in this channel`));
       let replacement: Participant | undefined;
+      let identity: ReturnType<typeof generateIdentity> | undefined;
       const newKeystore = o.replacement ? (o.replacementKeystore ?? join(dirname(ctx.keystorePath), `${o.replacement}.keystore`)) : null;
-      if (o.replacement && newKeystore) {
-        const identity = generateIdentity();
+      if (o.replacement) {
+        identity = generateIdentity();
         replacement = makeParticipant(session.channel, identity, { id: o.replacement, party: current.party, role: current.role });
+      }
+      const meta = { participant: target, ...(replacement && { replacement }) };
+      const make = () => draft('ParticipantRevoked', meta, optionalNote(o));
+      // Refused here, before any keys are written or anything is sent.
+      const local = session.precheck(make());
+      if (local) throw new RuleViolationError(local);
+      if (replacement && identity && newKeystore) {
         // The new keys are safe on disk before the event that makes them count is sent.
         writeKeystore(
           newKeystore,
-          { id: o.replacement, party: current.party, role: current.role, signSeed: identity.signSeed, boxSecret: identity.boxSecret, channels: [session.channel] },
+          { id: replacement.id, party: current.party, role: current.role, signSeed: identity.signSeed, boxSecret: identity.boxSecret, channels: [session.channel] },
           await ctx.passphrase(),
           { overwrite: false },
         );
       }
-      const meta = { participant: target, ...(replacement && { replacement }) };
       let submitted;
       try {
-        submitted = await session.submit(() => draft('ParticipantRevoked', meta, optionalNote(o)));
+        submitted = await session.submit(make);
       } catch (err) {
-        // Only a definite refusal proves no channel knows the new keys; after a lost answer
-        // the rotation may have been stored, and deleting them could lock the party out.
-        const refused = err instanceof RuleViolationError || err instanceof RetriesExhaustedError || (err instanceof ApiError && err.status < 500);
-        if (newKeystore && refused) rmSync(newKeystore, { force: true });
-        else if (newKeystore) process.stderr.write(`parley: the new keys stay in ${newKeystore}: check with \`parley status\` whether the rotation was stored\n`);
+        // Once the rotation was sent, no answer proves it was not stored: a server (or a
+        // proxy) may store it and answer a refusal. Deleting the new keys then would leave
+        // the party with a revoked key and none to replace it, so they always stay.
+        if (newKeystore) {
+          process.stderr.write(
+            printable(`parley: the new keys stay in ${newKeystore}: \`parley status\` shows whether the rotation was stored (if ${replacement!.id} is not listed, the file may be deleted)`, true) + '\n',
+          );
+        }
         throw err;
       }
+      await ctx.rememberHead(session);
       const extra: Record<string, string> = replacement
         ? { replacement: replacement.id, keystore: newKeystore!, safetyNumber: safetyNumber(fingerprint(replacement)) }
         : {};

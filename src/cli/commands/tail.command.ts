@@ -5,6 +5,7 @@ import { action, withCommonOptions } from '../support/cli-context';
 import { UsageError } from '../support/cli-errors';
 import { examples } from '../support/event-command';
 import { eventLine } from '../support/event-lines';
+import { printable } from '../support/output';
 
 export function register(program: Command): void {
   const cmd = withCommonOptions(
@@ -34,23 +35,28 @@ export function register(program: Command): void {
       let lost = false;
       const onConnection = (change: { connected: true } | { connected: false; reason: string; retryMs: number }) => {
         if (change.connected && lost) process.stderr.write(`parley: reconnected; following from seq ${session.state.nextSeq}\n`);
-        else if (!change.connected) process.stderr.write(`parley: lost the stream (${change.reason}); reconnecting…\n`);
+        else if (!change.connected) process.stderr.write(printable(`parley: lost the stream (${change.reason}); reconnecting…`, true) + '\n');
         lost = !change.connected;
       };
-      for await (const msg of session.http.stream(session.channel, { lastEventId, signal: abort.signal, onConnection })) {
-        if (msg.event !== 'envelope') continue;
-        let env: Envelope;
-        try {
-          env = parseStrictJson(msg.data) as unknown as Envelope;
-        } catch (err) {
-          throw new UnexpectedResponseError(`the stream sent data that is not strict JSON: ${(err as Error).message}`);
+      try {
+        for await (const msg of session.http.stream(session.channel, { lastEventId, signal: abort.signal, onConnection })) {
+          if (msg.event !== 'envelope') continue;
+          let env: Envelope;
+          try {
+            env = parseStrictJson(msg.data) as unknown as Envelope;
+          } catch (err) {
+            throw new UnexpectedResponseError(`the stream sent data that is not strict JSON: ${(err as Error).message}`);
+          }
+          if (env.seq < session.state.nextSeq) continue; // already verified (a reconnect replays)
+          print(session.view.apply(env));
+          if (++seen >= limit) {
+            abort.abort();
+            break;
+          }
         }
-        if (env.seq < session.state.nextSeq) continue; // already verified (a reconnect replays)
-        print(session.view.apply(env));
-        if (++seen >= limit) {
-          abort.abort();
-          break;
-        }
+      } finally {
+        // Remembered once it ends, not per event: the keystore is sealed again (scrypt) each time.
+        await ctx.rememberHead(session);
       }
     }),
   );

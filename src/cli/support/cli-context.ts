@@ -144,12 +144,23 @@ export class CliContext {
         continues = false;
       }
     }
+    await this.rememberHead(session, { replace: !continues });
+    return session;
+  }
+
+  /**
+   * Remembers in the keystore the newest event `session` verified or appended (unless an
+   * older one is remembered and `replace` is not set), so that every later log of the
+   * channel must continue it: a server that drops or forks it afterwards is caught.
+   */
+  async rememberHead(session: ChannelSession, options: { replace?: boolean } = {}): Promise<void> {
+    const keys = await this.keys();
+    const seen = keys.seen?.[session.channel];
     const last = session.view.entries.at(-1);
-    if (last && (!seen || !continues || last.seq > seen.seq)) {
-      keys.seen = { ...keys.seen, [channel]: { seq: last.seq, hash: last.hash } };
+    if (last && (!seen || options.replace || last.seq > seen.seq)) {
+      keys.seen = { ...keys.seen, [session.channel]: { seq: last.seq, hash: last.hash } };
       this.save();
     }
-    return session;
   }
 }
 

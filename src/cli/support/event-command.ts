@@ -43,6 +43,7 @@ export function registerEventCommand<O>(program: Command, spec: EventCommandSpec
       const newId = randomUUID();
       let last: DraftInput<O> | null = null;
       const submitted = await session.submit((state) => spec.draft((last = { state, keys, options, args, newId })));
+      await ctx.rememberHead(session);
       const extra = spec.report?.(last!, submitted) ?? {};
       reportSubmitted(ctx, submitted, extra);
     }),
