@@ -23,6 +23,7 @@ import {
 import { readKeystore, writeKeystore } from '../client/keystore-file';
 import { describeFailure, EXIT } from '../cli/support/cli-errors';
 import { statusTables } from '../cli/support/status-tables';
+import { printable } from '../cli/support/output';
 import { serverOption } from '../cli/support/cli-context';
 
 class DemoFailure extends Error {}
@@ -201,10 +202,12 @@ class Demo {
     try {
       const server = await auditorHttp.audit(this.channel);
       serverAgrees = server.ok === report.ok && server.head === ch?.head && server.events === report.events;
-      process.stdout.write(`server's audit (GET /v1/channels/…/audit): ${server.ok ? 'OK' : 'VIOLATIONS'} — ${server.events} events, head ${server.head}${serverAgrees ? ' (agrees)' : ' (DISAGREES)'}\n`);
+      // The server's words are shown through printable(): escape sequences in them cannot drive the terminal.
+      const said = printable(`${server.ok ? 'OK' : 'VIOLATIONS'} — ${server.events} events, head ${server.head}`, true);
+      process.stdout.write(`server's audit (GET /v1/channels/…/audit): ${said}${serverAgrees ? ' (agrees)' : ' (DISAGREES)'}\n`);
     } catch (err) {
       const f = describeFailure(err);
-      process.stdout.write(`server's audit endpoint: not available (${f.status ?? f.code}: ${f.message})\n`);
+      process.stdout.write(printable(`server's audit endpoint: not available (${f.status ?? f.code}: ${f.message})`, true) + '\n');
     }
     if (!report.ok || !serverAgrees) throw new DemoFailure('the audit found problems');
     const s = us.session.state;

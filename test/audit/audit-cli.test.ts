@@ -78,6 +78,15 @@ describe('parley audit', () => {
     expect(res.stderr).toBe(''); // no progress bar without a terminal
   });
 
+  it('given a log whose values hold terminal escape sequences, then the summary shows them escaped, never raw', async () => {
+    const line = JSON.stringify({ v: 1, id: 'x', channel: '\u001b]0;PWNED\u0007\u001b[2J', seq: 0 });
+    const res = await parley(['audit', '--file', '-'], { input: line + '\n' });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('\\u{1b}]0;PWNED\\u{7}');
+    // eslint-disable-next-line no-control-regex
+    expect(res.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
   const unusable: [string, string[]][] = [
     ['no input', ['audit']],
     ['a missing file', ['audit', '--file', join(dir, 'nope.ndjson')]],

@@ -21,6 +21,7 @@ import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../sup
 import { serverOption } from '../support/cli-context';
 import { examples } from '../support/event-command';
 import { passphrase } from '../support/passphrase';
+import { printable } from '../support/output';
 
 interface AuditOptions {
   file?: string;
@@ -145,7 +146,8 @@ async function runAudit(options: AuditOptions): Promise<number> {
     const report = auditReportOf(log);
     if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
     else if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
-    else process.stdout.write(formatAuditReport(report));
+    // Violation messages quote what the log holds: shown through printable(), never raw.
+    else process.stdout.write(printable(formatAuditReport(report)));
     return report.ok ? EXIT.ok : EXIT.refused;
   } catch (err) {
     bar?.stop();
@@ -224,7 +226,7 @@ function verifyReportFile(file: string): number {
   }
   const check = verifyAuditReport(text);
   if (!check.valid) {
-    process.stdout.write(`NOT VALID: ${check.reason}\n`);
+    process.stdout.write(printable(`NOT VALID: ${check.reason}`, true) + '\n');
     return EXIT.refused;
   }
   const { report } = check;
