@@ -19,6 +19,11 @@ export { DISPLAY_STATUSES, type DisplayStatus } from '../protocol';
 /** Statuses that take a request off the "open requests" list. */
 export const CLOSED_STATUSES: readonly DisplayStatus[] = ['reunited', 'withdrawn'];
 
+/** GET /v1/requests?status=…: `open` is every request not closed; another value, that exact status. */
+export function matchesRequestStatus(item: { status: DisplayStatus }, status: string): boolean {
+  return status === 'open' ? !CLOSED_STATUSES.includes(item.status) : item.status === status;
+}
+
 export interface ProposalRef {
   proposal: string;
   status: ProposalState['status'];

@@ -214,6 +214,25 @@ describe('parley CLI against a running service', () => {
     expect(open.map((x: { request: string; person: string }) => [x.request, x.person])).toEqual([[r3, 'Child Three']]);
     const table = await parley(['reunifications'], env('ru.lead'));
     expect(table.stdout).toContain('Person Two');
+    expect(table.stderr).toBe(''); // the server's listing agrees with the verified logs
+
+    // A server that makes a reunification up and hides the real ones is not believed.
+    const fake = '0badf00d-0000-4000-8000-000000000000';
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    try {
+      proxy.replaceNextAnswer('GET /v1/reunifications', 200, { items: [{ channel, request: fake, party: 'ua', holder: 'ru', transfer: fake }] });
+      const lied = await ok('ru.lead', ['reunifications', '--server', proxy.url]);
+      expect(proxy.replaced).toBe(1);
+      expect(lied.items.map((x: { request: string }) => x.request).sort()).toEqual([r1, r2].sort());
+      expect(lied.serverDisagrees).toEqual({ listedButNotVerified: [`${channel}/${fake}`], verifiedButNotListed: expect.arrayContaining([`${channel}/${r1}`, `${channel}/${r2}`]) });
+      proxy.replaceNextAnswer('GET /v1/reunifications', 200, { items: [] });
+      const warned = await parley(['reunifications', '--server', proxy.url], env('ru.lead'));
+      expect(warned.stderr).toMatch(/warning: the server's listing differs from the verified logs: it left out 2/);
+      expect(warned.stdout).toContain('Person Two');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('withdraws a proposal, cancels an agreed transfer (its request returns to open)', async () => {

@@ -2,11 +2,12 @@ import { Command, Option } from 'commander';
 import { DISPLAY_STATUSES } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
-import { itemsTable, withNames } from '../support/read-model';
+import { matchesRequestStatus } from '../../projections/read-model-rows';
+import { itemsTable, verifiedListing, warnIfDisputed } from '../support/read-model';
 
 export function register(program: Command): void {
   const cmd = withCommonOptions(
-    program.command('requests').description("Open requests in your channels (the server's read model), with the names you can decrypt"),
+    program.command('requests').description('Open requests in your channels, from their verified logs, with the names you can decrypt'),
     { channel: false },
   )
     .addOption(
@@ -17,8 +18,9 @@ export function register(program: Command): void {
     action(async (ctx) => {
       const { status } = cmd.opts() as { status: string };
       const { items } = await (await ctx.http()).requests(status);
-      const named = await withNames(ctx, items);
-      ctx.out.result({ items: named }, () => itemsTable(`Requests (${status})`, named, ['request', 'channel', 'party', 'holder', 'category', 'status', 'person']));
+      const listing = await verifiedListing(ctx, items, (rows) => rows.requests.filter((r) => matchesRequestStatus(r, status)));
+      if (!ctx.out.json) warnIfDisputed(listing);
+      ctx.out.result(listing, () => itemsTable(`Requests (${status})`, listing.items, ['request', 'channel', 'party', 'holder', 'category', 'status', 'person']));
     }),
   );
 }

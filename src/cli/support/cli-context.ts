@@ -122,11 +122,12 @@ export class CliContext {
    * verified before (a forked or shortened channel is refused); the keystore then
    * remembers the newest event verified. `acceptRestore`: take the server's log although
    * it does not continue the one verified before (the server was restored from a backup),
-   * and remember its head instead; `restoreAccepted` then says what was given up.
+   * and remember its head instead; `restoreAccepted` then says what was given up. `channel`:
+   * that one rather than --channel's.
    */
-  async session(options: { acceptRestore?: boolean } = {}): Promise<ChannelSession> {
+  async session(options: { acceptRestore?: boolean; channel?: string } = {}): Promise<ChannelSession> {
     const keys = await this.keys();
-    const channel = await this.channel();
+    const channel = options.channel ?? (await this.channel());
     const session = new ChannelSession(await this.http(), keys, channel);
     await session.sync();
     const seen = keys.seen?.[channel];

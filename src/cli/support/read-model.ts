@@ -1,57 +1,82 @@
 /**
- * The server's read models (open requests, reunifications) shown with the names this
- * participant can decrypt: each channel of the listing is replayed and verified locally,
- * and what the local replay knows of a request replaces what the server said of it.
+ * The read models (open requests, reunifications) as this participant can vouch for them:
+ * each channel its keystore has joined is replayed and verified locally (continuing the
+ * log it verified before), projected with the service's own pure projection
+ * (channelRows), and shown with the names this key can decrypt. The server's listing is
+ * only compared with that: a row it adds or leaves out is reported, never shown as fact,
+ * and no channel it names is read unless the keystore has joined it.
  */
 import { ApiError, ChannelSession } from '../../client';
-import { displayStatus } from '../../protocol';
+import { channelRows, type ChannelRows } from '../../projections/read-model-rows';
 import { CliContext } from './cli-context';
-import { short, table } from './output';
+import { printable, short, table } from './output';
 
 export type Item = Record<string, unknown>;
 
+export interface VerifiedListing {
+  /** Rows projected from the verified logs, each with `person` (the decrypted name, or null). */
+  items: Item[];
+  /** Where the server's listing of joined channels differs from their verified logs, as channel/request (present only if it does). */
+  serverDisagrees?: { listedButNotVerified: string[]; verifiedButNotListed: string[] };
+  /** Channels the server lists rows of that this keystore has not joined: not read, not shown (present only if any). */
+  notJoined?: string[];
+}
+
+const keyOf = (item: Item) => `${String(item.channel)}/${String(item.request)}`;
+
 /**
- * Adds `person` (decrypted full name, or null) to items of channels this keystore can read,
- * and takes party, holder, status and transfer from the verified replay: the server's rows
- * are its projection, not evidence. A channel that does not verify fails the command.
+ * The rows `pick` takes from each joined channel's verified projection, compared with
+ * `serverItems` (the server's answer for the same listing). A channel that does not verify,
+ * or forks from what was verified before, fails the command; one this key may no longer
+ * read (revoked: 404) contributes nothing.
  */
-export async function withNames(ctx: CliContext, items: Item[]): Promise<Item[]> {
+export async function verifiedListing(ctx: CliContext, serverItems: Item[], pick: (rows: ChannelRows) => readonly object[]): Promise<VerifiedListing> {
   const keys = await ctx.keys();
-  const http = await ctx.http();
-  const sessions = new Map<string, ChannelSession | null>();
-  const out: Item[] = [];
-  for (const item of items) {
-    const channel = typeof item.channel === 'string' ? item.channel : null;
-    const id = typeof item.request === 'string' ? item.request : null;
-    let person: string | null = null;
-    if (channel && id) {
-      if (!sessions.has(channel)) {
-        const s = new ChannelSession(http, keys, channel);
-        // A channel this key cannot read any more (revoked: 404) simply shows no names.
-        const readable = await s.sync().then(
-          () => true,
-          (err: unknown) => {
-            if (err instanceof ApiError && err.status === 404) return false;
-            throw err;
-          },
-        );
-        sessions.set(channel, readable ? s : null);
-      }
-      const view = sessions.get(channel)?.view;
-      const r = view?.state.requests.get(id);
-      const name = (view?.contentAt(r?.requested.seq)?.person as { fullName?: unknown } | undefined)?.fullName;
-      person = typeof name === 'string' ? name : null;
-      if (r) {
-        const verified: Item = { party: r.party, holder: r.holder, status: displayStatus(r), transfer: r.transfer };
-        const merged: Item = { ...item };
-        for (const [k, v] of Object.entries(verified)) if (k in item) merged[k] = v;
-        out.push({ ...merged, person });
-        continue;
-      }
+  const items: Item[] = [];
+  for (const channel of keys.channels) {
+    let session: ChannelSession;
+    try {
+      session = await ctx.session({ channel });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) continue;
+      throw err;
     }
-    out.push({ ...item, person });
+    if (session.state.nextSeq === 0) continue;
+    for (const row of pick(channelRows(session.state)) as Item[]) items.push({ ...row, person: personOf(session, row) });
   }
-  return out;
+  const joined = new Set(keys.channels);
+  const verified = new Set(items.map(keyOf));
+  const listed = new Set(serverItems.filter((i) => joined.has(String(i.channel))).map(keyOf));
+  const listedButNotVerified = [...listed].filter((k) => !verified.has(k));
+  const verifiedButNotListed = [...verified].filter((k) => !listed.has(k));
+  const notJoined = [...new Set(serverItems.map((i) => String(i.channel)).filter((c) => !joined.has(c)))];
+  return {
+    items,
+    ...((listedButNotVerified.length > 0 || verifiedButNotListed.length > 0) && { serverDisagrees: { listedButNotVerified, verifiedButNotListed } }),
+    ...(notJoined.length > 0 && { notJoined }),
+  };
+}
+
+function personOf(session: ChannelSession, row: Item): string | null {
+  const r = typeof row.request === 'string' ? session.view.state.requests.get(row.request) : undefined;
+  const name = (session.view.contentAt(r?.requested.seq)?.person as { fullName?: unknown } | undefined)?.fullName;
+  return typeof name === 'string' ? name : null;
+}
+
+/** Said on standard error (with --json, in the document instead): what the server claimed that the logs do not bear out. */
+export function warnIfDisputed(listing: VerifiedListing): void {
+  if (listing.notJoined) {
+    const n = listing.notJoined.length;
+    process.stderr.write(
+      printable(`parley: the server also lists rows of ${n} channel(s) this keystore has not joined; not shown (verify one with: parley status --channel ${listing.notJoined[0]})`, true) + '\n',
+    );
+  }
+  const d = listing.serverDisagrees;
+  if (!d) return;
+  const parts = [];
+  if (d.listedButNotVerified.length) parts.push(`${d.listedButNotVerified.length} row(s) it listed are not in the verified logs (${d.listedButNotVerified.map((k) => short(k.split('/')[1])).join(', ')})`);
+  if (d.verifiedButNotListed.length) parts.push(`it left out ${d.verifiedButNotListed.length} that are (${d.verifiedButNotListed.map((k) => short(k.split('/')[1])).join(', ')})`);
+  process.stderr.write(printable(`parley: warning: the server's listing differs from the verified logs: ${parts.join('; ')}. Shown: the verified logs.`, true) + '\n');
 }
 
 const cell = (v: unknown): string => (v === undefined || v === null ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v));
