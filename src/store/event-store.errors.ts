@@ -65,7 +65,7 @@ export class EventStoreClosedError extends EventStoreError {
   }
 }
 
-/** The store's server cannot be reached or read (at start-up). */
+/** The store's server cannot be reached or read, at start-up or mid-run (the service answers 503: see store-unavailable.ts). */
 export class EventStoreUnavailableError extends EventStoreError {
   readonly code = 'unavailable';
 }
