@@ -1,5 +1,5 @@
 import { UnexpectedResponseError } from './errors';
-import { ndjsonLines } from './ndjson';
+import { MAX_ENVELOPE_BYTES, MAX_NDJSON_LINE, ndjsonLines } from './ndjson';
 
 async function collect(chunks: Uint8Array[]): Promise<string[]> {
   const out: string[] = [];
@@ -8,6 +8,15 @@ async function collect(chunks: Uint8Array[]): Promise<string[]> {
   }
   for await (const line of ndjsonLines(source())) out.push(line.toString('utf8'));
   return out;
+}
+
+async function collectBounded(chunks: Uint8Array[], max: number): Promise<number> {
+  let n = 0;
+  async function* source() {
+    for (const c of chunks) yield c;
+  }
+  for await (const _ of ndjsonLines(source(), max)) n++;
+  return n;
 }
 
 describe('ndjsonLines', () => {
@@ -24,6 +33,28 @@ describe('ndjsonLines', () => {
     await expect((async () => {
       for await (const _ of ndjsonLines(endless(), 200)) void _;
     })()).rejects.toThrow(UnexpectedResponseError);
+  });
+
+  it('given a line that ends past the bound within one chunk, then an UnexpectedResponseError', async () => {
+    await expect(collectBounded([Buffer.from('x'.repeat(300) + '\n')], 200)).rejects.toThrow('the server sent a line longer than 200 bytes');
+  });
+
+  it('given a 32 MiB line in 1 KiB chunks, then it is read in linear time: each chunk searched once, the line joined once', async () => {
+    const chunk = Buffer.alloc(1024, 0x20);
+    async function* long() {
+      for (let i = 0; i < 32 * 1024; i++) yield chunk;
+      yield Buffer.from('1\n2\n');
+    }
+    // Copying the pending bytes on every chunk, as before, is 512 GiB of copying here: minutes, not milliseconds.
+    const lines: number[] = [];
+    for await (const line of ndjsonLines(long(), 40 * 2 ** 20)) lines.push(line.length);
+    expect(lines).toEqual([32 * 2 ** 20 + 1, 1]);
+  }, 10_000);
+
+  it('given the default bound, then it is above the largest envelope a server may be configured to accept (64 MiB)', () => {
+    expect(MAX_ENVELOPE_BYTES).toBe(64 * 2 ** 20);
+    expect(MAX_NDJSON_LINE).toBeGreaterThan(MAX_ENVELOPE_BYTES);
+    expect(MAX_NDJSON_LINE).toBeLessThan(MAX_ENVELOPE_BYTES + 2 ** 20);
   });
 
   it('given an empty stream, then no lines', async () => {

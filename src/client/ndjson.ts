@@ -5,23 +5,49 @@
  */
 import { UnexpectedResponseError } from './errors';
 
-/** Longest line kept (bytes): above the largest envelope a server may accept (64 MiB). */
-export const MAX_NDJSON_LINE = 80 * 2 ** 20;
+/**
+ * The largest envelope any server may be configured to accept (PARLEY_MAX_ENVELOPE_BYTES is
+ * at most 64 MiB; 1 MiB by default). The client cannot know a server's setting, so it allows
+ * the largest: a lower bound would make a server configured above it unreadable.
+ */
+export const MAX_ENVELOPE_BYTES = 64 * 2 ** 20;
 
+/** Longest line kept (bytes): an envelope is served as one line, exactly as stored; a little slack for a CR. */
+export const MAX_NDJSON_LINE = MAX_ENVELOPE_BYTES + 64 * 1024;
+
+/**
+ * The lines of `chunks`. Each chunk is searched once for newlines, and the bytes of a line
+ * not yet ended are kept as the chunks they came in (joined once, when the line ends), so a
+ * long line costs time in proportion to its length, not to its square. A line past
+ * `maxLineBytes` is an UnexpectedResponseError, not a growing buffer.
+ */
 export async function* ndjsonLines(chunks: AsyncIterable<Uint8Array>, maxLineBytes = MAX_NDJSON_LINE): AsyncGenerator<Buffer> {
-  let pending: Buffer = Buffer.alloc(0);
+  let parts: Buffer[] = [];
+  let pending = 0;
   for await (const chunk of chunks) {
-    pending = pending.length ? Buffer.concat([pending, Buffer.from(chunk)]) : Buffer.from(chunk);
+    let rest = Buffer.from(chunk); // a copy: the caller keeps lines, the source may reuse its chunks
     let nl: number;
-    while ((nl = pending.indexOf(0x0a)) >= 0) {
-      const line = stripCr(pending.subarray(0, nl));
-      pending = pending.subarray(nl + 1);
+    while ((nl = rest.indexOf(0x0a)) >= 0) {
+      checkLength(pending + nl, maxLineBytes);
+      parts.push(rest.subarray(0, nl));
+      const line = stripCr(parts.length === 1 ? parts[0] : Buffer.concat(parts, pending + nl));
+      parts = [];
+      pending = 0;
+      rest = rest.subarray(nl + 1);
       if (line.length) yield line;
     }
-    if (pending.length > maxLineBytes) throw new UnexpectedResponseError(`the server sent a line longer than ${maxLineBytes} bytes`);
+    if (rest.length) {
+      parts.push(rest);
+      pending += rest.length;
+      checkLength(pending, maxLineBytes);
+    }
   }
-  const last = stripCr(pending);
+  const last = stripCr(Buffer.concat(parts, pending));
   if (last.length) yield last;
+}
+
+function checkLength(bytes: number, maxLineBytes: number): void {
+  if (bytes > maxLineBytes) throw new UnexpectedResponseError(`the server sent a line longer than ${maxLineBytes} bytes (the largest envelope a server may accept is ${MAX_ENVELOPE_BYTES})`);
 }
 
 function stripCr(line: Buffer): Buffer {

@@ -17,6 +17,14 @@ describe('SseParser', () => {
     expect(p.retryMs).toBe(250);
   });
 
+  it('given CR and LF in separate chunks, then one line end, not two (no empty line dispatching early)', () => {
+    const p = new SseParser();
+    expect(p.push('data: a\r')).toEqual([]);
+    expect(p.push('\ndata: b\r')).toEqual([]);
+    expect(p.push('')).toEqual([]);
+    expect(p.push('\n\r')).toEqual([{ id: null, event: 'message', data: 'a\nb' }]);
+  });
+
   it('given a blank line without data, then no event is dispatched', () => {
     expect(new SseParser().push('event: envelope\n\n')).toEqual([]);
   });
@@ -34,4 +42,21 @@ describe('SseParser', () => {
       for (let i = 0; i < 20; i++) p.push('data: ' + 'x'.repeat(20) + '\n');
     }).toThrow(UnexpectedResponseError);
   });
+
+  it('given an endless comment line, fed in pieces, then an UnexpectedResponseError once past the bound', () => {
+    const p = new SseParser(100);
+    expect(() => {
+      for (let i = 0; i < 20; i++) p.push(i === 0 ? ': ' : 'x'.repeat(10));
+    }).toThrow('the server sent an event-stream line longer than 100 characters');
+  });
+
+  it('given a 32 Mi-character data line in 1 Ki chunks, then it is read in linear time: each chunk searched once', () => {
+    const p = new SseParser();
+    const chunk = 'x'.repeat(1024);
+    // Searching the whole pending text on every chunk, as before, is 512 Gi characters scanned: minutes.
+    expect(p.push('data: ')).toEqual([]);
+    for (let i = 0; i < 32 * 1024; i++) expect(p.push(chunk)).toHaveLength(0);
+    const [msg] = p.push('\n\n');
+    expect(msg.data.length).toBe(32 * 2 ** 20);
+  }, 10_000);
 });

@@ -1,10 +1,11 @@
 /** A Server-Sent Events parser (WHATWG HTML §9.2.6), fed text chunks as they arrive. */
 import { UnexpectedResponseError } from './errors';
+import { MAX_NDJSON_LINE } from './ndjson';
 
 /** A server asking for a longer reconnection delay than this gets this one. */
 export const MAX_RETRY_MS = 60_000;
-/** Longest line or event kept (characters): above the largest envelope a server may accept (64 MiB). */
-export const MAX_SSE_PENDING = 80 * 2 ** 20;
+/** Longest line (comments too) or event kept, in characters: an envelope as NDJSON serves it, with room for `data: `. */
+export const MAX_SSE_PENDING = MAX_NDJSON_LINE;
 
 export interface SseMessage {
   id: string | null;
@@ -13,7 +14,11 @@ export interface SseMessage {
 }
 
 export class SseParser {
-  private buffer = '';
+  /** The line not yet ended, as the chunks it came in (joined once, when it ends). */
+  private parts: string[] = [];
+  private pending = 0;
+  /** The last chunk ended with CR: a LF opening the next one is the rest of that CRLF. */
+  private afterCr = false;
   private data: string[] = [];
   private event = '';
   private hasData = false;
@@ -25,21 +30,46 @@ export class SseParser {
 
   constructor(private readonly maxPending = MAX_SSE_PENDING) {}
 
-  /** Feeds a chunk; returns the messages it completed. A line or event past the bound is an UnexpectedResponseError. */
+  /**
+   * Feeds a chunk; returns the messages it completed. Only the chunk is searched for line
+   * ends, so a long line costs time in proportion to its length, not to its square. A line
+   * or event past the bound is an UnexpectedResponseError.
+   */
   push(chunk: string): SseMessage[] {
-    this.buffer += chunk;
-    if (this.buffer.length > this.maxPending) throw new UnexpectedResponseError(`the server sent an event-stream line longer than ${this.maxPending} characters`);
     const out: SseMessage[] = [];
-    let idx: number;
-    while ((idx = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
-      // A lone \r at the end may be the first half of \r\n: wait for more.
-      if (this.buffer[idx] === '\r' && idx === this.buffer.length - 1) break;
-      const line = this.buffer.slice(0, idx);
-      this.buffer = this.buffer.slice(idx + (this.buffer.startsWith('\r\n', idx) ? 2 : 1));
+    let start = this.afterCr && chunk.startsWith('\n') ? 1 : 0;
+    if (chunk.length) this.afterCr = false;
+    const ends = /\r\n|\r|\n/g;
+    ends.lastIndex = start;
+    let m: RegExpExecArray | null;
+    while ((m = ends.exec(chunk))) {
+      const line = this.take(chunk.slice(start, m.index));
+      start = m.index + m[0].length;
+      if (m[0] === '\r' && start === chunk.length) this.afterCr = true;
       const msg = this.line(line);
       if (msg) out.push(msg);
     }
+    if (start < chunk.length) this.keep(chunk.slice(start));
     return out;
+  }
+
+  /** The line that `tail` ends. */
+  private take(tail: string): string {
+    this.checkLine(this.pending + tail.length);
+    const line = this.parts.length ? this.parts.join('') + tail : tail;
+    this.parts = [];
+    this.pending = 0;
+    return line;
+  }
+
+  private keep(part: string): void {
+    this.parts.push(part);
+    this.pending += part.length;
+    this.checkLine(this.pending);
+  }
+
+  private checkLine(length: number): void {
+    if (length > this.maxPending) throw new UnexpectedResponseError(`the server sent an event-stream line longer than ${this.maxPending} characters`);
   }
 
   private line(line: string): SseMessage | null {
