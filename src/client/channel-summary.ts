@@ -13,7 +13,17 @@ export interface ChannelSummary {
   policy: { quorum: string; auditorsRead: boolean } | null;
   head: { seq: number; hash: string };
   parties: { id: string; kind: string }[];
-  participants: { id: string; party: string; role: string; status: 'active' | 'revoked'; replacedBy: string | null; fingerprint: string; admittedAt: number }[];
+  participants: {
+    id: string;
+    party: string;
+    role: string;
+    status: 'active' | 'revoked';
+    replacedBy: string | null;
+    fingerprint: string;
+    admittedAt: number;
+    /** Who put the participant in the channel: the opener, or the sender of its admission or rotation. */
+    listedBy: string | null;
+  }[];
   requests: {
     id: string;
     category: string;
@@ -78,6 +88,7 @@ export function summarizeChannel(view: ChannelView): ChannelSummary {
       replacedBy: p.replacedBy,
       fingerprint: fingerprint(p.record),
       admittedAt: p.admittedAt,
+      listedBy: view.entries[p.admittedAt]?.envelope.sender ?? null,
     })),
     requests: [...s.requests.values()].map((r) => {
       const c = view.contentAt(r.requested.seq);

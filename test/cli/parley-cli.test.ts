@@ -449,6 +449,13 @@ describe('parley CLI against a running service', () => {
     expect(sent).toMatchObject({ ok: true, type: 'MessagePosted', seq: 1 });
     // To everyone, nobody reads it who is not in the audience: no question asked.
     expect(await ok('us.envoy', ['message', 'To all', '--channel', other])).toMatchObject({ ok: true, seq: 2 });
+    // ua's opener put ru's auditor in the channel: ru is told to compare its safety number.
+    const ru = await parley(['status', '--channel', other], env('ru.lead'));
+    expect(ru.code).toBe(0);
+    expect(ru.stderr).toMatch(/^parley: note: ru\.eyes \(auditor of your party ru\) was put in this channel by ua\.lead of another party: compare its safety number \(([0-9a-f]{4} ){15}[0-9a-f]{4}\)/);
+    expect(ru.stdout).toMatch(/ru\.eyes +ru +auditor +active +ua\.lead/);
+    // Its own party's view of itself raises nothing.
+    expect((await parley(['status', '--channel', other], env('ua.lead'))).stderr).toBe('');
   });
   it('keeps the new keys of a rotation the server stored but answered with a refusal, and remembers its own appends', async () => {
     const other = JSON.parse(readFileSync(join(dir, 'auditors-read.json'), 'utf8')).channel as string;

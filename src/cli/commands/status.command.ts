@@ -1,7 +1,9 @@
 import { Command } from 'commander';
-import { summarizeChannel } from '../../client';
+import { type ChannelSummary, summarizeChannel } from '../../client';
+import { safetyNumber } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
+import { printable } from '../support/output';
 import { statusTables } from '../support/status-tables';
 
 export function register(program: Command): void {
@@ -25,7 +27,29 @@ export function register(program: Command): void {
             `the event at seq ${given.seq} (hash ${given.hash.slice(0, 16)}…) verified here before is not in it: anything sent since the backup must be sent again\n`,
         );
       }
+      const keys = await ctx.keys();
+      for (const p of listedForUsByOthers(summary, keys)) {
+        process.stderr.write(
+          printable(
+            `parley: note: ${p.id} (${p.role} of your party ${p.party}) was put in this channel by ${p.listedBy} of another party: ` +
+              `compare its safety number (${safetyNumber(p.fingerprint)}) with ${p.id} out of band before relying on what it signs for ${p.party}`,
+            true,
+          ) + '\n',
+        );
+      }
       ctx.out.result(given ? { ...summary, restoreAccepted: given } : summary, () => statusTables(summary));
     }),
+  );
+}
+
+/**
+ * Active participants of the reader's party whom someone of another party put in the
+ * channel: an opener lists every party's members, and nothing in the protocol lets a party
+ * object to one it did not send (DESIGN.md 1.2 proves each member's own consent only).
+ */
+function listedForUsByOthers(summary: ChannelSummary, me: { id: string; party: string }): ChannelSummary['participants'] {
+  const partyOf = new Map(summary.participants.map((p) => [p.id, p.party]));
+  return summary.participants.filter(
+    (p) => p.party === me.party && p.id !== me.id && p.status === 'active' && p.listedBy !== null && partyOf.get(p.listedBy) !== me.party,
   );
 }

@@ -21,11 +21,12 @@ export function statusTables(s: ChannelSummary, options: { messages?: boolean } 
     `As seen by ${s.reader}: ${s.head.seq + 1} events verified, head ${s.head.hash.slice(0, 16)}…, quorum ${s.policy?.quorum ?? '-'}` +
       (s.closed ? `, ${s.closed} bodies closed to you` : ''),
     '',
-    table('Participants', ['id', 'party', 'role', 'status', 'safety number (first groups)'], s.participants.map((p) => [
+    table('Participants', ['id', 'party', 'role', 'status', 'listed by', 'safety number (first groups)'], s.participants.map((p) => [
       p.id,
       p.party,
       p.role,
       p.replacedBy ? `revoked → ${p.replacedBy}` : p.status,
+      p.listedBy ?? '-',
       safetyNumber(p.fingerprint).slice(0, 19),
     ])),
     table('Requests', ['request', 'category', 'from → holder', 'status', 'person', 'information'], s.requests.map((r) => [
