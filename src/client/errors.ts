@@ -42,6 +42,18 @@ export class AppendOutcomeUnknownError extends ServerUnreachableError {
   }
 }
 
+/**
+ * A request that outlived the client's deadline (`timeoutMs`): the server took the request but
+ * its answer did not come, or did not finish, in time — a stalled or trickling server. It is
+ * reported as unreachable, since to the caller the two are the same: no answer.
+ */
+export class ServerTimeoutError extends ServerUnreachableError {
+  constructor(server: string, readonly timeoutMs: number, what: string) {
+    super(server, new Error(`${what} within ${seconds(timeoutMs)}`));
+    this.name = 'ServerTimeoutError';
+  }
+}
+
 /** The server answered something that is not what DESIGN.md Part 3 says it answers. */
 export class UnexpectedResponseError extends Error {
   constructor(message: string) {
@@ -99,4 +111,8 @@ function describeCause(cause: unknown): string {
   const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
   if (inner?.code) return inner.code;
   return (cause as Error)?.message ?? String(cause);
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

@@ -6,13 +6,19 @@
  */
 import { ed25519Signer, b64uDecode, fingerprint, parseStrictJsonBytes, signRequest, Signer } from '../protocol';
 import type { Envelope } from '../protocol';
-import { ApiError, ServerUnreachableError, UnexpectedResponseError } from './errors';
-import { ndjsonLines } from './ndjson';
+import { ApiError, ServerTimeoutError, ServerUnreachableError, UnexpectedResponseError } from './errors';
+import { MAX_NDJSON_LINE, ndjsonLines } from './ndjson';
 import { MAX_RETRY_MS, SseMessage, SseParser } from './sse';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:3000';
 /** DESIGN.md Part 3: `limit` defaults to 1,000 and is capped at 10,000. */
 export const DEFAULT_PAGE_SIZE = 1000;
+/** How long a request may wait for its answer (and a JSON answer take to arrive whole, an NDJSON line to end). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** The largest JSON answer read: Parley's answers are far smaller; past it, a server is sending junk. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 2 ** 20;
+/** A live stream silent this long has lost its server: the server sends a heartbeat every 15 s. */
+export const DEFAULT_STREAM_IDLE_MS = 45_000;
 
 /** Whoever signs requests: the signing seed and the public keys for the fingerprint. */
 export interface RequestKeys {
@@ -49,6 +55,17 @@ export interface ParleyHttpClientOptions {
   now?: () => number;
   /** The single-use `nonce` of each signature (random by default). */
   nonce?: () => string;
+  /**
+   * The deadline of each request, in ms (default 60 s): for its answer to come and, for a JSON
+   * answer, to end; for each line of an NDJSON answer (a page or an export may take longer
+   * as a whole). A live stream has it for its answer only (then `idleMs`). Past it,
+   * ServerTimeoutError (a ServerUnreachableError).
+   */
+  timeoutMs?: number;
+  /** The largest JSON answer, or error answer, read (bytes; default 16 MiB). */
+  maxBodyBytes?: number;
+  /** The longest NDJSON or event-stream line read (default MAX_NDJSON_LINE, above the largest envelope a server may accept). */
+  maxLineBytes?: number;
 }
 
 /**
@@ -77,6 +94,8 @@ export interface StreamOptions {
   retryMs?: number;
   /** Each change between connected and not; `retryMs`: the wait before the first new attempt (later ones wait longer). */
   onConnection?: (change: { connected: true } | { connected: false; reason: string; retryMs: number }) => void;
+  /** A connection that brings nothing, not even a heartbeat, for this long (ms, default 45 s) is dropped and made again. */
+  idleMs?: number;
 }
 
 export class ParleyHttpClient {
@@ -86,12 +105,18 @@ export class ParleyHttpClient {
   private readonly fetchImpl: typeof fetch;
   private readonly now?: () => number;
   private readonly nonce?: () => string;
+  private readonly timeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly maxLineBytes: number;
 
   constructor(options: ParleyHttpClientOptions = {}) {
     this.server = serverUrl(options.server ?? DEFAULT_SERVER);
     this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now;
     this.nonce = options.nonce;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxLineBytes = options.maxLineBytes ?? MAX_NDJSON_LINE;
     if (options.keys) {
       const seed = b64uDecode(options.keys.signSeed, 32);
       if (!seed) throw new Error('keys.signSeed must be a 32-byte b64u seed');
@@ -109,9 +134,8 @@ export class ParleyHttpClient {
 
   /** POST an envelope. Refusals throw ApiError (409 carries `body.head`). */
   async append(env: Envelope): Promise<AppendResult> {
-    const res = await this.send('POST', `/v1/channels/${env.channel}/events`, { signed: false, body: JSON.stringify(env) });
-    const body = (await this.parseJson(res)) as Omit<AppendResult, 'status'>;
-    return { ...body, status: res.status === 200 ? 200 : 201 };
+    const { status, body } = await this.call('POST', `/v1/channels/${env.channel}/events`, { signed: false, body: JSON.stringify(env) });
+    return { ...(body as Omit<AppendResult, 'status'>), status: status === 200 ? 200 : 201 };
   }
 
   head(channel: string): Promise<Head> {
@@ -159,10 +183,12 @@ export class ParleyHttpClient {
 
   /**
    * The channel's live stream: catch-up from after `lastEventId`, then live. Reconnects
-   * (with Last-Event-ID) when the connection drops or the server answers 5xx (restarting,
-   * say), until `signal` aborts; `onConnection` hears each change between connected and not.
+   * (with Last-Event-ID) when the connection drops, falls silent (`idleMs`) or the server
+   * answers 5xx (restarting, say), until `signal` aborts; `onConnection` hears each change
+   * between connected and not. A redirect, a 4xx or broken data is final.
    */
   async *stream(channel: string, options: StreamOptions = {}): AsyncGenerator<SseMessage> {
+    const idleMs = options.idleMs ?? DEFAULT_STREAM_IDLE_MS;
     let lastEventId = options.lastEventId ?? null;
     let retryMs = options.retryMs ?? 1000;
     let connected: boolean | null = null;
@@ -172,24 +198,31 @@ export class ParleyHttpClient {
       connected = now;
     };
     while (!options.signal?.aborted) {
-      const parser = new SseParser();
+      const parser = new SseParser(this.maxLineBytes);
       parser.lastEventId = lastEventId;
       let reason = 'the server ended the stream';
+      let delivered = false;
+      let openedAt: number | null = null;
+      // For the answer, the request's deadline; then, between chunks, the silence a live stream may keep.
+      const deadline = new Deadline(this.timeoutMs, 'no answer', options.signal);
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream' };
         if (lastEventId !== null) headers['last-event-id'] = lastEventId;
-        const res = await this.send('GET', `/v1/channels/${channel}/stream`, { headers, signal: options.signal });
+        const res = await this.exchange('GET', `/v1/channels/${channel}/stream`, { headers }, deadline);
         tell(true);
-        failures = 0;
+        openedAt = Date.now();
         const decoder = new TextDecoder('utf-8', { fatal: true });
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        for await (const chunk of this.chunksOf(res, deadline, idleMs)) {
           let text: string;
           try {
             text = decoder.decode(chunk, { stream: true });
           } catch {
             throw new UnexpectedResponseError('the event stream is not valid UTF-8');
           }
-          for (const msg of parser.push(text)) yield msg;
+          for (const msg of parser.push(text)) {
+            delivered = true;
+            yield msg;
+          }
           lastEventId = parser.lastEventId;
           if (parser.retryMs !== null) retryMs = parser.retryMs;
         }
@@ -198,7 +231,12 @@ export class ParleyHttpClient {
         // Refusals and broken data are final; a dropped connection or a 5xx is retried.
         if ((err instanceof ApiError && err.status < 500) || err instanceof UnexpectedResponseError) throw err;
         reason = err instanceof ApiError ? `${err.status} ${err.code}` : err instanceof ServerUnreachableError ? err.reason : (err as Error).message;
+      } finally {
+        deadline.dispose();
       }
+      // Only a connection that served (an event, or a minute of heartbeats) starts the waits
+      // afresh: one that the server ends at once, again and again, must not become a loop.
+      if (delivered || (openedAt !== null && Date.now() - openedAt >= MAX_RETRY_MS)) failures = 0;
       // Refused or unreachable again and again (a server at its stream limit, or down): wait
       // longer each time, up to a minute, with jitter, so that followers do not come back as one.
       const wait = Math.min(retryMs * 2 ** Math.min(failures++, 16), MAX_RETRY_MS);
@@ -207,54 +245,102 @@ export class ParleyHttpClient {
     }
   }
 
-  private async *ndjson(target: string): AsyncGenerator<LogLine> {
-    const res = await this.send('GET', target, { headers: { accept: 'application/x-ndjson' } });
-    if (!res.body) return;
-    for await (const raw of this.linesOf(res.body as unknown as AsyncIterable<Uint8Array>)) {
-      let envelope: Envelope;
-      try {
-        envelope = parseStrictJsonBytes(raw) as unknown as Envelope;
-      } catch (err) {
-        throw new UnexpectedResponseError(`the server sent a line that is not strict JSON: ${(err as Error).message}`);
+  /**
+   * A live stream's body, chunk by chunk, each within `idleMs` of the one before (the time
+   * the caller takes between chunks not counted); a silence longer than that, or the
+   * connection dropping, is a ServerUnreachableError.
+   */
+  private async *chunksOf(res: Response, deadline: Deadline, idleMs: number): AsyncGenerator<Uint8Array> {
+    deadline.restart(idleMs, 'nothing, not even a heartbeat,');
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        deadline.stop();
+        yield chunk;
+        deadline.restart();
       }
-      yield { raw, envelope };
+    } catch (err) {
+      throw this.failure(err, deadline);
+    }
+  }
+
+  /** An NDJSON answer's lines, strictly parsed; each line has the request's deadline (the caller's time between lines not counted). */
+  private async *ndjson(target: string): AsyncGenerator<LogLine> {
+    const deadline = new Deadline(this.timeoutMs, 'no answer');
+    try {
+      const res = await this.exchange('GET', target, { headers: { accept: 'application/x-ndjson' } }, deadline);
+      if (!res.body) return;
+      deadline.restart(this.timeoutMs, 'no answer, or no next line,');
+      for await (const raw of this.linesOf(res.body as unknown as AsyncIterable<Uint8Array>, deadline)) {
+        deadline.stop();
+        let envelope: Envelope;
+        try {
+          envelope = parseStrictJsonBytes(raw) as unknown as Envelope;
+        } catch (err) {
+          throw new UnexpectedResponseError(`the server sent a line that is not strict JSON: ${(err as Error).message}`);
+        }
+        yield { raw, envelope };
+        deadline.restart();
+      }
+    } finally {
+      deadline.dispose();
     }
   }
 
   /** The body's lines; the connection dropping mid-body is the server unreachable, as before the answer. */
-  private async *linesOf(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  private async *linesOf(body: AsyncIterable<Uint8Array>, deadline: Deadline): AsyncGenerator<Buffer> {
     try {
-      yield* ndjsonLines(body);
+      yield* ndjsonLines(body, this.maxLineBytes);
     } catch (err) {
-      if (err instanceof UnexpectedResponseError) throw err;
-      throw new ServerUnreachableError(this.server, err);
+      throw this.failure(err, deadline);
     }
   }
 
   private async json<T>(method: string, target: string, options: { signed?: boolean } = {}): Promise<T> {
-    return (await this.parseJson(await this.send(method, target, options))) as T;
+    return (await this.call(method, target, options)).body as T;
   }
 
-  private async parseJson(res: Response): Promise<unknown> {
-    let text: string;
+  /** One request and its whole JSON answer, within the request's deadline. */
+  private async call(method: string, target: string, options: RequestOptions): Promise<{ status: number; body: unknown }> {
+    const deadline = new Deadline(this.timeoutMs, 'no answer', options.signal);
     try {
-      text = await res.text();
-    } catch (err) {
-      throw new ServerUnreachableError(this.server, err); // the connection dropped mid-answer
-    }
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new UnexpectedResponseError(`the answer is not JSON: ${foreignAnswer(res, text)}`);
+      const res = await this.exchange(method, target, options, deadline);
+      deadline.what = 'no complete answer';
+      let text: string | null;
+      try {
+        text = await readBounded(res, this.maxBodyBytes);
+      } catch (err) {
+        throw this.failure(err, deadline); // the connection dropped, or stalled, mid-answer
+      }
+      if (text === null) throw new UnexpectedResponseError(`the answer is longer than ${bytes(this.maxBodyBytes)}, the most the client reads: not an answer of a Parley server (is the server address right?)`);
+      try {
+        return { status: res.status, body: JSON.parse(text) };
+      } catch {
+        throw new UnexpectedResponseError(`the answer is not JSON: ${foreignAnswer(res, text)}`);
+      }
+    } finally {
+      deadline.dispose();
     }
   }
 
-  /** Sends one request (signed unless told otherwise); a non-2xx answer throws ApiError. Public for other API users (the auditor). */
-  async send(
-    method: string,
-    target: string,
-    options: { signed?: boolean; body?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
-  ): Promise<Response> {
+  /**
+   * Sends one request (signed unless told otherwise); a non-2xx answer throws ApiError. Public
+   * for other API users (the auditor). The client's deadline (`timeoutMs`) holds until the
+   * answer's status and headers (and an error's body); reading a 2xx body is the caller's.
+   */
+  async send(method: string, target: string, options: RequestOptions = {}): Promise<Response> {
+    const deadline = new Deadline(this.timeoutMs, 'no answer', options.signal);
+    try {
+      return await this.exchange(method, target, options, deadline);
+    } finally {
+      deadline.stop(); // not dispose: the caller's signal must still abort the body
+    }
+  }
+
+  /**
+   * One request under `deadline`. Redirects are not followed: the signed request would go to
+   * whatever server a 3xx names, and that server's answer be taken for this one's.
+   */
+  private async exchange(method: string, target: string, options: RequestOptions, deadline: Deadline): Promise<Response> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.signed !== false) {
@@ -272,13 +358,26 @@ export class ParleyHttpClient {
     }
     let res: Response;
     try {
-      res = await this.fetchImpl(this.server + target, { method, headers, body: options.body, signal: options.signal });
+      res = await this.fetchImpl(this.server + target, { method, headers, body: options.body, signal: deadline.signal, redirect: 'manual' });
     } catch (err) {
-      if ((err as Error).name === 'AbortError') throw err;
-      throw new ServerUnreachableError(this.server, err);
+      throw this.failure(err, deadline);
     }
     if (res.ok) return res;
-    const text = await res.text().catch(() => '');
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new ApiError(res.status, `http_${res.status}`, redirectAnswer(res));
+    }
+    throw await this.errorAnswer(res);
+  }
+
+  /** A non-2xx answer as ApiError: the contract's `{ error, message }`, or the status and gist of whatever else. */
+  private async errorAnswer(res: Response): Promise<ApiError> {
+    // A body that does not come in time, or at all, still leaves the status to report.
+    const text = await readBounded(res, this.maxBodyBytes).catch(() => '');
+    if (text === null) {
+      const message = `${res.status} ${res.statusText}, with a body longer than ${bytes(this.maxBodyBytes)} (the most the client reads): not an answer of a Parley server`;
+      return new ApiError(res.status, `http_${res.status}`, message);
+    }
     let body: Record<string, unknown> = {};
     try {
       body = JSON.parse(text);
@@ -287,8 +386,104 @@ export class ParleyHttpClient {
     }
     const code = typeof body.error === 'string' ? body.error : `http_${res.status}`;
     const message = typeof body.message === 'string' ? body.message : foreignAnswer(res, text);
-    throw new ApiError(res.status, code, message, body);
+    return new ApiError(res.status, code, message, body);
   }
+
+  /** What a failed fetch or body read means: the caller's abort, our deadline, or the server out of reach. */
+  private failure(err: unknown, deadline: Deadline): Error {
+    if (deadline.expired) return new ServerTimeoutError(this.server, deadline.ms, deadline.what);
+    if (err instanceof UnexpectedResponseError || (err as Error).name === 'AbortError') return err as Error;
+    return new ServerUnreachableError(this.server, err);
+  }
+}
+
+interface RequestOptions {
+  signed?: boolean;
+  body?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * A request's time limit: aborts its fetch, and so the reading of its body, once `ms` pass
+ * without a `restart`. `what` says what did not come in time. The caller's signal aborts it too.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly forward: (() => void) | null = null;
+  expired = false;
+
+  constructor(
+    public ms: number,
+    public what: string,
+    private readonly outer?: AbortSignal,
+  ) {
+    if (outer?.aborted) this.controller.abort(outer.reason);
+    else if (outer) {
+      this.forward = () => this.controller.abort(outer.reason);
+      outer.addEventListener('abort', this.forward, { once: true });
+    }
+    this.restart();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Starts the wait again (for `ms` and `what` from now on, if given). */
+  restart(ms = this.ms, what = this.what): void {
+    this.ms = ms;
+    this.what = what;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort();
+    }, ms);
+  }
+
+  /** No limit until the next restart: the caller's own time is not the server's. */
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** Done with the request: no timer, and nothing left listening on the caller's signal. */
+  dispose(): void {
+    this.stop();
+    if (this.forward) this.outer?.removeEventListener('abort', this.forward);
+  }
+}
+
+/**
+ * A whole body as text, reading at most `limit` bytes: null past it, the connection then
+ * cancelled rather than read on (an endless body must not grow the client without end).
+ */
+async function readBounded(res: Response, limit: number): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    parts.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(parts, size));
+}
+
+function bytes(n: number): string {
+  return n % 2 ** 20 === 0 ? `${n / 2 ** 20} MiB` : `${n} bytes`;
+}
+
+/** A 3xx, named with where it points (cut short: it is the server's text). */
+function redirectAnswer(res: Response): string {
+  const location = (res.headers.get('location') ?? '').slice(0, 200);
+  return `${res.status} ${res.statusText}, a redirect${location ? ` to ${location}` : ''}: not followed, since the signed request would go to another server and its answer be taken for this one's; if that is the right server, use its address`;
 }
 
 /**

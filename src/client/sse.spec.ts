@@ -1,5 +1,5 @@
 import { UnexpectedResponseError } from './errors';
-import { MAX_RETRY_MS, SseParser } from './sse';
+import { MAX_RETRY_MS, MIN_RETRY_MS, SseParser } from './sse';
 
 describe('SseParser', () => {
   it('given events split across chunks, when fed, then each completes at its blank line with id and type', () => {
@@ -13,8 +13,16 @@ describe('SseParser', () => {
 
   it('given comments, retry and a field without a value, then comments are ignored and retry is kept', () => {
     const p = new SseParser();
-    expect(p.push(': keep-alive\nretry: 250\nevent\ndata\n\n')).toEqual([{ id: null, event: 'message', data: '' }]);
-    expect(p.retryMs).toBe(250);
+    expect(p.push(': keep-alive\nretry: 2500\nevent\ndata\n\n')).toEqual([{ id: null, event: 'message', data: '' }]);
+    expect(p.retryMs).toBe(2500);
+  });
+
+  it('given a retry shorter than a second (0, say), then a second: a server cannot make its followers reconnect in a loop', () => {
+    const p = new SseParser();
+    p.push('retry: 0\n');
+    expect(p.retryMs).toBe(MIN_RETRY_MS);
+    p.push('retry: 250\n');
+    expect(p.retryMs).toBe(1000);
   });
 
   it('given CR and LF in separate chunks, then one line end, not two (no empty line dispatching early)', () => {

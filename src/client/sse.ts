@@ -4,6 +4,12 @@ import { MAX_NDJSON_LINE } from './ndjson';
 
 /** A server asking for a longer reconnection delay than this gets this one. */
 export const MAX_RETRY_MS = 60_000;
+/**
+ * A server asking for a shorter one gets this one: the SDK's own default wait, so a server
+ * may slow its followers down but never make them reconnect faster than they would unasked
+ * (`retry: 0` would be a loop of signed requests). A Parley server sends no `retry:`.
+ */
+export const MIN_RETRY_MS = 1000;
 /** Longest line (comments too) or event kept, in characters: an envelope as NDJSON serves it, with room for `data: `. */
 export const MAX_SSE_PENDING = MAX_NDJSON_LINE;
 
@@ -24,7 +30,7 @@ export class SseParser {
   private hasData = false;
   /** The last `id:` seen (what Last-Event-ID carries on reconnect). */
   lastEventId: string | null = null;
-  /** The last `retry:` in ms (at most MAX_RETRY_MS), if the server sent one. */
+  /** The last `retry:` in ms (between MIN_RETRY_MS and MAX_RETRY_MS), if the server sent one. */
   retryMs: number | null = null;
   private dataLength = 0;
 
@@ -104,7 +110,7 @@ export class SseParser {
         if (!value.includes('\0')) this.lastEventId = value;
         break;
       case 'retry':
-        if (/^\d+$/.test(value)) this.retryMs = Math.min(Number(value), MAX_RETRY_MS);
+        if (/^\d+$/.test(value)) this.retryMs = Math.max(MIN_RETRY_MS, Math.min(Number(value), MAX_RETRY_MS));
         break;
     }
     return null;

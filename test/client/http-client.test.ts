@@ -82,14 +82,14 @@ describe('ParleyHttpClient on the wire', () => {
     const { server, url, seen } = await listen((req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const last = req.headers['last-event-id'];
-      if (last === undefined) res.end('retry: 10\nid: 0\nevent: envelope\ndata: {"seq":0}\n\nid: 1\nevent: envelope\ndata: {"seq":1}\n\n');
+      if (last === undefined) res.end('id: 0\nevent: envelope\ndata: {"seq":0}\n\nid: 1\nevent: envelope\ndata: {"seq":1}\n\n');
       else res.end(`id: ${Number(last) + 1}\nevent: envelope\ndata: {"seq":${Number(last) + 1}}\n\n`);
     });
     const abort = new AbortController();
     try {
       const client = new ParleyHttpClient({ server: url, keys: signer });
       const ids: (string | null)[] = [];
-      for await (const msg of client.stream('c', { signal: abort.signal })) {
+      for await (const msg of client.stream('c', { signal: abort.signal, retryMs: 10 })) {
         ids.push(msg.id);
         if (ids.length === 3) abort.abort();
       }
