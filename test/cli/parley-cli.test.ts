@@ -35,6 +35,11 @@ describe('parley CLI against a running service', () => {
     if (r.code !== 0) throw new Error(`parley ${args.join(' ')} as ${id} exited ${r.code}: ${r.stdout}${r.stderr}`);
     return r.json;
   };
+  /** A channel file for `parley channel open`: the records `members` sign for `channel` (with whoami --record), and the rest. */
+  const writeChannelFile = async (file: string, channelId: string, members: string[], rest: { title: string; mandate: string; parties: object[]; policy: object }) => {
+    const participants = await Promise.all(members.map((id) => ok(id, ['whoami', '--record', channelId])));
+    writeFileSync(file, JSON.stringify({ channel: channelId, ...rest, participants }));
+  };
   const status = (id: string) => ok(id, ['status']);
   // Polling goes through the SDK in-process (the mediator's own verified view): cheaper than a CLI run per poll.
   let probe: ChannelSession;
@@ -63,23 +68,17 @@ describe('parley CLI against a running service', () => {
     ];
     await Promise.all(keygens.map(([id, party, role]) => ok(id, ['keygen', '--id', id, '--party', party, '--role', role])));
     channel = (await parley(['channel', 'new-id'], {})).stdout.trim();
-    const records = await Promise.all(['ru.lead', 'us.envoy', 'icrc.audit'].map((id) => ok(id, ['whoami', '--record', channel])));
-    writeFileSync(
-      join(dir, 'channel.json'),
-      JSON.stringify({
-        channel,
-        title: 'Return of children',
-        mandate: 'Safe return of displaced children.',
-        parties: [
-          { id: 'icrc', kind: 'observer' },
-          { id: 'ru', kind: 'side' },
-          { id: 'ua', kind: 'side' },
-          { id: 'us', kind: 'mediator' },
-        ],
-        participants: records,
-        policy: { quorum: 'sides', auditorsRead: false },
-      }),
-    );
+    await writeChannelFile(join(dir, 'channel.json'), channel, ['ru.lead', 'us.envoy', 'icrc.audit'], {
+      title: 'Return of children',
+      mandate: 'Safe return of displaced children.',
+      parties: [
+        { id: 'icrc', kind: 'observer' },
+        { id: 'ru', kind: 'side' },
+        { id: 'ua', kind: 'side' },
+        { id: 'us', kind: 'mediator' },
+      ],
+      policy: { quorum: 'sides', auditorsRead: false },
+    });
   });
 
   afterAll(async () => {
@@ -423,23 +422,17 @@ describe('parley CLI against a running service', () => {
     // The opener lists ru's own auditor, as 1.4 allows any party to have one.
     await ok('ru.eyes', ['keygen', '--id', 'ru.eyes', '--party', 'ru', '--role', 'auditor']);
     const other = (await parley(['channel', 'new-id'], {})).stdout.trim();
-    const records = await Promise.all(['ru.lead', 'us.envoy', 'ru.eyes'].map((id) => ok(id, ['whoami', '--record', other])));
     const file = join(dir, 'auditors-read.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        channel: other,
-        title: 'Auditors read',
-        mandate: 'test',
-        parties: [
-          { id: 'ru', kind: 'side' },
-          { id: 'ua', kind: 'side' },
-          { id: 'us', kind: 'mediator' },
-        ],
-        participants: records,
-        policy: { quorum: 'sides', auditorsRead: true },
-      }),
-    );
+    await writeChannelFile(file, other, ['ru.lead', 'us.envoy', 'ru.eyes'], {
+      title: 'Auditors read',
+      mandate: 'test',
+      parties: [
+        { id: 'ru', kind: 'side' },
+        { id: 'ua', kind: 'side' },
+        { id: 'us', kind: 'mediator' },
+      ],
+      policy: { quorum: 'sides', auditorsRead: true },
+    });
     await ok('ua.lead', ['channel', 'open', '--file', file]);
     const refused = await parley(['message', 'For ua only', '--to', 'ua', '--channel', other], env('us.envoy'));
     expect(refused.code).toBe(2);
