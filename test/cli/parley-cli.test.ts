@@ -359,6 +359,11 @@ describe('parley CLI against a running service', () => {
     const cut = await shownBefore('ru.cut', { seq: last.seq + 3, hash: last.hash });
     expect(cut.code).toBe(1);
     expect(cut.stderr).toMatch(/^parley: seq_gap: the channel log does not verify at seq \d+: the server's log ends before seq \d+.*parley status --accept-restore/m);
+    // parley audit holds the server to the same remembered event.
+    const auditAs = (name: string) => parley(['audit', '--server', server.url, '--channel', channel, '--keystore', ks(name), '--json'], env(name));
+    expect(await auditAs('ru.forked')).toMatchObject({ code: 1, json: { ok: false, error: 'prev_mismatch' } });
+    expect(await auditAs('ru.cut')).toMatchObject({ code: 1, json: { ok: false, error: 'seq_gap' } });
+    expect(await auditAs('ru.lead')).toMatchObject({ code: 0, json: { ok: true } });
     // Told the server was restored from a backup, its user accepts the log as it is, once.
     const accepted = await parley(['status', '--accept-restore', '--json'], env('ru.cut'));
     expect(accepted.code).toBe(0);

@@ -13,10 +13,10 @@ import { auditReportOf, formatAuditReport } from '../../audit/audit-report';
 import { UnusableInputError } from '../../audit/line-batches';
 import { signAuditReport, verifyAuditReport } from '../../audit/signed-report';
 import { serverLog } from '../../audit/server-log';
-import { ApiError, KeystoreError, ServerUnreachableError } from '../../client/errors';
+import { ApiError, ChannelIntegrityError, KeystoreError, ServerUnreachableError } from '../../client/errors';
 import { ParleyHttpClient, RequestKeys } from '../../client/http-client';
 import { readKeystore } from '../../client/keystore-file';
-import { isUuid, safetyNumber } from '../../protocol';
+import { type Envelope, eventHash, isUuid, parseEnvelopeText, safetyNumber } from '../../protocol';
 import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../support/cli-errors';
 import { serverOption } from '../support/cli-context';
 import { examples } from '../support/event-command';
@@ -115,6 +115,11 @@ async function runAudit(options: AuditOptions): Promise<number> {
       chunks = serverLog(options.server, keys.identity, options.all ? { all: true } : { channel: options.channel! });
       if (showBar && options.channel !== undefined) total = await channelLength(options.server, keys.identity, options.channel);
     }
+    // The event this keystore verified last in the channel (other commands remember it): the
+    // audited log must still hold it, or the server cut or forked the channel since.
+    const pinned = options.channel !== undefined ? keys?.seen?.[options.channel] : undefined;
+    const tap = pinned ? lineAt(chunks, pinned.seq) : null;
+    if (tap) chunks = tap.chunks;
 
     bar = showBar ? progressBar(total) : null;
     const started = Date.now();
@@ -143,6 +148,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
       throw new UnusableInputError(`${source} no events: nothing was audited`);
     }
 
+    if (pinned && tap) checkContinues(tap.line(), pinned);
     const report = auditReportOf(log);
     if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
     else if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
@@ -168,6 +174,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
  */
 function auditFailure(err: unknown): Failure | null {
   if (err instanceof ServerUnreachableError) return { ...describeFailure(err), exit: EXIT.unreachable };
+  if (err instanceof ChannelIntegrityError) return describeFailure(err); // the log does not verify: 1
   if (err instanceof UnusableInputError) return { exit: EXIT.usage, code: 'unusable_input', message: err.message };
   if (err instanceof UsageError || err instanceof KeystoreError || err instanceof ApiError) return { ...describeFailure(err), exit: EXIT.usage };
   const errno = (err as NodeJS.ErrnoException).code; // unreadable input (ENOENT, EISDIR, …)
@@ -237,3 +244,48 @@ function verifyReportFile(file: string): number {
   );
   return EXIT.ok;
 }
+
+/**
+ * The log passed through unchanged, keeping its line `index` (0-based; line n of a channel's
+ * log is its event at seq n): null if the log ended before it.
+ */
+function lineAt(chunks: AsyncIterable<Uint8Array>, index: number): { chunks: AsyncIterable<Uint8Array>; line(): Buffer | null } {
+  let line: Buffer | null = null;
+  async function* pass(): AsyncGenerator<Uint8Array> {
+    let at = 0; // the index of the line the next byte belongs to
+    let parts: Uint8Array[] = [];
+    for await (const chunk of chunks) {
+      if (at <= index) {
+        let start = 0;
+        for (let nl = chunk.indexOf(0x0a); nl >= 0 && at <= index; nl = chunk.indexOf(0x0a, start)) {
+          if (at === index) line = Buffer.concat([...parts, chunk.subarray(start, nl)]);
+          parts = [];
+          at++;
+          start = nl + 1;
+        }
+        if (at === index) parts.push(chunk.subarray(start));
+      }
+      yield chunk;
+    }
+    // A last line without its newline.
+    if (at === index && parts.length > 0) line = Buffer.concat(parts);
+  }
+  return { chunks: pass(), line: () => (line && line.length > 0 ? line : null) };
+}
+
+/** As ChannelSession.checkContinues, on the audited log's own line at the remembered seq. */
+function checkContinues(line: Buffer | null, seen: { seq: number; hash: string }): void {
+  if (!line) {
+    throw new ChannelIntegrityError('seq_gap', seen.seq, `the server's log ends before seq ${seen.seq}, which this keystore verified earlier: events are missing`);
+  }
+  let hash: string | null = null;
+  try {
+    hash = eventHash(parseEnvelopeText(line.toString('utf8')) as Envelope);
+  } catch {
+    // not an envelope: it cannot be the one verified earlier
+  }
+  if (hash !== seen.hash) {
+    throw new ChannelIntegrityError('prev_mismatch', seen.seq, `the server's log differs at seq ${seen.seq} from the one this keystore verified earlier: a forked channel`);
+  }
+}
+
