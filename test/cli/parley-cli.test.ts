@@ -364,6 +364,14 @@ describe('parley CLI against a running service', () => {
     expect(await auditAs('ru.forked')).toMatchObject({ code: 1, json: { ok: false, error: 'prev_mismatch' } });
     expect(await auditAs('ru.cut')).toMatchObject({ code: 1, json: { ok: false, error: 'seq_gap' } });
     expect(await auditAs('ru.lead')).toMatchObject({ code: 0, json: { ok: true } });
+    // So does parley export, and it leaves no file behind that could pass for the channel's log.
+    for (const [name, code] of [['ru.forked', 'prev_mismatch'], ['ru.cut', 'seq_gap']]) {
+      const out = join(dir, `${name}.ndjson`);
+      const exported = await parley(['export', '--out', out], env(name));
+      expect(exported.code).toBe(1);
+      expect(exported.stderr).toMatch(new RegExp(`^parley: ${code}: `, 'm'));
+      expect(existsSync(out)).toBe(false);
+    }
     // Told the server was restored from a backup, its user accepts the log as it is, once.
     const accepted = await parley(['status', '--accept-restore', '--json'], env('ru.cut'));
     expect(accepted.code).toBe(0);

@@ -17,6 +17,7 @@ import { ApiError, ChannelIntegrityError, KeystoreError, ServerUnreachableError 
 import { ParleyHttpClient, RequestKeys } from '../../client/http-client';
 import { readKeystore } from '../../client/keystore-file';
 import { type Envelope, eventHash, isUuid, parseEnvelopeText, safetyNumber } from '../../protocol';
+import { checkRemembered } from '../support/remembered-event';
 import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../support/cli-errors';
 import { serverOption } from '../support/cli-context';
 import { examples } from '../support/event-command';
@@ -148,7 +149,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
       throw new UnusableInputError(`${source} no events: nothing was audited`);
     }
 
-    if (pinned && tap) checkContinues(tap.line(), pinned);
+    if (pinned && tap) checkRemembered(hashOfLine(tap.line()), pinned);
     const report = auditReportOf(log);
     if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
     else if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
@@ -273,19 +274,12 @@ function lineAt(chunks: AsyncIterable<Uint8Array>, index: number): { chunks: Asy
   return { chunks: pass(), line: () => (line && line.length > 0 ? line : null) };
 }
 
-/** As ChannelSession.checkContinues, on the audited log's own line at the remembered seq. */
-function checkContinues(line: Buffer | null, seen: { seq: number; hash: string }): void {
-  if (!line) {
-    throw new ChannelIntegrityError('seq_gap', seen.seq, `the server's log ends before seq ${seen.seq}, which this keystore verified earlier: events are missing`);
-  }
-  let hash: string | null = null;
+/** The hash of the event a log line holds; null for no line; '' for a line that is no envelope (it differs from any remembered hash). */
+function hashOfLine(line: Buffer | null): string | null {
+  if (!line) return null;
   try {
-    hash = eventHash(parseEnvelopeText(line.toString('utf8')) as Envelope);
+    return eventHash(parseEnvelopeText(line.toString('utf8')) as Envelope);
   } catch {
-    // not an envelope: it cannot be the one verified earlier
-  }
-  if (hash !== seen.hash) {
-    throw new ChannelIntegrityError('prev_mismatch', seen.seq, `the server's log differs at seq ${seen.seq} from the one this keystore verified earlier: a forked channel`);
+    return '';
   }
 }
-

@@ -1,9 +1,11 @@
-import { createWriteStream, openSync, WriteStream } from 'node:fs';
+import { createWriteStream, openSync, rmSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command } from 'commander';
 import { LogLine } from '../../client';
+import { eventHash } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
+import { checkRemembered } from '../support/remembered-event';
 
 export function register(program: Command): void {
   const cmd = withCommonOptions(
@@ -16,16 +18,29 @@ export function register(program: Command): void {
     action(async (ctx) => {
       const o = cmd.opts() as { out?: string; all?: boolean };
       const http = await ctx.http();
-      const lines: AsyncIterable<LogLine> = o.all ? http.exportAll() : http.events(await ctx.channel());
+      const channel = o.all ? null : await ctx.channel();
+      const lines: AsyncIterable<LogLine> = channel === null ? http.exportAll() : http.events(channel);
+      // A channel's export must still hold the event this keystore remembers of it (as status does).
+      const seen = channel === null ? undefined : (await ctx.keys()).seen?.[channel];
+      let hashAtSeen: string | null = null;
       const sink: NodeJS.WritableStream = o.out ? createWriteStream(o.out, { fd: openSync(o.out, 'wx') }) : process.stdout;
       let n = 0;
-      for await (const { raw } of lines) {
-        if (!sink.write(Buffer.concat([raw, Buffer.from('\n')]))) await once(sink, 'drain');
-        n++;
-      }
-      if (o.out) {
-        (sink as WriteStream).end();
-        await once(sink, 'finish');
+      try {
+        for await (const { raw, envelope } of lines) {
+          if (seen && n === seen.seq) hashAtSeen = eventHash(envelope);
+          if (!sink.write(Buffer.concat([raw, Buffer.from('\n')]))) await once(sink, 'drain');
+          n++;
+        }
+        if (seen) checkRemembered(hashAtSeen, seen);
+      } catch (err) {
+        // No file is left that could pass for the channel's log (standard output cannot be taken back).
+        if (o.out) rmSync(o.out, { force: true });
+        throw err;
+      } finally {
+        if (o.out) {
+          (sink as WriteStream).end();
+          await once(sink, 'finish');
+        }
       }
       // The count goes to stderr: stdout may be the export itself.
       if (ctx.out.json && o.out) process.stdout.write(JSON.stringify({ ok: true, events: n, out: o.out }) + '\n');
