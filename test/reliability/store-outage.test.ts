@@ -9,22 +9,23 @@ import { post, signedGet } from '../service/service-test-kit';
 import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from '../service/service-harness';
 import { POSTGRES_URL } from '../store/store-test-kit';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
-import { OutageProxy } from '../support/outage-proxy';
+import { FaultProxy } from '../support/fault-proxy';
 import { audit, exportLog, globalAuditor, readModelsAndRebuild, sleep } from './reliability-kit';
 
 describe('given a service whose PostgreSQL goes away and comes back', () => {
-  const pg = new URL(POSTGRES_URL);
-  const relay = new OutageProxy(pg.hostname, Number(pg.port || 5432));
+  const relay = new FaultProxy();
   const notarySeed = newNotarySeed();
   const auditor = globalAuditor();
   let location: StoreLocation;
   let server: SpawnedServer;
 
   beforeAll(async () => {
-    await relay.up();
+    const pg = new URL(POSTGRES_URL);
+    pg.port ||= '5432';
+    await relay.start(pg.href);
     location = newStoreLocation('postgres');
     const viaRelay = new URL(POSTGRES_URL);
-    viaRelay.host = relay.address;
+    viaRelay.host = new URL(relay.url).host;
     server = await spawnServer({
       ...location.env,
       ...auditor.env,
@@ -38,7 +39,7 @@ describe('given a service whose PostgreSQL goes away and comes back', () => {
     await relay.up(); // so that the server can shut down cleanly
     if (server) await server.stop();
     await location?.remove();
-    await relay.down();
+    await relay.stop();
   });
 
   const health = async () => (await fetch(`${server.url}/health`)).status;

@@ -9,7 +9,9 @@
  * - rivalBefore: holds the request, runs `rival` (another client's append, straight to the
  *   server), then passes it on — a race lost for certain: the client's head is stale.
  * Armings queue: each applies once the one before it has acted (a cut answer, then a rival
- * before the client's next request).
+ * before the client's next request). Unarmed, it relays any TCP protocol (PostgreSQL's too),
+ * and `down()` / `up()` take it away and bring it back, as a database host restarting, failing
+ * over or cut off by the network.
  */
 import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 
@@ -30,56 +32,92 @@ export class FaultProxy {
   held = 0;
   url = '';
 
+  /** Client connections relayed so far. */
+  connections = 0;
+  private upstream = { host: '', port: 0 };
+  private port = 0;
+
   async start(upstream: string): Promise<void> {
     const { hostname, port } = new URL(upstream);
-    this.server = createServer((client) => {
-      const up = connect(Number(port), hostname);
-      this.sockets.add(client).add(up);
-      let cutting = false;
-      let replaceWith: { status: number; json?: object } | null = null;
-      client.on('data', (chunk) => {
-        const armed = this.armings[0];
-        if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
-        if (armed.kind === 'cut' || armed.kind === 'replace') {
-          this.armings.shift();
-          if (armed.kind === 'cut') cutting = true;
-          else replaceWith = { status: armed.status, json: armed.json };
-          return void up.write(chunk);
-        }
-        if (--armed.times === 0) this.armings.shift();
-        this.held++;
-        client.pause(); // what follows (the body, if apart) waits behind this chunk
-        armed
-          .rival()
-          .catch((err: unknown) => process.stderr.write(`rival failed: ${(err as Error).message}\n`))
-          .finally(() => {
-            up.write(chunk);
-            client.resume();
-          });
-      });
-      up.on('data', (chunk) => {
-        if (replaceWith !== null) {
-          this.replaced++;
-          const { status, json } = replaceWith;
-          const [type, body] = json ? ['application/json', JSON.stringify(json)] : ['text/plain', 'the gateway gave up'];
-          client.end(`HTTP/1.1 ${status} Replaced\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-          replaceWith = null;
-          return void up.destroy();
-        }
-        if (!cutting) return void client.write(chunk);
-        this.cut++;
-        client.destroy();
-        up.destroy();
-      });
-      const close = () => {
-        client.destroy();
-        up.destroy();
-      };
-      client.on('close', close).on('error', close);
-      up.on('close', close).on('error', close);
+    this.upstream = { host: hostname, port: Number(port) };
+    await this.listen(0);
+  }
+
+  /** Every relayed connection reset (the peer sees ECONNRESET), and new ones refused until up(). */
+  async down(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of this.sockets) s.resetAndDestroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  /** Listening again, on the same port. */
+  async up(): Promise<void> {
+    if (!this.server) await this.listen(this.port);
+  }
+
+  private async listen(port: number): Promise<void> {
+    const server = createServer((client) => this.relay(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}`;
+  }
+
+  private relay(client: Socket): void {
+    this.connections++;
+    const up = connect(this.upstream.port, this.upstream.host);
+    this.sockets.add(client).add(up);
+    let cutting = false;
+    let replaceWith: { status: number; json?: object } | null = null;
+    client.on('data', (chunk) => {
+      const armed = this.armings[0];
+      if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
+      if (armed.kind === 'cut' || armed.kind === 'replace') {
+        this.armings.shift();
+        if (armed.kind === 'cut') cutting = true;
+        else replaceWith = { status: armed.status, json: armed.json };
+        return void up.write(chunk);
+      }
+      if (--armed.times === 0) this.armings.shift();
+      this.held++;
+      client.pause(); // what follows (the body, if apart) waits behind this chunk
+      armed
+        .rival()
+        .catch((err: unknown) => process.stderr.write(`rival failed: ${(err as Error).message}\n`))
+        .finally(() => {
+          up.write(chunk);
+          client.resume();
+        });
+    });
+    up.on('data', (chunk) => {
+      if (replaceWith !== null) {
+        this.replaced++;
+        const { status, json } = replaceWith;
+        const [type, body] = json ? ['application/json', JSON.stringify(json)] : ['text/plain', 'the gateway gave up'];
+        client.end(`HTTP/1.1 ${status} Replaced\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        replaceWith = null;
+        return void up.destroy();
+      }
+      if (!cutting) return void client.write(chunk);
+      this.cut++;
+      client.destroy();
+      up.destroy();
+    });
+    const close = () => {
+      client.destroy();
+      up.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(up);
+    };
+    client.on('close', close).on('error', close);
+    up.on('close', close).on('error', close);
   }
 
   /** Loses the answer to the next request that starts with `requestPrefix`. */
