@@ -57,13 +57,7 @@ export class ChannelSession {
    * it, is not serving the channel this participant saw (call after sync).
    */
   checkContinues(seen: { seq: number; hash: string }): void {
-    const entry = this.view.entries[seen.seq];
-    if (!entry) {
-      throw new ChannelIntegrityError('seq_gap', seen.seq, `the server's log ends before seq ${seen.seq}, which was verified here earlier: events are missing`);
-    }
-    if (entry.hash !== seen.hash) {
-      throw new ChannelIntegrityError('prev_mismatch', seen.seq, `the server's log differs at seq ${seen.seq} from the one verified here earlier: a forked channel`);
-    }
+    checkRemembered(this.view.entries[seen.seq]?.hash ?? null, seen);
   }
 
   /**
@@ -179,4 +173,18 @@ function isRetryable(err: unknown): boolean {
 function jitter(attempt: number): Promise<void> {
   const ms = Math.random() * Math.min(1000, 25 * 2 ** attempt);
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Throws ChannelIntegrityError unless a served log holds `seen`, the event verified here
+ * earlier: `hashAtSeq` is the hash of the served log's event at `seen.seq`, null when the
+ * log ended before it. Also for commands that read a log without a session (audit, export).
+ */
+export function checkRemembered(hashAtSeq: string | null, seen: { seq: number; hash: string }): void {
+  if (hashAtSeq === null) {
+    throw new ChannelIntegrityError('seq_gap', seen.seq, `the server's log ends before seq ${seen.seq}, which was verified here earlier: events are missing`);
+  }
+  if (hashAtSeq !== seen.hash) {
+    throw new ChannelIntegrityError('prev_mismatch', seen.seq, `the server's log differs at seq ${seen.seq} from the one verified here earlier: a forked channel`);
+  }
 }

@@ -1,11 +1,10 @@
 import { createWriteStream, openSync, rmSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command } from 'commander';
-import { LogLine } from '../../client';
+import { checkRemembered, LogLine } from '../../client';
 import { eventHash } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
-import { checkRemembered } from '../support/remembered-event';
 
 export function register(program: Command): void {
   const cmd = withCommonOptions(
