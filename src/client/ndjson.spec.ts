@@ -1,5 +1,6 @@
 import { UnexpectedResponseError } from './errors';
-import { MAX_ENVELOPE_BYTES, MAX_NDJSON_LINE, ndjsonLines } from './ndjson';
+import { MAX_ENVELOPE_BYTES } from '../protocol';
+import { MAX_NDJSON_LINE, ndjsonLines } from './ndjson';
 
 async function collect(chunks: Uint8Array[]): Promise<string[]> {
   const out: string[] = [];

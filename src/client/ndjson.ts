@@ -3,16 +3,13 @@
  * multi-byte character split between two chunks survives; each line is strictly parsed
  * by the caller (parseStrictJsonBytes) and its exact bytes kept for export.
  */
+import { MAX_ENVELOPE_BYTES } from '../protocol';
 import { UnexpectedResponseError } from './errors';
 
 /**
- * The largest envelope any server may be configured to accept (PARLEY_MAX_ENVELOPE_BYTES is
- * at most 64 MiB; 1 MiB by default). The client cannot know a server's setting, so it allows
- * the largest: a lower bound would make a server configured above it unreadable.
+ * Longest line kept (bytes): an envelope is served as one line, exactly as stored; a little
+ * slack for a CR. The largest any server may accept, since the client cannot know its setting.
  */
-export const MAX_ENVELOPE_BYTES = 64 * 2 ** 20;
-
-/** Longest line kept (bytes): an envelope is served as one line, exactly as stored; a little slack for a CR. */
 export const MAX_NDJSON_LINE = MAX_ENVELOPE_BYTES + 64 * 1024;
 
 /**

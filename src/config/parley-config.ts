@@ -4,7 +4,7 @@
  */
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
-import { b64uDecode } from '../protocol';
+import { b64uDecode, MAX_ENVELOPE_BYTES } from '../protocol';
 import { SCHEMA_NAME } from '../store/postgres/postgres-schema';
 
 export const PARLEY_CONFIG = Symbol('PARLEY_CONFIG');
@@ -52,7 +52,7 @@ export class ParleyConfig {
   PARLEY_ESDB_URL?: string;
 
   /** Largest accepted envelope, in bytes (413 above). */
-  @WholeNumber(1024, 64 * 1024 * 1024)
+  @WholeNumber(1024, MAX_ENVELOPE_BYTES)
   PARLEY_MAX_ENVELOPE_BYTES = 1024 * 1024;
 
   /** The notary's Ed25519 seed (b64u); when unset a key is generated into PARLEY_DATA_DIR/notary.key (mode 0600). */

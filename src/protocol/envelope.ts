@@ -6,6 +6,13 @@ import { scanCanonicalParts } from './canonical-scan';
 import type { Body, Envelope, UnsignedEnvelope } from './types';
 
 const EVENT_PREFIX = 'parley/v1/event\n';
+
+/**
+ * The largest envelope any deployment may be configured to accept, in bytes of its stored
+ * text (PARLEY_MAX_ENVELOPE_BYTES, 1 MiB by default, is at most this): what a client must be
+ * ready to read, as it cannot know a server's setting.
+ */
+export const MAX_ENVELOPE_BYTES = 64 * 2 ** 20;
 const COMMIT_PREFIX = 'parley/v1/commit\n';
 
 export interface EnvelopeForms {
