@@ -23,6 +23,16 @@ async function pgError(connectionString: string, sql = 'SELECT 1'): Promise<unkn
   throw new Error(`${sql} succeeded`);
 }
 
+/** The error SQLite raises for `sql` on `db` (fails if the statement succeeds). */
+function sqliteError(db: Database.Database, sql: string): unknown {
+  try {
+    db.exec(sql);
+  } catch (err) {
+    return err;
+  }
+  throw new Error(`${sql} succeeded`);
+}
+
 describe('isStoreUnavailable', () => {
   const dir = tempDir('parley-unavailable-');
   afterAll(() => dir.remove());
@@ -62,12 +72,7 @@ describe('isStoreUnavailable', () => {
     const other = new Database(file, { timeout: 0 });
     try {
       holder.exec('CREATE TABLE t (x); BEGIN EXCLUSIVE');
-      let error: unknown;
-      try {
-        other.exec('INSERT INTO t VALUES (1)');
-      } catch (err) {
-        error = err;
-      }
+      const error = sqliteError(other, 'INSERT INTO t VALUES (1)');
       expect((error as { code?: string }).code).toBe('SQLITE_BUSY');
       expect(isStoreUnavailable(error)).toBe(true);
     } finally {
@@ -80,12 +85,8 @@ describe('isStoreUnavailable', () => {
     const db = new Database(join(dir.path, 'constraint.sqlite'));
     try {
       db.exec('CREATE TABLE t (x UNIQUE); INSERT INTO t VALUES (1)');
-      let error: unknown;
-      try {
-        db.exec('INSERT INTO t VALUES (1)');
-      } catch (err) {
-        error = err;
-      }
+      const error = sqliteError(db, 'INSERT INTO t VALUES (1)');
+      expect((error as { code?: string }).code).toBe('SQLITE_CONSTRAINT_UNIQUE');
       expect(isStoreUnavailable(error)).toBe(false);
     } finally {
       db.close();
