@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { canonical } from './encoding';
 import { eventHash, envelopeForms, parseEnvelopeText, signingInput } from './envelope';
-import { scanCanonical } from './canonical-scan';
+import { canonicalSigSpan, scanCanonical } from './canonical-scan';
 import { parseStrictJson } from './strict-json';
 import { NegotiationFixture } from './negotiation/negotiation.fixture';
 
@@ -118,6 +118,69 @@ describe('scanCanonical (the fast path)', () => {
   ])('refuses %s', (_name, text) => expect(scanCanonical(text)).toBeNull());
 });
 
+describe('canonicalSigSpan (text already canonical)', () => {
+  const plainJson = (text: string) => {
+    if (text.includes('\\') || /[\ud800-\udfff]/.test(text)) return false;
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const withSig = fc.tuple(jsonObject, fc.option(fc.string({ unit: 'binary' }))).map(([o, sig]) => (sig === null ? o : { ...o, sig }));
+
+  it('given any plain JSON text, then a span only for canonical text, and the text without it is canonical without "sig"', () => {
+    const texts = fc.oneof(
+      withSig.map((o) => canonical(o)),
+      withSig.map((o) => JSON.stringify(o)),
+      withSig.map((o) => JSON.stringify(o, null, 1)),
+      fc.tuple(withSig, fc.nat(), fc.string({ minLength: 1, maxLength: 2 })).map(([o, at, ins]) => {
+        const t = canonical(o);
+        const i = at % (t.length + 1);
+        return t.slice(0, i) + ins + t.slice(i);
+      }),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        if (!plainJson(text)) return;
+        const span = canonicalSigSpan(text);
+        const scan = scanCanonical(text, true);
+        if (!span) {
+          // Only the text that is not canonical, or that the scan defers too, has no span.
+          expect(scan === null || scan.canonical !== text).toBe(true);
+          return;
+        }
+        expect(scan).not.toBeNull();
+        expect(text).toBe(scan!.canonical);
+        expect(text.slice(0, span.start) + text.slice(span.end)).toBe(scan!.unsigned);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ['sig first', '{"sig":"s","z":1}', '{"z":1}'],
+    ['sig last', '{"a":1,"sig":"s"}', '{"a":1}'],
+    ['sig alone', '{"sig":"s"}', '{}'],
+    ['sig between', '{"a":1,"sig":"s","type":"x"}', '{"a":1,"type":"x"}'],
+    ['no sig', '{"a":{"sig":"nested"}}', '{"a":{"sig":"nested"}}'],
+  ])('cuts out the top-level "sig" member with its comma: %s', (_name, text, unsigned) => {
+    const span = canonicalSigSpan(text)!;
+    expect(text.slice(0, span.start) + text.slice(span.end)).toBe(unsigned);
+  });
+
+  it.each([
+    ['whitespace', '{"a": 1}'],
+    ['unsorted keys', '{"b":1,"a":2}'],
+    ['a duplicate key', '{"a":1,"a":1}'],
+    ['a leading zero', '{"a":01}'],
+    ['a negative number (left to the scan)', '{"a":-1}'],
+    ['an unsafe integer', '{"a":9007199254740993}'],
+    ['nesting beyond 64', '{"a":' + '['.repeat(64) + ']'.repeat(64) + '}'],
+  ])('gives no span for %s', (_name, text) => expect(canonicalSigSpan(text)).toBeNull());
+});
+
 describe('parseEnvelopeText', () => {
   it('given a stored envelope, then forms taken from the text equal the re-serialised ones', () => {
     const f = NegotiationFixture.opened();
@@ -132,8 +195,8 @@ describe('parseEnvelopeText', () => {
   it('given any object with or without "sig", then the forms equal the re-serialised ones', () => {
     const withSig = fc.tuple(jsonObject, fc.option(fc.string({ unit: 'binary' }))).map(([o, sig]) => (sig === null ? o : { ...o, sig }));
     fc.assert(
-      fc.property(withSig, fc.boolean(), (obj, pretty) => {
-        const text = pretty ? JSON.stringify(obj, null, 1) : JSON.stringify(obj);
+      fc.property(withSig, fc.constantFrom('canonical', 'compact', 'pretty'), (obj, spelling) => {
+        const text = spelling === 'canonical' ? canonical(obj) : spelling === 'pretty' ? JSON.stringify(obj, null, 1) : JSON.stringify(obj);
         if (strictOrNull(text) === null) return;
         const parsed = parseEnvelopeText(text) as Parameters<typeof envelopeForms>[0];
         expect(envelopeForms(parsed).signingInput.equals(signingInput(parsed))).toBe(true);

@@ -64,6 +64,36 @@ export function scanCanonical(text: string, plain = false): CanonicalScan | null
   return parts && { canonical: parts.head + parts.sig + parts.tail, unsigned: parts.head + parts.tail };
 }
 
+/** Where the top-level "sig" member lies in a text, its comma included: [start, end). */
+export interface SigSpan {
+  start: number;
+  end: number;
+}
+
+/**
+ * The cheapest case, and the usual one (the server stores canonical text): a `plain` text
+ * (as for scanCanonicalParts) that is already exactly canonical. Then canonical(value) is the
+ * text itself and canonical(value without "sig") the text without one span, so nothing is
+ * rebuilt: this only checks, without allocating, and finds the span. Returns null when the
+ * text is not exactly canonical (whitespace, unsorted or duplicate keys, any number the scan
+ * would defer); an empty span just before the closing brace when there is no "sig".
+ */
+export function canonicalSigSpan(text: string): SigSpan | null {
+  const c = new CanonicalCheck(text);
+  try {
+    if (text.charCodeAt(0) !== 0x7b) return null;
+    c.object(1);
+    if (c.i !== text.length) return null;
+  } catch (err) {
+    if (err === NOT_CANONICAL) return null;
+    throw err;
+  }
+  if (c.sigStart < 0) return { start: text.length - 1, end: text.length - 1 };
+  // The comma goes with "sig", as in scanCanonicalParts: before it unless it comes first.
+  if (text.charCodeAt(c.sigStart - 1) === 0x2c) return { start: c.sigStart - 1, end: c.sigEnd };
+  return { start: c.sigStart, end: text.charCodeAt(c.sigEnd) === 0x2c ? c.sigEnd + 1 : c.sigEnd };
+}
+
 const NOT_CANONICAL = new Error('not canonical'); // one shared instance: no stack per refusal
 const no = (): never => {
   throw NOT_CANONICAL;
@@ -231,6 +261,87 @@ class Scanner {
       }
       if (c !== 0x5d) no();
       return out + ']';
+    }
+  }
+}
+
+/** canonicalSigSpan's walk: the Scanner's rules, for text that must already be in canonical order and spelling. */
+class CanonicalCheck {
+  i = 0;
+  sigStart = -1;
+  sigEnd = -1;
+  constructor(private readonly s: string) {}
+
+  value(depth: number): void {
+    const s = this.s;
+    const c = s.charCodeAt(this.i);
+    if (c === 0x7b) this.object(depth + 1);
+    else if (c === 0x5b) this.array(depth + 1);
+    else if (c === 0x22) this.i = s.indexOf('"', this.i + 1) + 1; // plain: the next quote closes it
+    else if (c >= 0x30 && c <= 0x39) this.number();
+    else if (s.startsWith('true', this.i)) this.i += 4;
+    else if (s.startsWith('false', this.i)) this.i += 5;
+    else if (s.startsWith('null', this.i)) this.i += 4;
+    else no();
+  }
+
+  number(): void {
+    const s = this.s;
+    const start = this.i;
+    let c = s.charCodeAt(this.i);
+    while (c >= 0x30 && c <= 0x39) c = s.charCodeAt(++this.i);
+    if (c === 0x2e || c === 0x65 || c === 0x45) no();
+    const length = this.i - start;
+    if (length > 1 && s.charCodeAt(start) === 0x30) no();
+    if (length > 15 && !Number.isSafeInteger(Number(s.slice(start, this.i)))) no();
+  }
+
+  object(depth: number): void {
+    if (depth > MAX_DEPTH) no();
+    const s = this.s;
+    this.i++;
+    if (s.charCodeAt(this.i) === 0x7d) {
+      this.i++;
+      return;
+    }
+    let previous: string | null = null;
+    for (;;) {
+      const member = this.i;
+      if (s.charCodeAt(this.i) !== 0x22) no();
+      const end = s.indexOf('"', this.i + 1);
+      const key = s.slice(this.i + 1, end);
+      // Strictly increasing: sorted (code-unit order, as keys hold no escapes) and no duplicates.
+      if (previous !== null && !(previous < key)) no();
+      previous = key;
+      this.i = end + 1;
+      if (s.charCodeAt(this.i) !== 0x3a) no();
+      this.i++;
+      this.value(depth);
+      if (depth === 1 && key === 'sig') {
+        this.sigStart = member;
+        this.sigEnd = this.i;
+      }
+      const c = s.charCodeAt(this.i++);
+      if (c === 0x2c) continue;
+      if (c !== 0x7d) no();
+      return;
+    }
+  }
+
+  array(depth: number): void {
+    if (depth > MAX_DEPTH) no();
+    const s = this.s;
+    this.i++;
+    if (s.charCodeAt(this.i) === 0x5d) {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.value(depth);
+      const c = s.charCodeAt(this.i++);
+      if (c === 0x2c) continue;
+      if (c !== 0x5d) no();
+      return;
     }
   }
 }

@@ -1,8 +1,8 @@
 import { createHash, KeyObject } from 'node:crypto';
-import { b64uDecode, b64uEncode, canonical, sha256Hex } from './encoding';
+import { b64uDecode, b64uEncode, canonical, sha256Hex, sha256HexOf } from './encoding';
 import { boxBeforeNm, ed25519Verify, randomBytes, rawPublic, secretbox, Signer, x25519PrivateKey } from './crypto';
 import { parseStrictJson, parseStrictJsonBytes, StrictJsonError } from './strict-json';
-import { scanCanonicalParts } from './canonical-scan';
+import { canonicalSigSpan, scanCanonicalParts, type SigSpan } from './canonical-scan';
 import type { Body, Envelope, UnsignedEnvelope } from './types';
 
 const EVENT_PREFIX = 'parley/v1/event\n';
@@ -162,6 +162,11 @@ export function parseEnvelopeText(text: string): unknown {
       // not JSON: the strict parser below says why
     }
   }
+  const span = value !== undefined ? canonicalSigSpan(text) : null;
+  if (span) {
+    formsCache.set(value!, canonicalTextForms(text, span));
+    return value;
+  }
   const parts = scanCanonicalParts(text, value !== undefined);
   if (!parts) return parseStrictJson(text);
   value ??= JSON.parse(text) as Record<string, unknown>;
@@ -172,6 +177,21 @@ export function parseEnvelopeText(text: string): unknown {
   const hash = createHash('sha256').update(signingInput.subarray(EVENT_PREFIX.length, split)).update(parts.sig);
   formsCache.set(value, { signingInput, hash: hash.update(signingInput.subarray(split)).digest('hex') });
   return value;
+}
+
+/**
+ * The forms of a text that is canonical already: the hash is over the text itself, and the
+ * signing input is the same bytes with the "sig" span cut out, in place.
+ */
+function canonicalTextForms(text: string, span: SigSpan): EnvelopeForms {
+  const bytes = Buffer.from(EVENT_PREFIX + text);
+  const hash = sha256HexOf(bytes.subarray(EVENT_PREFIX.length));
+  const ascii = bytes.length === EVENT_PREFIX.length + text.length;
+  const byteAt = (i: number) => EVENT_PREFIX.length + (ascii ? i : Buffer.byteLength(text.slice(0, i)));
+  const start = byteAt(span.start);
+  const end = byteAt(span.end);
+  bytes.copyWithin(start, end);
+  return { signingInput: bytes.subarray(0, bytes.length - (end - start)), hash };
 }
 
 /** As parseEnvelopeText, from UTF-8 bytes; invalid UTF-8 is a StrictJsonError. */
