@@ -4,7 +4,7 @@
  * read page by page, and the SSE stream with reconnection from Last-Event-ID.
  * Usable by any holder of keys: participants, and auditors (audit command, export).
  */
-import { ed25519Signer, b64uDecode, fingerprint, parseStrictJsonBytes, signRequest, Signer } from '../protocol';
+import { canonical, ed25519Signer, b64uDecode, fingerprint, parseStrictJsonBytes, signRequest, Signer } from '../protocol';
 import type { Envelope } from '../protocol';
 import { ApiError, ServerTimeoutError, ServerUnreachableError, UnexpectedResponseError } from './errors';
 import { MAX_NDJSON_LINE, ndjsonLines } from './ndjson';
@@ -132,9 +132,9 @@ export class ParleyHttpClient {
     return this.json('GET', '/v1/notary', { signed: false });
   }
 
-  /** POST an envelope. Refusals throw ApiError (409 carries `body.head`). */
+  /** POST an envelope, in canonical form (as the server stores it). Refusals throw ApiError (409 carries `body.head`). */
   async append(env: Envelope): Promise<AppendResult> {
-    const { status, body } = await this.call('POST', `/v1/channels/${env.channel}/events`, { signed: false, body: JSON.stringify(env) });
+    const { status, body } = await this.call('POST', `/v1/channels/${env.channel}/events`, { signed: false, body: canonical(env) });
     return { ...(body as Omit<AppendResult, 'status'>), status: status === 200 ? 200 : 201 };
   }
 

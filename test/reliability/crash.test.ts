@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { ChannelSession, ServerUnreachableError } from '../../src/client';
 import { newNotarySeed } from '../support/negotiation-builder';
+import { canonical } from '../../src/protocol';
 import { freePort, newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from '../service/service-harness';
 import {
   audit,
@@ -49,7 +50,7 @@ async function appendUntil(stop: () => boolean, channel: TestChannel, session: C
       : messageDraft(`${session.member.id} #${i}`);
     try {
       const done = await session.submit(make, { attempts: 30 });
-      acked.push({ channel, seq: done.seq, text: JSON.stringify(done.envelope) });
+      acked.push({ channel, seq: done.seq, text: canonical(done.envelope) });
     } catch (err) {
       // The server is down (or went down mid-answer): the SDK says so with
       // ServerUnreachableError (AppendOutcomeUnknownError among them); the client waits and
@@ -85,7 +86,7 @@ describe.each(storeKinds(['sqlite', 'postgres']))('crash under load on %s', (kin
   it(`given SIGKILL ${KILLS} times under concurrent appends, then after each restart no acknowledged event is lost, the log audits clean and the read models equal a rebuild`, async () => {
     const channels: TestChannel[] = [];
     for (let i = 0; i < CHANNELS; i++) channels.push(await TestChannel.open(server.url, notarySeed, negotiators(1)));
-    const acked: Acked[] = channels.map((c) => ({ channel: c, seq: 0, text: JSON.stringify(c.n.log[0]) }));
+    const acked: Acked[] = channels.map((c) => ({ channel: c, seq: 0, text: canonical(c.n.log[0]) }));
     const unexpected: unknown[] = [];
     const clients = channels.flatMap((c) => c.writers.map((w) => ({ channel: c, session: c.session(w) })));
 

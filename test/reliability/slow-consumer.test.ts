@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { b64uDecode, ed25519Signer, fingerprint, signRequest } from '../../src/protocol';
+import { b64uDecode, canonical, ed25519Signer, fingerprint, signRequest } from '../../src/protocol';
 import { collectSse, post } from '../service/service-test-kit';
 import { DEFAULT_STALL_MS } from '../../src/common/backpressure-writer';
 import { negotiators, param, report, rssMb, sleep, spawnedServerFor, storeKinds, TestChannel } from './reliability-kit';
@@ -84,7 +84,7 @@ describe.each(storeKinds())('a subscriber that stops reading, on %s', (kind) => 
     }
     peak = Math.max(peak, rssMb(server.child.pid!));
     const got = await healthy;
-    expect(got.map((m) => m.data)).toEqual(c.n.log.map((e) => JSON.stringify(e)));
+    expect(got.map((m) => m.data)).toEqual(c.n.log.map((e) => canonical(e)));
 
     // The data appended was far more than the bound: a server buffering for the stuck client would exceed it.
     expect(appendedMb).toBeGreaterThan(BOUND_MB * 1.2);

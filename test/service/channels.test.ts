@@ -5,7 +5,7 @@
  * stored; request signatures (vectors, stale, replayed, forged, unknown, revoked).
  */
 import { randomUUID } from 'node:crypto';
-import { b64uDecode, ed25519Signer, eventHash, fingerprint, generateIdentity, parseStrictJson, signRequest, type Envelope } from '../../src/protocol';
+import { b64uDecode, canonical, ed25519Signer, eventHash, fingerprint, generateIdentity, parseStrictJson, signRequest, type Envelope } from '../../src/protocol';
 import { ApiError } from '../../src/client';
 import { MAX_PAGE } from '../../src/channels/dto/read-events-query.dto';
 import { channelStream } from '../../src/store/event-store.port';
@@ -22,6 +22,8 @@ const identity = (name: string) => reference.loadEnvelopeVectors().identities[na
 const LINES = reference.readLog(reference.validLog).split('\n').filter(Boolean);
 const EXPECTED = reference.loadLogExpectations().find((e) => e.file === reference.validLog)!;
 const CHANNEL = (JSON.parse(LINES[0]) as Envelope).channel;
+/** The server stores (and serves) each envelope in canonical form, whatever the sender's spelling. */
+const STORED = LINES.map((l) => canonical(parseStrictJson(l)));
 const NOTARY_SEED = identity('notary').signSeed;
 const globalAuditor = generateIdentity();
 
@@ -57,7 +59,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
 
     it('then every append was stored in order with a position that orders as the log', async () => {
       const stored = await server.store.readStream(`parley-channel-${CHANNEL}`, 0, 1000);
-      expect(stored.map((e) => e.data)).toEqual(LINES);
+      expect(stored.map((e) => e.data)).toEqual(STORED);
       const positions = stored.map((e) => e.position);
       expect([...positions].sort()).toEqual(positions);
     });
@@ -72,14 +74,14 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       const whole = await signedGet(server.url, `/v1/channels/${CHANNEL}/events`, identity('ru.lead'));
       expect(whole.status).toBe(200);
       expect(whole.contentType).toMatch(/^application\/x-ndjson/);
-      expect(whole.text).toBe(LINES.join('\n') + '\n');
+      expect(whole.text).toBe(STORED.join('\n') + '\n');
 
       const page = await signedGet(server.url, `/v1/channels/${CHANNEL}/events?from=20&limit=3`, identity('ru.lead'));
-      expect(page.text).toBe(LINES.slice(20, 23).join('\n') + '\n');
+      expect(page.text).toBe(STORED.slice(20, 23).join('\n') + '\n');
 
       const paged: string[] = [];
       for await (const line of client(server.url, identity('us.envoy')).events(CHANNEL, { pageSize: 5 })) paged.push(line.raw.toString('utf8'));
-      expect(paged).toEqual(LINES);
+      expect(paged).toEqual(STORED);
     });
 
     it('then the SSE stream gives every envelope with its seq as id, and resumes after Last-Event-ID', async () => {
@@ -87,10 +89,10 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       const all = await collectSse(sdk, CHANNEL, LINES.length);
       expect(all.map((m) => m.id)).toEqual(LINES.map((_l, i) => String(i)));
       expect(all.every((m) => m.event === 'envelope')).toBe(true);
-      expect(all.map((m) => m.data)).toEqual(LINES);
+      expect(all.map((m) => m.data)).toEqual(STORED);
 
       const resumed = await collectSse(sdk, CHANNEL, 3, { lastEventId: '20' });
-      expect(resumed.map((m) => [m.id, m.data])).toEqual([21, 22, 23].map((i) => [String(i), LINES[i]]));
+      expect(resumed.map((m) => [m.id, m.data])).toEqual([21, 22, 23].map((i) => [String(i), STORED[i]]));
     });
 
     it('then an identical retry answers 200 with the stored result and stores nothing', async () => {
@@ -101,7 +103,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       // The same envelope re-serialised with other whitespace is the same envelope.
       const spaced = await post(server.url, CHANNEL, JSON.stringify(JSON.parse(LINES[5]), null, 2));
       expect(spaced.status).toBe(200);
-      expect(await storedLines(server.store, CHANNEL)).toEqual(LINES);
+      expect(await storedLines(server.store, CHANNEL)).toEqual(STORED);
     });
 
     it('then a key rotated out (ua.lead) is refused 404 and its replacement (ua.lead2) reads', async () => {
@@ -118,7 +120,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       expect(exported.status).toBe(200);
       const lines = exported.text.split('\n').filter(Boolean);
       expect(lines.length).toBe(before);
-      expect(lines.filter((l) => l.includes(CHANNEL))).toEqual(LINES);
+      expect(lines.filter((l) => l.includes(CHANNEL))).toEqual(STORED);
       const participant = await signedGet(server.url, '/v1/export', identity('ru.lead'));
       expect(participant.status).toBe(404);
       expect(participant.json.message).toMatch(/only the global auditors/);
@@ -178,7 +180,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
     async function send(env: Envelope): Promise<void> {
       const result = await client(server.url).append(env);
       expect(result).toMatchObject({ status: 201, seq: env.seq, hash: eventHash(env) });
-      appended.push(JSON.stringify(env));
+      appended.push(canonical(env));
     }
 
     beforeAll(async () => {
@@ -229,7 +231,17 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       const env = n.message('us.envoy', ['ru', 'ua', 'us'], 'live');
       await send(env);
       const [m] = await live;
-      expect(m).toEqual({ id: String(env.seq), event: 'envelope', data: JSON.stringify(env) });
+      expect(m).toEqual({ id: String(env.seq), event: 'envelope', data: canonical(env) });
+    });
+
+    it('then an envelope sent in another spelling is stored and served in canonical form', async () => {
+      const env = n.message('us.envoy', ['ru', 'ua', 'us'], 'spelled otherwise');
+      const reversed = Object.fromEntries(Object.entries(env).reverse());
+      const spelled = JSON.stringify(reversed, null, 2);
+      expect(spelled).not.toBe(canonical(env));
+      expect((await post(server.url, n.channel, spelled)).status).toBe(201);
+      appended.push(canonical(env));
+      expect((await storedLines(server.store, n.channel)).at(-1)).toBe(canonical(env));
     });
   });
 
@@ -247,7 +259,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
 
     afterAll(async () => {
       // Nothing refused was stored: the channel holds exactly the two accepted events.
-      expect(await storedLines(server.store, n.channel)).toEqual(n.log.map((e) => JSON.stringify(e)));
+      expect(await storedLines(server.store, n.channel)).toEqual(n.log.map((e) => canonical(e)));
       expect(await allStored(server.store)).toBe(storedBefore);
     });
 

@@ -4,7 +4,7 @@
  * Exactly one wins each round, the losers get 409 with the head, and the stored log is one
  * chain that verifies (no fork) and that both processes serve identically.
  */
-import { eventHash, verifyLog, type Envelope } from '../../src/protocol';
+import { canonical, eventHash, verifyLog, type Envelope } from '../../src/protocol';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from './service-harness';
 import { client, collectSse, post, signedGet } from './service-test-kit';
@@ -54,7 +54,7 @@ describe('two server processes on one PostgreSQL', () => {
     expect(logs.map((l) => l.status)).toEqual([200, 200]);
     expect(logs[0].text).toBe(logs[1].text);
     const lines = logs[0].text.split('\n').filter(Boolean);
-    expect(lines).toEqual(n.log.map((e: Envelope) => JSON.stringify(e)));
+    expect(lines).toEqual(n.log.map((e: Envelope) => canonical(e)));
     const report = verifyLog(logs[0].text);
     expect(report.ok).toBe(true);
     const heads = await Promise.all(servers.map((s) => signedGet(s.url, `/v1/channels/${n.channel}/head`, n.keys('us.envoy'))));
@@ -73,7 +73,7 @@ describe('two server processes on one PostgreSQL', () => {
     const retry = await post(servers[1].url, n.channel, two);
     expect({ status: retry.status, json: retry.json }).toEqual({ status: 200, json: first.json });
     const log = await signedGet(servers[1].url, `/v1/channels/${n.channel}/events`, n.keys('ru.lead'));
-    expect(log.text.split('\n').filter(Boolean)).toEqual(n.log.map((e: Envelope) => JSON.stringify(e)));
+    expect(log.text.split('\n').filter(Boolean)).toEqual(n.log.map((e: Envelope) => canonical(e)));
   });
 
   it('given a live SSE reader on one process, when another process appends, then the reader gets the event', async () => {
@@ -83,7 +83,7 @@ describe('two server processes on one PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 300)); // the reader waits at the head
     const env = n.message('ua.lead', ['ru', 'ua'], 'from the other process');
     expect((await post(servers[0].url, n.channel, env)).status).toBe(201);
-    expect(await live).toEqual([{ id: '1', event: 'envelope', data: JSON.stringify(env) }]);
+    expect(await live).toEqual([{ id: '1', event: 'envelope', data: canonical(env) }]);
   });
 
   it('given a signed request used at one process, then the other refuses its replay', async () => {

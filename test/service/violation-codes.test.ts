@@ -11,7 +11,7 @@
  * own, and the fixture's notary seed is private to it.
  */
 import { randomUUID } from 'node:crypto';
-import { check, generateIdentity, makeParticipant, NOTARY, sealBody, type Envelope, type MetaByType } from '../../src/protocol';
+import { canonical, check, generateIdentity, makeParticipant, NOTARY, sealBody, type Envelope, type MetaByType } from '../../src/protocol';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { newStoreLocation, startServer, type StoreKind, type StoreLocation, type TestServer } from './service-harness';
 import { allStored, post, signedGet, storedLines } from './service-test-kit';
@@ -132,7 +132,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('violation codes over HTTP 
 
   it('given the negotiation, then the server holds exactly its log', async () => {
     expect(await head()).toEqual({ seq: n.state.nextSeq, prev: n.state.head });
-    expect(await storedLines(server.store, n.channel)).toEqual(n.log.map((e) => JSON.stringify(e)));
+    expect(await storedLines(server.store, n.channel)).toEqual(n.log.map((e) => canonical(e)));
   });
 
   it.each(CASES)('when %s (%s), then 422 with the code and the seq, and nothing is stored', async (code, _how, build) => {
@@ -149,7 +149,7 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('violation codes over HTTP 
     });
     expect(await head()).toEqual(before);
     expect(before).toEqual({ seq: n.state.nextSeq, prev: n.state.head });
-    expect(await storedLines(server.store, n.channel)).toEqual(n.log.map((e) => JSON.stringify(e)));
+    expect(await storedLines(server.store, n.channel)).toEqual(n.log.map((e) => canonical(e)));
     expect(await allStored(server.store)).toBe(storedBefore);
   });
 

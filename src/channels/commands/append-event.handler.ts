@@ -4,6 +4,7 @@ import { PARLEY_CONFIG, type ParleyConfig } from '../../config/parley-config';
 import { NOTARY_KEY, type NotaryKey } from '../../notary/notary-key';
 import { ParleyMetrics } from '../../ops/parley-metrics';
 import {
+  canonical,
   CHAIN_CONFLICT_CODES,
   ChannelState,
   Envelope,
@@ -73,10 +74,10 @@ export class AppendEventHandler implements ICommandHandler<AppendEventCommand, A
     try {
       stored = await this.store.append(
         channelStream(channel),
-        // Stored as JSON.stringify of the strict parse: the received members in the received
-        // order, without the sender's whitespace (which could break an NDJSON line). The hash
-        // and signature are over the canonical form, so they are unchanged.
-        [{ id: env.id, type: env.type, data: JSON.stringify(env) }],
+        // Stored in canonical form (what the hash and signature cover, so they are unchanged):
+        // one line whatever the sender's spelling, the same bytes for an identical retry in
+        // another spelling, and the form every reader verifies fastest (canonicalSigSpan).
+        [{ id: env.id, type: env.type, data: canonical(env) }],
         env.seq === 0 ? 'no_stream' : env.seq - 1,
       );
     } catch (err) {
