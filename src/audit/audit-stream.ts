@@ -33,6 +33,8 @@ export interface AuditStreamOptions {
   reader?: { id: string; boxSecret: string };
   /** The stream is this one channel's (VerifierOptions.channel): a line naming another is `wrong_channel`. */
   channel?: string;
+  /** VerifierOptions.pins: seqs whose verified hashes the report's channel summaries give. */
+  pins?: ReadonlyMap<string, number>;
   onProgress?: (progress: AuditProgress) => void;
   /** Bytes of lines per batch (tests make it small to spread a short log over the workers). */
   batchBytes?: number;
@@ -58,7 +60,7 @@ export class StreamAuditor {
 
   async audit(chunks: AsyncIterable<Uint8Array>): Promise<LogReport> {
     const { options, pool } = this;
-    const verifier = new LogVerifier({ reader: options.reader, channel: options.channel });
+    const verifier = new LogVerifier({ reader: options.reader, channel: options.channel, pins: options.pins });
     const progress: AuditProgress = { lines: 0, bytes: 0, workerVerdicts: 0, selfVerified: 0 };
     const batches = lineBatches(chunks, options.batchBytes);
     if (!pool) {

@@ -4,11 +4,12 @@
  * trip), then re-read and re-signed on a chain conflict (409) a bounded number of times.
  */
 import { randomUUID } from 'node:crypto';
-import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, violation, Violation, ViolationCode } from '../protocol';
+import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, LogReport, violation, Violation, ViolationCode } from '../protocol';
 import { ChannelView } from './channel-view';
 import { ApiError, AppendOutcomeUnknownError, ChannelIntegrityError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError } from './errors';
 import { buildEnvelope, Draft } from './event-drafts';
 import { AppendResult, ParleyHttpClient } from './http-client';
+import type { SeenEvent } from './keystore';
 
 export interface Member {
   id: string;
@@ -180,11 +181,30 @@ function jitter(attempt: number): Promise<void> {
  * earlier: `hashAtSeq` is the hash of the served log's event at `seen.seq`, null when the
  * log ended before it. Also for commands that read a log without a session (audit, export).
  */
-export function checkRemembered(hashAtSeq: string | null, seen: { seq: number; hash: string }): void {
+export function checkRemembered(hashAtSeq: string | null, seen: { seq: number; hash: string }, channel?: string): void {
+  const log = channel === undefined ? "the server's log" : `the server's log of channel ${channel}`;
   if (hashAtSeq === null) {
-    throw new ChannelIntegrityError('seq_gap', seen.seq, `the server's log ends before seq ${seen.seq}, which was verified here earlier: events are missing`);
+    throw new ChannelIntegrityError('seq_gap', seen.seq, `${log} ends before seq ${seen.seq}, which was verified here earlier: events are missing`);
   }
   if (hashAtSeq !== seen.hash) {
-    throw new ChannelIntegrityError('prev_mismatch', seen.seq, `the server's log differs at seq ${seen.seq} from the one verified here earlier: a forked channel`);
+    throw new ChannelIntegrityError('prev_mismatch', seen.seq, `${log} differs at seq ${seen.seq} from the one verified here earlier: a forked channel`);
+  }
+}
+
+/** The pins for a LogVerifier (VerifierOptions.pins) that let checkRememberedIn check `seen`. */
+export function pinsOf(seen: Record<string, SeenEvent>): Map<string, number> {
+  return new Map(Object.entries(seen).map(([channel, event]) => [channel, event.seq]));
+}
+
+/**
+ * checkRemembered for every channel of `seen` in an audited log, verified with pinsOf(seen).
+ * A channel with a violation is passed over: that violation is already the verdict, and the
+ * events after it are unverified. Name `channel` in messages when the log holds several.
+ */
+export function checkRememberedIn(report: LogReport, seen: Record<string, SeenEvent>, nameChannels: boolean): void {
+  for (const [channel, event] of Object.entries(seen)) {
+    if (report.violations.some((v) => v.channel === channel)) continue;
+    const summary = report.channels.find((c) => c.channel === channel);
+    checkRemembered(summary?.pinned ?? null, event, nameChannels ? channel : undefined);
   }
 }

@@ -36,6 +36,20 @@ describe('LogVerifier', () => {
     expect(report.channels.find((c) => c.channel === f2.channel)).toMatchObject({ events: 2, verified: 2 });
   });
 
+  it('given pins, then each channel reports the hash of its verified event at the pinned seq, once reached', () => {
+    const f1 = new NegotiationFixture();
+    const f2 = new NegotiationFixture();
+    const o1 = f1.apply(f1.opening({ quorum: 'sides', auditorsRead: false }));
+    const atOne = f1.state.head;
+    const m1 = f1.apply(f1.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { t: 1 }));
+    const o2 = f2.apply(f2.opening({ quorum: 'sides', auditorsRead: false }));
+    const report = verifyLog([o1, o2, m1], { pins: new Map([[f1.channel, 0], [f2.channel, 1]]) });
+    expect(report.channels.map((c) => [c.channel, c.pinned])).toEqual([
+      [f1.channel, atOne],
+      [f2.channel, undefined], // its log ends before seq 1
+    ]);
+  });
+
   it('given a line that is not strict JSON, then malformed with seq null', () => {
     const report = verifyLog('{"a":1,"a":2}\n');
     expect(report.violations).toEqual([expect.objectContaining({ channel: null, seq: null, code: 'malformed', index: 1 })]);

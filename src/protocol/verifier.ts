@@ -33,6 +33,8 @@ export interface ChannelSummary {
   head: string;
   verified: number;
   state: ChannelState;
+  /** With VerifierOptions.pins: the hash of this channel's verified event at its pinned seq, once reached. */
+  pinned?: string;
 }
 
 export interface LogReport {
@@ -51,6 +53,11 @@ export interface VerifierOptions {
    * 2, as at append) instead of the start of another channel's log.
    */
   channel?: string;
+  /**
+   * Channel → a seq whose event's hash the summary reports (`pinned`), for a reader that
+   * remembers an event it verified earlier and must find it again in this log.
+   */
+  pins?: ReadonlyMap<string, number>;
 }
 
 /** Results computed ahead for one input (by the auditor's worker threads); each must equal what `add` computes. */
@@ -63,6 +70,8 @@ export interface AddHints {
 interface ChannelRun {
   summary: ChannelSummary;
   failed: boolean;
+  /** The pinned seq, or -1. */
+  pin: number;
 }
 
 export class LogVerifier {
@@ -71,9 +80,11 @@ export class LogVerifier {
   private events = 0;
   private readonly reader?: { id: string; key: KeyObject; boxKey: string };
   private readonly channel?: string;
+  private readonly pins?: ReadonlyMap<string, number>;
 
   constructor(options: VerifierOptions = {}) {
     this.channel = options.channel;
+    this.pins = options.pins;
     if (options.reader) {
       const secret = b64uDecode(options.reader.boxSecret, 32);
       if (!secret) throw new Error('reader.boxSecret must be 32 bytes of b64u');
@@ -137,6 +148,7 @@ export class LogVerifier {
     evolve(state, env);
     run!.summary.head = state.head;
     run!.summary.verified++;
+    if (env.seq === run!.pin) run!.summary.pinned = state.head;
   }
 
   /**
@@ -152,7 +164,7 @@ export class LogVerifier {
     let run = this.channels.get(channel);
     if (!run) {
       const state = initialState();
-      run = { summary: { channel, events: 0, head: state.head, verified: 0, state }, failed: false };
+      run = { summary: { channel, events: 0, head: state.head, verified: 0, state }, failed: false, pin: this.pins?.get(channel) ?? -1 };
       this.channels.set(channel, run);
     }
     return run;

@@ -372,6 +372,26 @@ describe('parley CLI against a running service', () => {
       expect(exported.stderr).toMatch(new RegExp(`^parley: ${code}: `, 'm'));
       expect(existsSync(out)).toBe(false);
     }
+    // With --all, a global auditor's audit and export hold every channel its keystore remembers an event of.
+    const auditor = readKeystore(ks('global.audit'), PASS);
+    const global = (name: string, seen: { seq: number; hash: string }) =>
+      writeKeystore(ks(name), { ...auditor, seen: { [channel]: seen } }, PASS, { overwrite: false, scryptN: 1024 });
+    global('global.forked', { seq: last.seq - 1, hash: 'f'.repeat(64) });
+    global('global.cut', { seq: last.seq + 3, hash: last.hash });
+    global('global.seen', { seq: last.seq, hash: last.hash });
+    const auditAll = (name: string) => parley(['audit', '--server', server.url, '--all', '--keystore', ks(name), '--json'], env(name, { PARLEY_CHANNEL: '' }));
+    const forkedAll = await auditAll('global.forked');
+    expect(forkedAll).toMatchObject({ code: 1, json: { ok: false, error: 'prev_mismatch', message: expect.stringContaining(`log of channel ${channel} differs`) } });
+    expect(await auditAll('global.cut')).toMatchObject({ code: 1, json: { ok: false, error: 'seq_gap' } });
+    expect(await auditAll('global.seen')).toMatchObject({ code: 0, json: { ok: true } });
+    for (const [name, code] of [['global.forked', 'prev_mismatch'], ['global.cut', 'seq_gap']]) {
+      const out = join(dir, `${name}.ndjson`);
+      const exported = await parley(['export', '--all', '--out', out], env(name, { PARLEY_CHANNEL: '' }));
+      expect(exported.code).toBe(1);
+      expect(exported.stderr).toMatch(new RegExp(`^parley: ${code}: .*channel ${channel}`, 'm'));
+      expect(existsSync(out)).toBe(false);
+    }
+    expect((await parley(['export', '--all', '--out', join(dir, 'seen.ndjson')], env('global.seen', { PARLEY_CHANNEL: '' }))).code).toBe(0);
     // Told the server was restored from a backup, its user accepts the log as it is, once.
     const accepted = await parley(['status', '--accept-restore', '--json'], env('ru.cut'));
     expect(accepted.code).toBe(0);

@@ -13,11 +13,12 @@ import { auditReportOf, formatAuditReport } from '../../audit/audit-report';
 import { UnusableInputError } from '../../audit/line-batches';
 import { signAuditReport, verifyAuditReport } from '../../audit/signed-report';
 import { serverLog } from '../../audit/server-log';
-import { checkRemembered } from '../../client/channel-session';
+import { checkRememberedIn, pinsOf } from '../../client/channel-session';
 import { ApiError, ChannelIntegrityError, KeystoreError, ServerUnreachableError } from '../../client/errors';
 import { ParleyHttpClient, RequestKeys } from '../../client/http-client';
 import { readKeystore } from '../../client/keystore-file';
-import { type Envelope, eventHash, isUuid, parseEnvelopeText, safetyNumber } from '../../protocol';
+import type { SeenEvent } from '../../client/keystore';
+import { isUuid, safetyNumber } from '../../protocol';
 import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../support/cli-errors';
 import { serverOption } from '../support/cli-context';
 import { examples } from '../support/event-command';
@@ -116,11 +117,10 @@ async function runAudit(options: AuditOptions): Promise<number> {
       chunks = serverLog(options.server, keys.identity, options.all ? { all: true } : { channel: options.channel! });
       if (showBar && options.channel !== undefined) total = await channelLength(options.server, keys.identity, options.channel);
     }
-    // The event this keystore verified last in the channel (other commands remember it): the
-    // audited log must still hold it, or the server cut or forked the channel since.
-    const pinned = options.channel !== undefined ? keys?.seen?.[options.channel] : undefined;
-    const tap = pinned ? lineAt(chunks, pinned.seq) : null;
-    if (tap) chunks = tap.chunks;
+    // The events this keystore verified last (other commands remember them): a log from the
+    // server must still hold each of its channels' (the one audited, or all with --all), or
+    // the server cut or forked that channel since. A file may be any part of a log: not checked.
+    const seen = options.file !== undefined ? {} : remembered(keys?.seen ?? {}, options.channel);
 
     bar = showBar ? progressBar(total) : null;
     const started = Date.now();
@@ -137,6 +137,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
       workers: options.workers,
       reader: keys ? { id: keys.id, boxSecret: keys.boxSecret } : undefined,
       channel: options.channel,
+      pins: pinsOf(seen),
       onProgress,
     });
     bar?.stop();
@@ -149,7 +150,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
       throw new UnusableInputError(`${source} no events: nothing was audited`);
     }
 
-    if (pinned && tap) checkRemembered(hashOfLine(tap.line()), pinned);
+    checkRememberedIn(log, seen, options.all === true);
     const report = auditReportOf(log);
     if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
     else if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
@@ -246,40 +247,8 @@ function verifyReportFile(file: string): number {
   return EXIT.ok;
 }
 
-/**
- * The log passed through unchanged, keeping its line `index` (0-based; line n of a channel's
- * log is its event at seq n): null if the log ended before it.
- */
-function lineAt(chunks: AsyncIterable<Uint8Array>, index: number): { chunks: AsyncIterable<Uint8Array>; line(): Buffer | null } {
-  let line: Buffer | null = null;
-  async function* pass(): AsyncGenerator<Uint8Array> {
-    let at = 0; // the index of the line the next byte belongs to
-    let parts: Uint8Array[] = [];
-    for await (const chunk of chunks) {
-      if (at <= index) {
-        let start = 0;
-        for (let nl = chunk.indexOf(0x0a); nl >= 0 && at <= index; nl = chunk.indexOf(0x0a, start)) {
-          if (at === index) line = Buffer.concat([...parts, chunk.subarray(start, nl)]);
-          parts = [];
-          at++;
-          start = nl + 1;
-        }
-        if (at === index) parts.push(chunk.subarray(start));
-      }
-      yield chunk;
-    }
-    // A last line without its newline.
-    if (at === index && parts.length > 0) line = Buffer.concat(parts);
-  }
-  return { chunks: pass(), line: () => (line && line.length > 0 ? line : null) };
-}
-
-/** The hash of the event a log line holds; null for no line; '' for a line that is no envelope (it differs from any remembered hash). */
-function hashOfLine(line: Buffer | null): string | null {
-  if (!line) return null;
-  try {
-    return eventHash(parseEnvelopeText(line.toString('utf8')) as Envelope);
-  } catch {
-    return '';
-  }
+/** What the keystore remembers of the audited channel, or of every channel (--all). */
+function remembered(seen: Record<string, SeenEvent>, channel: string | undefined): Record<string, SeenEvent> {
+  if (channel === undefined) return seen;
+  return seen[channel] ? { [channel]: seen[channel] } : {};
 }

@@ -19,18 +19,20 @@ export function register(program: Command): void {
       const http = await ctx.http();
       const channel = o.all ? null : await ctx.channel();
       const lines: AsyncIterable<LogLine> = channel === null ? http.exportAll() : http.events(channel);
-      // A channel's export must still hold the event this keystore remembers of it (as status does).
-      const seen = channel === null ? undefined : (await ctx.keys()).seen?.[channel];
-      let hashAtSeen: string | null = null;
+      // The export must still hold the event this keystore remembers of the channel (as status
+      // does), or with --all of each channel it remembers one of.
+      const remembered = (await ctx.keys()).seen ?? {};
+      const seen = channel === null ? remembered : remembered[channel] ? { [channel]: remembered[channel] } : {};
+      const hashAtSeen = new Map<string, string>();
       const sink: NodeJS.WritableStream = o.out ? createWriteStream(o.out, { fd: openSync(o.out, 'wx') }) : process.stdout;
       let n = 0;
       try {
         for await (const { raw, envelope } of lines) {
-          if (seen && n === seen.seq) hashAtSeen = eventHash(envelope);
+          if (seen[envelope.channel]?.seq === envelope.seq) hashAtSeen.set(envelope.channel, eventHash(envelope));
           if (!sink.write(Buffer.concat([raw, Buffer.from('\n')]))) await once(sink, 'drain');
           n++;
         }
-        if (seen) checkRemembered(hashAtSeen, seen);
+        for (const [c, event] of Object.entries(seen)) checkRemembered(hashAtSeen.get(c) ?? null, event, channel === null ? c : undefined);
       } catch (err) {
         // No file is left that could pass for the channel's log (standard output cannot be taken back).
         if (o.out) rmSync(o.out, { force: true });
