@@ -15,21 +15,19 @@ export async function* serverLog(
   server: string,
   keys: RequestKeys,
   what: { channel: string } | { all: true },
-  options: { pageSize?: number; fetch?: typeof fetch } = {},
+  options: { pageSize?: number; fetch?: typeof fetch; timeoutMs?: number } = {},
 ): AsyncGenerator<Uint8Array> {
-  const client = new ParleyHttpClient({ server, keys, fetch: options.fetch });
-  const ndjson = { headers: { accept: 'application/x-ndjson' } };
+  // Each line within the client's deadline of the one before: a stalled server ends the audit, not hangs it.
+  const client = new ParleyHttpClient({ server, keys, fetch: options.fetch, timeoutMs: options.timeoutMs });
   if ('all' in what) {
-    const res = await client.send('GET', '/v1/export', ndjson);
-    if (res.body) yield* res.body as unknown as AsyncIterable<Uint8Array>;
+    yield* client.ndjsonBytes('/v1/export');
     return;
   }
   const limit = options.pageSize ?? AUDIT_PAGE;
   for (let from = 0; ; ) {
-    const res = await client.send('GET', `/v1/channels/${what.channel}/events?from=${from}&limit=${limit}`, ndjson);
     let lines = 0;
     let last = 0x0a;
-    for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+    for await (const chunk of client.ndjsonBytes(`/v1/channels/${what.channel}/events?from=${from}&limit=${limit}`)) {
       if (chunk.byteLength === 0) continue;
       for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) lines++;
       last = chunk[chunk.byteLength - 1];

@@ -286,6 +286,43 @@ export class ParleyHttpClient {
     }
   }
 
+  /**
+   * A signed GET of NDJSON, as the bytes served (the auditor audits them as they are): each
+   * line within the request's deadline (`timeoutMs`) of the one before, the caller's time
+   * after a line not counted. A server that stalls mid-body, or trickles bytes that never end
+   * a line, is a ServerTimeoutError; the connection dropping, ServerUnreachableError.
+   */
+  async *ndjsonBytes(target: string): AsyncGenerator<Uint8Array> {
+    const deadline = new Deadline(this.timeoutMs, 'no answer');
+    let body: ReadableStream<Uint8Array> | null = null;
+    let done = false;
+    try {
+      const res = await this.exchange('GET', target, { headers: { accept: 'application/x-ndjson' } }, deadline);
+      body = res.body;
+      if (!body) return;
+      deadline.restart(this.timeoutMs, 'no answer, or no next line,');
+      try {
+        for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+          // Bytes that end no line leave the clock running: only a whole line earns more time.
+          if (chunk.indexOf(0x0a) < 0) {
+            yield chunk;
+            continue;
+          }
+          deadline.stop();
+          yield chunk;
+          deadline.restart();
+        }
+      } catch (err) {
+        throw this.failure(err, deadline);
+      }
+      done = true;
+    } finally {
+      deadline.dispose();
+      // Left early (the caller stopped reading): close the connection rather than leave it to the collector.
+      if (body && !done) await body.cancel().catch(() => undefined);
+    }
+  }
+
   /** The body's lines; the connection dropping mid-body is the server unreachable, as before the answer. */
   private async *linesOf(body: AsyncIterable<Uint8Array>, deadline: Deadline): AsyncGenerator<Buffer> {
     try {

@@ -7,6 +7,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApiError, ParleyHttpClient, ServerTimeoutError, ServerUnreachableError, UnexpectedResponseError } from '../../src/client';
+import { serverLog } from '../../src/audit/server-log';
 import { describeFailure, EXIT } from '../../src/cli/support/cli-errors';
 import { loadEnvelopeVectors, loadRequestVectors } from '../support/vectors';
 
@@ -263,6 +264,30 @@ describe('deadlines', () => {
     });
     const lines = await drain(new ParleyHttpClient({ server: url, keys, timeoutMs: 300 }).exportAll());
     expect(lines.map((l) => l.envelope.seq)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('given an export the auditor reads that stalls mid-body, or trickles bytes that end no line, then ServerTimeoutError', async () => {
+    for (const stall of [() => undefined, (res: ServerResponse) => trickle(res, 50)]) {
+      const { url } = await listen((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        res.write('{"seq":0}\n{"seq":');
+        stall(res);
+      });
+      const read = drain(serverLog(url, keys, { all: true }, { timeoutMs: 300 }));
+      await expect(read).rejects.toThrow(ServerTimeoutError);
+      await expect(read).rejects.toThrow('no answer, or no next line, within 300 ms');
+    }
+  });
+
+  it('given a channel log whose lines each come within the deadline, then the auditor reads it all, however long in all', async () => {
+    const { url } = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      let seq = 0;
+      const timer = setInterval(() => (seq < 5 ? res.write(`{"seq":${seq++}}\n`) : res.end()), 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    const read = Buffer.concat(await drain(serverLog(url, keys, { channel }, { timeoutMs: 300 })));
+    expect(read.toString()).toBe([0, 1, 2, 3, 4].map((seq) => `{"seq":${seq}}\n`).join(''));
   });
 
   it('given a live stream quieter than the request deadline, then no timeout: a stream has only its silence limit', async () => {
