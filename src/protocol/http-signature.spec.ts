@@ -90,6 +90,8 @@ describe('RFC 9421 HTTP message signatures', () => {
     ['label mismatch', { 'signature-input': 'a=("@method")', signature: 'b=:AA==:' }],
     ['signature not bytes', { 'signature-input': 'sig1=("@method")', signature: 'sig1="x"' }],
     ['duplicate component', { 'signature-input': 'sig1=("@method" "@method")', signature: 'sig1=:AA==:' }],
+    ['created as a decimal', { 'signature-input': 'sig1=("@method");created=1700000000.0', signature: 'sig1=:AA==:' }],
+    ['created as a decimal, after a space', { 'signature-input': 'sig1=("@method"); created=1700000000.5;nonce="n"', signature: 'sig1=:AA==:' }],
   ])('rejects %s with a SignatureError', (_name, headers) => {
     expect(() => parseSignature({ method: 'GET', target: '/', headers })).toThrow(SignatureError);
   });

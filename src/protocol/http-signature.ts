@@ -156,6 +156,9 @@ export interface ParsedSignature {
   signature: Buffer;
 }
 
+/** A `created` parameter written as a decimal (RFC 8941: parameters may follow spaces after ";"). */
+const DECIMAL_CREATED = /;\s*created=-?\d+\./;
+
 function bare(x: unknown): unknown {
   return x instanceof Token ? x.toString() : x;
 }
@@ -193,7 +196,10 @@ export function parseSignature(req: RequestParts): ParsedSignature {
   const nonce = get('nonce');
   const keyid = get('keyid');
   const alg = get('alg');
-  if (created !== null && !Number.isSafeInteger(created)) throw new SignatureError('created must be an integer');
+  // An sf-decimal such as 1700000000.0 parses to the same JS number as the integer: told apart in the text.
+  if ((created !== null && !Number.isSafeInteger(created)) || DECIMAL_CREATED.test(String(inputHeader))) {
+    throw new SignatureError('created must be an integer');
+  }
   for (const [k, val] of [['nonce', nonce], ['keyid', keyid], ['alg', alg]] as const) {
     if (val !== null && typeof val !== 'string') throw new SignatureError(`${k} must be a string`);
   }
