@@ -1,15 +1,15 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { channelStateWeight, MAX_CACHED_STATE_WEIGHT } from '../common/channel-state-weight';
-import { ChannelState, Envelope, evolve, foldStoredText, initialState } from '../protocol';
-import { channelStream, EVENT_STORE, type EventStore, StreamNotFoundError } from '../store/event-store.port';
+import { foldChannelStream } from '../common/fold-channel-stream';
+import { ChannelState, Envelope, evolve, initialState } from '../protocol';
+import { EVENT_STORE, type EventStore } from '../store/event-store.port';
 
 /** How many channels' states stay in memory (and at most MAX_CACHED_STATE_WEIGHT of them); the least recently used is dropped first. */
 export const CHANNEL_CACHE_SIZE = Symbol('CHANNEL_CACHE_SIZE');
 /** The most weight (channelStateWeight) of states kept; default MAX_CACHED_STATE_WEIGHT. */
 export const CHANNEL_CACHE_WEIGHT = Symbol('CHANNEL_CACHE_WEIGHT');
 const DEFAULT_CHANNEL_CACHE_SIZE = 1000;
-const CATCH_UP_PAGE = 1000;
 
 /**
  * Each channel's decider state, kept in memory and caught up from the store by reading only
@@ -48,26 +48,13 @@ export class ChannelStateCache {
     const state = this.states.get(channel) ?? initialState();
     if (this.stopped.has(channel) && this.states.has(channel)) return state;
     this.stopped.delete(channel);
-    const stream = channelStream(channel);
-    for (;;) {
-      let page;
-      try {
-        page = await this.store.readStream(stream, state.nextSeq, CATCH_UP_PAGE);
-      } catch (err) {
-        if (err instanceof StreamNotFoundError) break;
-        throw err;
-      }
-      let refused = -1;
-      for (let i = 0; i < page.length && refused < 0; i++) if (foldStoredText(state, page[i].data, channel)) refused = i;
-      if (refused >= 0) {
-        // The state stays at the last event the rules allow: nothing can be appended after
-        // the refused one (each append gets 409 with that head), and clients see the break
-        // in their own verified view. `parley audit` names the event.
-        this.stopped.add(channel);
-        this.logger.error(`channel ${channel}: the stored event at seq ${page[refused].revision} breaks the rules; appends to it are refused`);
-        break;
-      }
-      if (page.length < CATCH_UP_PAGE) break;
+    const refused = await foldChannelStream(this.store, channel, state);
+    if (refused) {
+      // The state stays at the last event the rules allow: nothing can be appended after
+      // the refused one (each append gets 409 with that head), and clients see the break
+      // in their own verified view. `parley audit` names the event.
+      this.stopped.add(channel);
+      this.logger.error(`channel ${channel}: the stored event at seq ${refused.seq} breaks the rules; appends to it are refused`);
     }
     // A channel without events is not kept: appends to unknown channels must not push
     // real ones out of the cache. Its first append (applied) caches it.

@@ -1,7 +1,7 @@
 import { Inject, Logger } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AppendEventCommand } from '../channels/commands/append-event.command';
-import { ChannelStateCache } from '../projections/channel-state-cache';
+import { ProjectionStateCache } from '../projections/projection-state.cache';
 import { EVENT_STORE, type EventStore } from '../store/event-store.port';
 import { AgreeTransferCommand, AgreementOutcome } from './agree-transfer.command';
 import { NOTARY_KEY, type NotaryKey } from './notary-key';
@@ -22,14 +22,14 @@ const errorCode = (error: unknown): string =>
 @CommandHandler(AgreeTransferCommand)
 export class AgreeTransferHandler implements ICommandHandler<AgreeTransferCommand> {
   private readonly logger = new Logger('Notary');
-  private readonly states: ChannelStateCache;
+  private readonly states: ProjectionStateCache;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(NOTARY_KEY) private readonly key: NotaryKey,
     private readonly commandBus: CommandBus,
   ) {
-    this.states = new ChannelStateCache(store, 1000);
+    this.states = new ProjectionStateCache(store, 1000);
   }
 
   async execute({ channel, proposal }: AgreeTransferCommand): Promise<AgreementOutcome> {

@@ -14,7 +14,7 @@ import {
   type RecordedEvent,
   type Subscription,
 } from '../store/event-store.port';
-import { CachedChannel, ChannelStateCache } from './channel-state-cache';
+import { CachedChannel, ProjectionStateCache } from './projection-state.cache';
 import { CheckpointConflictError, emptyChanges, type ReadModelStore } from './read-model-store.port';
 import { collectRowChanges, WrittenRows } from './row-changes';
 
@@ -43,7 +43,7 @@ export class ProjectionRunner {
   private subscription: Subscription | null = null;
   private loop: Promise<void> | null = null;
   private running = false;
-  private readonly states: ChannelStateCache;
+  private readonly states: ProjectionStateCache;
   private readonly batchSize: number;
   private waiters: (() => void)[] = [];
   /** Back-off after a failure; back to the start after a committed batch. */
@@ -55,7 +55,7 @@ export class ProjectionRunner {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.states = new ChannelStateCache(store, options.maxChannels, options.onStoppedChannel);
+    this.states = new ProjectionStateCache(store, options.maxChannels, options.onStoppedChannel);
   }
 
   /** The position of the last event this runner committed. */

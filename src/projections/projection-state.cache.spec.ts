@@ -1,15 +1,15 @@
 import { NegotiationBuilder, newNotarySeed } from '../../test/support/negotiation-builder';
 import { storeLog, useTmpSqliteStore } from '../../test/support/store-log';
-import { ChannelStateCache } from './channel-state-cache';
+import { ProjectionStateCache } from './projection-state.cache';
 
-describe("the projection's ChannelStateCache", () => {
+describe("ProjectionStateCache", () => {
   const tmp = useTmpSqliteStore();
   const notarySeed = newNotarySeed();
 
   it('given states heavier together than its weight bound, then the least recently used is folded again, though fewer channels are cached than its capacity', async () => {
     const [a, b, c] = [0, 1, 2].map(() => NegotiationBuilder.open({ notarySeed })); // 4 participants each: weight 5
     for (const n of [a, b, c]) await storeLog(tmp.store, n, 0);
-    const cache = new ChannelStateCache(tmp.store, 100, undefined, 12);
+    const cache = new ProjectionStateCache(tmp.store, 100, undefined, 12);
     const stateA = await cache.withLatest(a.channel, async (s) => s);
     const stateB = await cache.withLatest(b.channel, async (s) => s);
     await cache.withLatest(c.channel, async (s) => s); // 15 > 12: drops a
@@ -20,7 +20,7 @@ describe("the projection's ChannelStateCache", () => {
   it('given a cached state that grew by a fold, then its new weight counts', async () => {
     const [a, b] = [0, 1].map(() => NegotiationBuilder.open({ notarySeed }));
     for (const n of [a, b]) await storeLog(tmp.store, n, 0);
-    const cache = new ChannelStateCache(tmp.store, 100, undefined, 12);
+    const cache = new ProjectionStateCache(tmp.store, 100, undefined, 12);
     const stateB = await cache.withLatest(b.channel, async (s) => s);
     const stateA = await cache.withLatest(a.channel, async (s) => s); // 5 + 5
     for (let i = 0; i < 3; i++) a.request('ua.lead', 'ru');

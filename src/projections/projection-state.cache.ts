@@ -1,5 +1,7 @@
 /**
- * Channel states kept in memory, each caught up from its own stream on demand.
+ * Channel states for the projections (and the notary), kept in memory, each caught up from
+ * its own stream on demand, with the rows last written for each. (The append path keeps its
+ * own, ChannelStateCache in src/channels: current states only, no rows, no folding to a revision.)
  *
  * The trade-off (issue 4): folded states are not persisted. After a restart, or when a
  * channel was evicted, its state is rebuilt from that channel's events alone (one read of
@@ -11,7 +13,8 @@
 import { LRUCache } from 'lru-cache';
 import { channelStateWeight, MAX_CACHED_STATE_WEIGHT } from '../common/channel-state-weight';
 import { ChannelState, foldStoredText, initialState, type Violation } from '../protocol';
-import { channelStream, type EventStore, StreamNotFoundError } from '../store/event-store.port';
+import { foldChannelStream, type RefusedEvent } from '../common/fold-channel-stream';
+import { type EventStore } from '../store/event-store.port';
 import { KeyedQueue } from '../common/keyed-queue';
 import type { WrittenRows } from './row-changes';
 
@@ -23,12 +26,10 @@ export interface CachedChannel {
    * The first stored event of the channel that the rules refuse (written past the service):
    * the state stays as it was before it, and the channel's later events are not folded.
    */
-  stopped: { seq: number; violation: Violation } | null;
+  stopped: RefusedEvent | null;
 }
 
-const PAGE = 1000;
-
-export class ChannelStateCache {
+export class ProjectionStateCache {
   private readonly entries: LRUCache<string, CachedChannel>;
   /** One fold at a time per channel: two concurrent reads of a stream must not both evolve. */
   private readonly queue = new KeyedQueue();
@@ -133,18 +134,10 @@ export class ChannelStateCache {
   }
 
   private async foldFromStore(channel: string, entry: CachedChannel, until: number): Promise<void> {
-    const stream = channelStream(channel);
-    while (!entry.stopped && entry.state.nextSeq < until) {
-      const want = Math.min(PAGE, until - entry.state.nextSeq);
-      let events;
-      try {
-        events = await this.store.readStream(stream, entry.state.nextSeq, want);
-      } catch (error) {
-        if (error instanceof StreamNotFoundError) return;
-        throw error;
-      }
-      for (const e of events) if (!this.fold(channel, entry, e.revision, e.data)) return;
-      if (events.length < want) return;
-    }
+    if (entry.stopped) return;
+    const refused = await foldChannelStream(this.store, channel, entry.state, until);
+    if (!refused) return;
+    entry.stopped = refused;
+    this.onStopped?.(channel, refused.seq, refused.violation);
   }
 }
