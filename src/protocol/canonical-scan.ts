@@ -71,8 +71,10 @@ export interface SigSpan {
 }
 
 /**
- * The cheapest case, and the usual one (the server stores canonical text): a `plain` text
- * (as for scanCanonicalParts) that is already exactly canonical. Then canonical(value) is the
+ * The cheapest case, and the usual one (the server stores canonical text): a text that is
+ * already exactly canonical. The caller vouches for what scanCanonicalParts's `plain` says
+ * (JSON.parse(text) succeeds; no backslash, no surrogate): a string then ends at its next
+ * quote, and any string is written as canonical JSON writes it. Then canonical(value) is the
  * text itself and canonical(value without "sig") the text without one span, so nothing is
  * rebuilt: this only checks, without allocating, and finds the span. Returns null when the
  * text is not exactly canonical (whitespace, unsorted or duplicate keys, any number the scan

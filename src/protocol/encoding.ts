@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /** base64url without padding (RFC 4648 §5). */
@@ -52,7 +51,7 @@ export function isHex64(text: unknown): text is string {
 }
 
 export function sha256(...parts: (string | Uint8Array)[]): Buffer {
-  const h = createHash('sha256');
+  const h = crypto.createHash('sha256');
   for (const p of parts) h.update(p);
   return h.digest();
 }
@@ -67,7 +66,7 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: Uint8Array, en
 
 /** hex(SHA-256(bytes)), in one call where Node has one. */
 export function sha256HexOf(bytes: Uint8Array): string {
-  return oneShotHash ? oneShotHash('sha256', bytes, 'hex') : createHash('sha256').update(bytes).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', bytes, 'hex') : crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
