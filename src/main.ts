@@ -5,6 +5,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp } from './common/configure-app';
@@ -27,7 +29,9 @@ async function main(): Promise<void> {
     await app.listen(config.PORT, config.HOST);
     // The store by kind (and file), never its URL: a PostgreSQL URL may carry a password.
     const store = config.PARLEY_STORE === 'sqlite' ? `sqlite at ${join(config.PARLEY_DATA_DIR, SQLITE_FILE_NAME)}` : config.PARLEY_STORE;
-    new Logger('Parley').log(`listening on http://${config.HOST}:${config.PORT} (store: ${store}; API docs at /docs)`);
+    // The port bound, which PORT=0 leaves to the system.
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    new Logger('Parley').log(`listening on http://${config.HOST}:${port} (store: ${store}; API docs at /docs)`);
   } catch (err) {
     fail(`parley: cannot start: ${(err as Error).message}`);
   }

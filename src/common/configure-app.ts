@@ -17,18 +17,30 @@ export const APP_OPTIONS = { bodyParser: false, forceCloseConnections: true } as
 export const HEADERS_TIMEOUT_MS = 20_000;
 /** Two minutes: a 1 MiB envelope over a 70 kbit/s field link still arrives. */
 export const REQUEST_TIMEOUT_MS = 120_000;
+/**
+ * How often Node looks for requests past those limits (its default, 30 s, would let a
+ * stalled client hold its socket for up to 50 s instead of 20).
+ */
+export const TIMEOUT_CHECK_MS = 1_000;
+
+export interface RequestTimeouts {
+  headersMs: number;
+  requestMs: number;
+}
 
 /**
  * Everything an application instance needs beyond its modules, shared by `main.ts` and the
  * service tests so that both run the same pipeline (create it with APP_OPTIONS).
  */
-export function configureApp(app: INestApplication): INestApplication {
+export function configureApp(app: INestApplication, timeouts: Partial<RequestTimeouts> = {}): INestApplication {
   // Node's defaults (60 s for headers, 300 s for a request) let a client that trickles bytes
   // hold a socket for minutes; thousands of them exhaust the file descriptors. A live
   // stream's response is not limited by these: they bound receiving the request only.
   const server = app.getHttpServer() as Server;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = timeouts.headersMs ?? HEADERS_TIMEOUT_MS;
+  server.requestTimeout = timeouts.requestMs ?? REQUEST_TIMEOUT_MS;
+  // Read by Node when the server starts listening, so it can still be set here.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(TIMEOUT_CHECK_MS, server.headersTimeout);
   answerClientErrors(server);
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.useLogger(app.get(Logger));

@@ -12,7 +12,7 @@ import { AppModule } from '../../src/app.module';
 import { CLOCK } from '../../src/common/clock';
 import { NotarySaga } from '../../src/notary/notary.saga';
 import { NotarySweepService } from '../../src/notary/notary-sweep.service';
-import { APP_OPTIONS, configureApp } from '../../src/common/configure-app';
+import { APP_OPTIONS, configureApp, type RequestTimeouts } from '../../src/common/configure-app';
 import { loadConfig, PARLEY_CONFIG } from '../../src/config/parley-config';
 import { EVENT_STORE, type EventStore } from '../../src/store/event-store.port';
 import { POSTGRES_URL, tempDir, testSchema } from '../store/store-test-kit';
@@ -58,6 +58,8 @@ export interface StartOptions {
    * and sweep (when the app has them) must not add their own TransferAgreed.
    */
   withoutNotaryAutomation?: boolean;
+  /** Shorter limits for receiving a request than the service's own (configureApp). */
+  timeouts?: Partial<RequestTimeouts>;
 }
 
 /** The app in this process, listening on 127.0.0.1:0. `env` is the service's environment. */
@@ -76,7 +78,7 @@ export async function startServer(env: Record<string, string>, options: StartOpt
     }
     const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication({ ...APP_OPTIONS, bufferLogs: true });
-    configureApp(app);
+    configureApp(app, options.timeouts);
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     return { url: `http://127.0.0.1:${port}`, app, store: app.get(EVENT_STORE), close: () => app.close() };
