@@ -50,6 +50,8 @@ export function configureApp(app: INestApplication, timeouts: Partial<RequestTim
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
+      // One reason per member, the first that applies (see ReadEventsQueryDto), not every constraint it fails.
+      stopAtFirstError: true,
       validationError: { target: false, value: false },
     }),
   );

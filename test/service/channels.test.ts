@@ -375,9 +375,19 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
     });
 
     it('when reads get a bad query or Last-Event-ID then 400 malformed', async () => {
-      for (const q of ['from=-1', 'from=1.5', 'limit=0', 'limit=abc', 'from=', 'other=1']) {
+      // One reason each, the one that applies: the form before the range.
+      const reasons: [string, string][] = [
+        ['from=-1', 'from must be a non-negative integer'],
+        ['from=1.5', 'from must be a non-negative integer'],
+        ['from=1&from=2', 'from must be a non-negative integer'],
+        ['from=', 'from must be a non-negative integer'],
+        ['limit=0', 'limit must not be less than 1'],
+        ['limit=abc', 'limit must be a positive integer'],
+        ['other=1', 'property other should not exist'],
+      ];
+      for (const [q, reason] of reasons) {
         const a = await signedGet(server.url, `/v1/channels/${n.channel}/events?${q}`, n.keys('ua.lead'));
-        expect({ q, status: a.status, error: a.json?.error }).toEqual({ q, status: 400, error: 'malformed' });
+        expect({ q, status: a.status, body: a.json }).toEqual({ q, status: 400, body: { error: 'malformed', message: `invalid request: ${reason}` } });
       }
       const a = await signedGet(server.url, `/v1/channels/${n.channel}/stream`, n.keys('ua.lead'), { headers: { 'last-event-id': 'x' } });
       expect(a.status).toBe(400);

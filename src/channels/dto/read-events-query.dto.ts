@@ -10,17 +10,19 @@ const digits = ({ value }: { value: unknown }) => (typeof value === 'string' && 
 
 export class ReadEventsQueryDto {
   @ApiPropertyOptional({ minimum: 0, default: 0, description: 'first seq to return' })
+  // Constraints run bottom-up and the pipe stops at a property's first failure: the form
+  // (IsInt, last) is checked before the range, so `1.5` is told it is not an integer.
   @IsOptional()
   @Transform(digits)
-  @IsInt({ message: 'from must be a non-negative integer' })
   @Min(0)
+  @IsInt({ message: 'from must be a non-negative integer' })
   from?: number;
 
   @ApiPropertyOptional({ minimum: 1, default: DEFAULT_PAGE, description: `at most this many; values above ${MAX_PAGE} are capped` })
   @IsOptional()
   @Transform(digits)
-  @IsInt({ message: 'limit must be a positive integer' })
-  @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
+  @Min(1)
+  @IsInt({ message: 'limit must be a positive integer' })
   limit?: number;
 }
