@@ -17,8 +17,9 @@ const CODE_BY_STATUS: Record<number, string> = {
 
 /** What a client is told when the store is out of reach: whether an append landed is then unknown. */
 const STORE_UNAVAILABLE = 'the event store cannot be reached just now: retry shortly (an append sent again is stored once)';
-/** Seconds a client should wait before retrying, with a store out of reach. */
+/** Seconds a client should wait before retrying a 503: the store out of reach, or any other. */
 const STORE_RETRY_AFTER_S = 1;
+const DEFAULT_RETRY_AFTER_S = 1;
 
 /**
  * The one exception filter: every error leaves as `{ error, message, ...fields }` and no
@@ -46,7 +47,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const text = JSON.stringify(body);
     res.statusCode = status;
-    if (retryAfterS !== undefined) res.setHeader('retry-after', String(retryAfterS));
+    // Every 503 is "not now" (store out of reach, stream limit, audit queue, not ready): say when to retry.
+    if (status === 503) res.setHeader('retry-after', String(retryAfterS ?? DEFAULT_RETRY_AFTER_S));
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('content-length', Buffer.byteLength(text));
     res.end(text);

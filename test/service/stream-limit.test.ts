@@ -36,8 +36,9 @@ describe('live streams past PARLEY_MAX_STREAMS', () => {
       expect((await open(first.signal)).status).toBe(200);
       expect((await open(second.signal)).status).toBe(200);
       const refused = await open(third.signal);
-      expect({ status: refused.status, body: await refused.json() }).toEqual({
+      expect({ status: refused.status, retryAfter: refused.headers.get('retry-after'), body: await refused.json() }).toEqual({
         status: 503,
+        retryAfter: '1',
         body: { error: 'unavailable', message: expect.stringMatching(/2 live streams, its limit: retry/) },
       });
       first.abort();
