@@ -37,8 +37,9 @@ export function register(program: Command): void {
     } catch (err) {
       const usage = err instanceof SqliteBackupError;
       const message = (err as Error).message;
-      if (o.json) process.stdout.write(JSON.stringify({ ok: false, error: usage ? 'usage' : 'backup_failed', message }) + '\n');
-      process.stderr.write(`parley: backup: ${message}\n`);
+      const code = usage ? 'usage' : 'backup_failed';
+      if (o.json) process.stdout.write(JSON.stringify({ ok: false, error: code, message }) + '\n');
+      process.stderr.write(`parley: ${code}: ${message}\n`); // as every command: parley: <code>: <message>
       process.exitCode = usage ? EXIT.usage : EXIT.refused;
     }
   });

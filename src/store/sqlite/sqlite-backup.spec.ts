@@ -43,8 +43,12 @@ describe('backupSqliteStore', () => {
     const other = new Database(join(dir, 'other.sqlite'));
     other.exec('CREATE TABLE t (x)');
     other.close();
-    await expect(backupSqliteStore(join(dir, 'other.sqlite'), join(dir, 'b.sqlite'))).rejects.toThrow(/not a Parley store/);
-    expect(existsSync(join(dir, 'a.sqlite')) || existsSync(join(dir, 'b.sqlite'))).toBe(false);
+    await expect(backupSqliteStore(join(dir, 'other.sqlite'), join(dir, 'b.sqlite'))).rejects.toThrow(/not a Parley store \(no events table\)/);
+    writeFileSync(join(dir, 'notes.txt'), 'not a database at all, just text\n'.repeat(100));
+    const notDb = backupSqliteStore(join(dir, 'notes.txt'), join(dir, 'c.sqlite'));
+    await expect(notDb).rejects.toThrow(SqliteBackupError);
+    await expect(notDb).rejects.toThrow(/not a Parley store \(not an SQLite database\)/);
+    expect(existsSync(join(dir, 'a.sqlite')) || existsSync(join(dir, 'b.sqlite')) || existsSync(join(dir, 'c.sqlite'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
   });
 });

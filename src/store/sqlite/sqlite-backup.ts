@@ -28,7 +28,7 @@ export async function backupSqliteStore(source: string, destination: string): Pr
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    if (!hasEventsTable(db)) throw new SqliteBackupError(`${source} is not a Parley store (no events table)`);
+    if (!hasEventsTable(db, source)) throw new SqliteBackupError(`${source} is not a Parley store (no events table)`);
     // All pages in one step, inside one read transaction: with the default 100 pages per
     // step, every commit the server makes meanwhile restarts the copy, and a store under
     // steady appends might never finish. In WAL mode this reader does not block the writer.
@@ -50,8 +50,14 @@ export async function backupSqliteStore(source: string, destination: string): Pr
   }
 }
 
-function hasEventsTable(db: Database.Database): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
+function hasEventsTable(db: Database.Database, source: string): boolean {
+  try {
+    return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
+  } catch (err) {
+    // SQLite opens any file lazily: the first read says whether it is a database at all.
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new SqliteBackupError(`${source} is not a Parley store (not an SQLite database)`);
+    throw err;
+  }
 }
 
 function checkCopy(file: string): Omit<SqliteBackupResult, 'file'> {
