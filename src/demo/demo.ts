@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ChannelState, EventType, generateIdentity, makeParticipant, Participant, Role, safetyNumber, verifyLog } from '../protocol';
 import {
   ApiError,
@@ -221,15 +221,23 @@ class Demo {
   }
 }
 
+function seconds(text: string): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n > 0)) throw new InvalidArgumentError('a number of seconds above 0');
+  return n;
+}
+
 async function main(): Promise<void> {
   const program = new Command('demo')
     .description('Drive a running Parley service through a complete negotiation')
     .addOption(serverOption('the running service'))
-    .option('--notary-timeout <seconds>', 'how long to wait for the notary', '20')
+    .option('--notary-timeout <seconds>', 'how long to wait for the notary', seconds, 20)
     .option('--keep-keys', 'keep the temporary keystores (and print their passphrase)')
+    // A usage error exits 2, as for `parley` (1 is a refusal or a failed audit).
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage))
     .parse(process.argv);
-  const o = program.opts() as { server: string; notaryTimeout: string; keepKeys?: boolean };
-  const demo = new Demo(o.server, Number(o.notaryTimeout) * 1000);
+  const o = program.opts() as { server: string; notaryTimeout: number; keepKeys?: boolean };
+  const demo = new Demo(o.server, o.notaryTimeout * 1000);
   try {
     await demo.run();
     process.exitCode = EXIT.ok;
