@@ -25,6 +25,7 @@ class ChannelAuditDto {
 
 @ApiTags('audit')
 @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed (a channel that is not a uuid)' })
+@ApiResponse({ status: 503, type: ErrorDto, description: 'unavailable: ten audits are running or waiting, or the event store cannot be reached just now (Retry-After)' })
 @Controller('v1/channels/:channel')
 export class AuditController {
   constructor(private readonly queryBus: QueryBus) {}

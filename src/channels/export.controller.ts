@@ -8,6 +8,7 @@ import { ErrorDto } from './api-responses';
 import { ExportLogQuery } from './queries/export-log.query';
 
 @ApiTags('audit')
+@ApiResponse({ status: 503, type: ErrorDto, description: 'unavailable: the event store cannot be reached just now (Retry-After)' })
 @Controller('v1/export')
 export class ExportController {
   constructor(private readonly queryBus: QueryBus) {}

@@ -24,6 +24,7 @@ const channelsOf = (caller: Caller): string[] | null => {
 /** The read models over HTTP (DESIGN.md Part 3): only dispatches to the query bus. */
 @ApiTags('read models')
 @ApiResponse({ status: 401, type: ErrorDto, description: 'missing or bad signature, unknown key' })
+@ApiResponse({ status: 503, type: ErrorDto, description: 'unavailable: the event store cannot be reached just now (Retry-After)' })
 @Controller('v1')
 @UseGuards(SignedRequestGuard)
 export class ReadModelsController {
@@ -47,6 +48,7 @@ export class ReadModelsController {
   @Get('channels/:channel/state')
   @ApiOperation({ summary: 'Agreement state of a channel', description: SIGNED })
   @ApiOkResponse({ type: ChannelStateDto, description: 'head, parties, participants, requests, proposals (acceptances by party), transfers' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed: a channel that is not a lowercase uuid' })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'not_found: no such channel, or the caller is no active participant' })
   async state(@Param() { channel }: ChannelParamsDto): Promise<ChannelStateView> {
     const state = await this.queryBus.execute(new ChannelStateQuery(channel));

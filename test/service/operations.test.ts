@@ -59,6 +59,11 @@ describe('a running service', () => {
       expect.arrayContaining(['/v1/channels/{channel}/events', '/v1/channels/{channel}/head', '/v1/channels/{channel}/stream', '/v1/notary', '/v1/export', '/health', '/metrics']),
     );
     expect(Object.keys(doc.paths['/v1/channels/{channel}/events'].post.responses).sort()).toEqual(['200', '201', '400', '409', '413', '422', '503']);
+    // Every status these routes can give is described.
+    const statuses = (path: string) => Object.keys(doc.paths[path].get.responses).sort();
+    expect(statuses('/v1/channels/{channel}/state')).toEqual(['200', '400', '401', '404', '503']);
+    expect(statuses('/v1/channels/{channel}/audit')).toEqual(['200', '400', '401', '404', '503']);
+    expect(statuses('/v1/export')).toEqual(['200', '401', '404', '503']);
   });
 
   it('when requests were signed and bodies posted then the logs are JSON lines without bodies, keys or signatures', async () => {
