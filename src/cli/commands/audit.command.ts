@@ -49,7 +49,7 @@ function positiveInt(max: number) {
 export function register(program: Command): void {
   const audit = program
     .command('audit')
-    .description('verify a log: chain, signatures, proofs, recipients, every rule; as a recipient, every body')
+    .description('Verify a log: chain, signatures, proofs, recipients, every rule; as a recipient, every body')
     .option('--file <path>', 'NDJSON log to audit ("-" for standard input; channels may be interleaved)')
     .addOption(serverOption('the Parley server --channel and --all read from (signed requests)'))
     .option('--channel <uuid>', 'the channel to audit, read from --server')

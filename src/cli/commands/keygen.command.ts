@@ -6,7 +6,7 @@ import { examples } from '../support/event-command';
 import { passphrase } from '../support/passphrase';
 
 export function register(program: Command): void {
-  const cmd = withCommonOptions(program.command('keygen').description('Create your keys in a new encrypted keystore (never overwrites one)'), { channel: false })
+  const cmd = withCommonOptions(program.command('keygen').description('Create your keys in a new encrypted keystore (never overwrites one)'), { channel: false, server: false })
     .addOption(new Option('--id <participant>', 'your participant id, e.g. ua.lead').makeOptionMandatory().argParser(checked(isParticipantId, 'a-z, 0-9, "." and "-", not "notary"')))
     .addOption(new Option('--party <party>', 'your party id, e.g. ua').makeOptionMandatory().argParser(checked(isPartyId, 'a-z, 0-9 and "-"')))
     .addOption(new Option('--role <role>', 'your role').choices([...ROLES]).default('negotiator'))

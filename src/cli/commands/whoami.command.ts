@@ -5,7 +5,7 @@ import { UsageError } from '../support/cli-errors';
 import { examples } from '../support/event-command';
 
 export function register(program: Command): void {
-  const cmd = withCommonOptions(program.command('whoami').description('Show who your keystore holds, with the safety number to compare out of band'), { channel: false })
+  const cmd = withCommonOptions(program.command('whoami').description('Show who your keystore holds, with the safety number to compare out of band'), { channel: false, server: false })
     .option('--record <channel>', 'print your signed participant record for joining this channel (and remember the channel)')
     .addHelpText('after', examples([
       'parley whoami --keystore ua-lead.keystore',

@@ -36,9 +36,10 @@ export function serverOption(description = 'Parley server'): Option {
 }
 
 /** Adds the options every command takes (each command carries them, so they work after its name). */
-export function withCommonOptions(cmd: Command, options: { channel?: boolean } = { channel: true }): Command {
+/** The options every command shares; `channel: false` and `server: false` for commands that use neither (keygen, whoami). */
+export function withCommonOptions(cmd: Command, options: { channel?: boolean; server?: boolean } = {}): Command {
+  if (options.server !== false) cmd.addOption(serverOption());
   cmd
-    .addOption(serverOption())
     .addOption(new Option('--keystore <file>', 'your encrypted keystore').env('PARLEY_KEYSTORE'))
     .option('--passphrase-file <file>', 'read the keystore passphrase from a file (else PARLEY_PASSPHRASE, else a prompt)')
     .option('--json', 'machine-readable output (one JSON document)');
