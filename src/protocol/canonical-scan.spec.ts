@@ -19,6 +19,14 @@ const jsonValue = fc.letrec((tie) => ({
 })).value;
 const jsonObject = fc.dictionary(fc.string({ unit: 'binary' }), jsonValue, { maxKeys: 6 });
 
+/** Canonical text of `objects` with one or two characters inserted somewhere: mostly near misses. */
+const withInsertion = (objects: fc.Arbitrary<Record<string, unknown>>) =>
+  fc.tuple(objects, fc.nat(), fc.string({ minLength: 1, maxLength: 2 })).map(([o, at, ins]) => {
+    const t = canonical(o);
+    const i = at % (t.length + 1);
+    return t.slice(0, i) + ins + t.slice(i);
+  });
+
 const strictOrNull = (text: string) => {
   try {
     return { value: parseStrictJson(text) };
@@ -52,11 +60,7 @@ describe('scanCanonical (the fast path)', () => {
     const texts = fc.oneof(
       fc.string(),
       jsonObject.map((o) => JSON.stringify(o, null, 1)),
-      fc.tuple(jsonObject, fc.nat(), fc.string({ minLength: 1, maxLength: 2 })).map(([o, at, ins]) => {
-        const t = canonical(o);
-        const i = at % (t.length + 1);
-        return t.slice(0, i) + ins + t.slice(i);
-      }),
+      withInsertion(jsonObject),
     );
     fc.assert(
       fc.property(texts, (text) => {
@@ -135,11 +139,7 @@ describe('canonicalSigSpan (text already canonical)', () => {
       withSig.map((o) => canonical(o)),
       withSig.map((o) => JSON.stringify(o)),
       withSig.map((o) => JSON.stringify(o, null, 1)),
-      fc.tuple(withSig, fc.nat(), fc.string({ minLength: 1, maxLength: 2 })).map(([o, at, ins]) => {
-        const t = canonical(o);
-        const i = at % (t.length + 1);
-        return t.slice(0, i) + ins + t.slice(i);
-      }),
+      withInsertion(withSig),
     );
     fc.assert(
       fc.property(texts, (text) => {

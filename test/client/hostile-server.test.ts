@@ -63,6 +63,14 @@ function trickle(res: ServerResponse, ms: number): void {
   res.on('close', () => clearInterval(timer));
 }
 
+/** Five NDJSON lines, one every 100 ms: each well within a 300 ms deadline, all of them not. */
+function fiveSlowLines(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  let seq = 0;
+  const timer = setInterval(() => (seq < 5 ? res.write(`{"seq":${seq++}}\n`) : res.end()), 100);
+  res.on('close', () => clearInterval(timer));
+}
+
 const channel = '00000000-0000-4000-8000-000000000000';
 const MiB = 2 ** 20;
 const vectors = loadRequestVectors();
@@ -256,12 +264,7 @@ describe('deadlines', () => {
   });
 
   it('given NDJSON lines each well within the deadline, then a read longer than the deadline in all still succeeds (an export may be long)', async () => {
-    const { url } = await listen((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      let seq = 0;
-      const timer = setInterval(() => (seq < 5 ? res.write(`{"seq":${seq++}}\n`) : res.end()), 100);
-      res.on('close', () => clearInterval(timer));
-    });
+    const { url } = await listen(fiveSlowLines);
     const lines = await drain(new ParleyHttpClient({ server: url, keys, timeoutMs: 300 }).exportAll());
     expect(lines.map((l) => l.envelope.seq)).toEqual([0, 1, 2, 3, 4]);
   });
@@ -280,12 +283,7 @@ describe('deadlines', () => {
   });
 
   it('given a channel log whose lines each come within the deadline, then the auditor reads it all, however long in all', async () => {
-    const { url } = await listen((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      let seq = 0;
-      const timer = setInterval(() => (seq < 5 ? res.write(`{"seq":${seq++}}\n`) : res.end()), 100);
-      res.on('close', () => clearInterval(timer));
-    });
+    const { url } = await listen(fiveSlowLines);
     const read = Buffer.concat(await drain(serverLog(url, keys, { channel }, { timeoutMs: 300 })));
     expect(read.toString()).toBe([0, 1, 2, 3, 4].map((seq) => `{"seq":${seq}}\n`).join(''));
   });
