@@ -191,6 +191,13 @@ export function checkRemembered(hashAtSeq: string | null, seen: { seq: number; h
   }
 }
 
+/** What a keystore remembers (`seen`) of one channel, or of every channel when `channel` is null. */
+export function rememberedOf(seen: Record<string, SeenEvent> | undefined, channel: string | null): Record<string, SeenEvent> {
+  if (!seen) return {};
+  if (channel === null) return seen;
+  return Object.hasOwn(seen, channel) ? { [channel]: seen[channel] } : {};
+}
+
 /** The pins for a LogVerifier (VerifierOptions.pins) that let checkRememberedIn check `seen`. */
 export function pinsOf(seen: Record<string, SeenEvent>): Map<string, number> {
   return new Map(Object.entries(seen).map(([channel, event]) => [channel, event.seq]));

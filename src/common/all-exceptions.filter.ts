@@ -18,8 +18,7 @@ const CODE_BY_STATUS: Record<number, string> = {
 /** What a client is told when the store is out of reach: whether an append landed is then unknown. */
 const STORE_UNAVAILABLE = 'the event store cannot be reached just now: retry shortly (an append sent again is stored once)';
 /** Seconds a client should wait before retrying a 503: the store out of reach, or any other. */
-const STORE_RETRY_AFTER_S = 1;
-const DEFAULT_RETRY_AFTER_S = 1;
+const RETRY_AFTER_S = 1;
 
 /**
  * The one exception filter: every error leaves as `{ error, message, ...fields }` and no
@@ -36,7 +35,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<ServerResponse>();
     const req = host.switchToHttp().getRequest<IncomingMessage & { originalUrl?: string }>();
-    const { status, body, retryAfterS } = this.describe(exception);
+    const { status, body } = this.describe(exception);
     if (req.method === 'POST' && APPEND_ROUTE.test(req.originalUrl ?? req.url ?? '')) {
       this.metrics?.rejections.inc({ code: String(body.error) });
     }
@@ -48,13 +47,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const text = JSON.stringify(body);
     res.statusCode = status;
     // Every 503 is "not now" (store out of reach, stream limit, audit queue, not ready): say when to retry.
-    if (status === 503) res.setHeader('retry-after', String(retryAfterS ?? DEFAULT_RETRY_AFTER_S));
+    if (status === 503) res.setHeader('retry-after', String(RETRY_AFTER_S));
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('content-length', Buffer.byteLength(text));
     res.end(text);
   }
 
-  private describe(exception: unknown): { status: number; body: Record<string, unknown>; retryAfterS?: number } {
+  private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
     if (exception instanceof ApiError) return { status: exception.status, body: exception.body() };
     if (exception instanceof BadRequestException) {
       return { status: 400, body: { error: 'malformed', message: validationMessage(exception) } };
@@ -73,7 +72,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (isStoreUnavailable(exception)) {
       // The driver's words only (a code and an address, never a password or a body).
       this.logger.warn(`event store unavailable: ${err.message}`);
-      return { status: 503, body: { error: 'unavailable', message: STORE_UNAVAILABLE }, retryAfterS: STORE_RETRY_AFTER_S };
+      return { status: 503, body: { error: 'unavailable', message: STORE_UNAVAILABLE } };
     }
     this.logger.error(`unexpected ${err?.name ?? 'error'}: ${err?.message ?? String(exception)}`, err?.stack);
     return { status: 500, body: { error: 'internal', message: 'internal error' } };

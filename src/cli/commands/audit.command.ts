@@ -13,11 +13,10 @@ import { auditReportOf, formatAuditReport } from '../../audit/audit-report';
 import { UnusableInputError } from '../../audit/line-batches';
 import { signAuditReport, verifyAuditReport } from '../../audit/signed-report';
 import { serverLog } from '../../audit/server-log';
-import { checkRememberedIn, pinsOf } from '../../client/channel-session';
+import { checkRememberedIn, pinsOf, rememberedOf } from '../../client/channel-session';
 import { ApiError, ChannelIntegrityError, KeystoreError, ServerUnreachableError } from '../../client/errors';
 import { ParleyHttpClient, RequestKeys } from '../../client/http-client';
 import { readKeystore } from '../../client/keystore-file';
-import type { SeenEvent } from '../../client/keystore';
 import { isUuid, safetyNumber } from '../../protocol';
 import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../support/cli-errors';
 import { serverOption } from '../support/cli-context';
@@ -120,7 +119,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
     // The events this keystore verified last (other commands remember them): a log from the
     // server must still hold each of its channels' (the one audited, or all with --all), or
     // the server cut or forked that channel since. A file may be any part of a log: not checked.
-    const seen = options.file !== undefined ? {} : remembered(keys?.seen ?? {}, options.channel);
+    const seen = options.file !== undefined ? {} : rememberedOf(keys?.seen, options.channel ?? null);
 
     bar = showBar ? progressBar(total) : null;
     const started = Date.now();
@@ -245,10 +244,4 @@ function verifyReportFile(file: string): number {
       `  verdict: ${report.ok ? 'no violation' : `${report.violations.length} violation(s)`} in ${report.events} event(s) of ${report.channels.length} channel(s)\n`,
   );
   return EXIT.ok;
-}
-
-/** What the keystore remembers of the audited channel, or of every channel (--all). */
-function remembered(seen: Record<string, SeenEvent>, channel: string | undefined): Record<string, SeenEvent> {
-  if (channel === undefined) return seen;
-  return seen[channel] ? { [channel]: seen[channel] } : {};
 }

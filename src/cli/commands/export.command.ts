@@ -1,7 +1,7 @@
 import { createWriteStream, openSync, rmSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command } from 'commander';
-import { checkRemembered, LogLine } from '../../client';
+import { checkRemembered, LogLine, rememberedOf } from '../../client';
 import { eventHash } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
@@ -21,14 +21,13 @@ export function register(program: Command): void {
       const lines: AsyncIterable<LogLine> = channel === null ? http.exportAll() : http.events(channel);
       // The export must still hold the event this keystore remembers of the channel (as status
       // does), or with --all of each channel it remembers one of.
-      const remembered = (await ctx.keys()).seen ?? {};
-      const seen = channel === null ? remembered : remembered[channel] ? { [channel]: remembered[channel] } : {};
+      const seen = rememberedOf((await ctx.keys()).seen, channel);
       const hashAtSeen = new Map<string, string>();
       const sink: NodeJS.WritableStream = o.out ? createWriteStream(o.out, { fd: openSync(o.out, 'wx') }) : process.stdout;
       let n = 0;
       try {
         for await (const { raw, envelope } of lines) {
-          if (seen[envelope.channel]?.seq === envelope.seq) hashAtSeen.set(envelope.channel, eventHash(envelope));
+          if (Object.hasOwn(seen, envelope.channel) && seen[envelope.channel].seq === envelope.seq) hashAtSeen.set(envelope.channel, eventHash(envelope));
           if (!sink.write(Buffer.concat([raw, Buffer.from('\n')]))) await once(sink, 'drain');
           n++;
         }
