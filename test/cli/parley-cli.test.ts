@@ -410,6 +410,8 @@ describe('parley CLI against a running service', () => {
   });
 
   it('usage errors exit 2, an unreachable server exits 3', async () => {
+    const nobody = await parley(['request', '--holder', 'ua'], env('ru.lead'));
+    expect({ code: nobody.code, stderr: nobody.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: usage: say whom the request is for/) });
     const noKind = await parley(['share', r3, '--text', 'x'], env('ru.lead'));
     expect(noKind.code).toBe(2);
     expect(noKind.stderr).toMatch(/^parley: usage: required option '--kind <kind>' not specified\n/);

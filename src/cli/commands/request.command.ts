@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { draft, RequestContent } from '../../client';
+import { UsageError } from '../support/cli-errors';
 import { contentFile, registerEventCommand } from '../support/event-command';
 
 interface RequestOptions {
@@ -31,6 +32,12 @@ export function register(program: Command): void {
         .option('--relation <relation>', "the contact's relation to the person")
         .option('--notes <text>', 'notes', '')
         .option('--content <file>', 'encrypted content as JSON ({person, family, notes, ...}); overrides the flags'),
+    // A request must say whom it is for: a record with no detail at all can be matched to nobody.
+    check: (o) => {
+      if (o.content === undefined && [o.name, o.born, o.contact].every((v) => v === undefined) && !o.notes) {
+        throw new UsageError('say whom the request is for: give --name, --born, --contact or --notes (or --content with a file)');
+      }
+    },
     draft: ({ options: o, newId }) => {
       const content: RequestContent = {
         person: { ...(o.name !== undefined && { fullName: o.name }), ...(o.born !== undefined && { dateOfBirth: o.born }) },

@@ -26,6 +26,8 @@ export interface EventCommandSpec<O> {
   summary: string;
   examples: string[];
   options?: (cmd: Command) => void;
+  /** Checks of the options alone, before the keystore is opened or the server asked (throw UsageError). */
+  check?: (options: O) => void;
   draft: (input: DraftInput<O>) => Draft;
   /** Extra fields for the report (a new request's id, say). */
   report?: (input: DraftInput<O>, submitted: Submitted) => Record<string, string>;
@@ -37,9 +39,10 @@ export function registerEventCommand<O>(program: Command, spec: EventCommandSpec
   cmd.addHelpText('after', examples(spec.examples));
   cmd.action(
     action(async (ctx: CliContext, ...args: string[]) => {
+      const options = cmd.opts() as O;
+      spec.check?.(options);
       const session = await ctx.session();
       const keys = await ctx.keys();
-      const options = cmd.opts() as O;
       const newId = randomUUID();
       let last: DraftInput<O> | null = null;
       const submitted = await session.submit((state) => spec.draft((last = { state, keys, options, args, newId })));
