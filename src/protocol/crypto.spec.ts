@@ -1,4 +1,4 @@
-import { createPublicKey, diffieHellman, randomBytes, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPublicKey, diffieHellman, randomBytes, verify as nodeVerify } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nacl from 'tweetnacl';
@@ -104,6 +104,34 @@ describe('public keys of small order', () => {
     const openssl = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: identity }, format: 'jwk' });
     expect(nodeVerify(null, msg, openssl, forged)).toBe(true);
     expect(ed25519Verify(identity, msg, forged)).toBe(false);
+  });
+
+  it('given an honest key signing with R of small order (S = k·a), then OpenSSL and tweetnacl accept it, and ed25519Verify refuses it as libsodium does', () => {
+    // No honest signer makes such an R (R = rB); one who does can make signatures some
+    // verifiers accept and others refuse, so that a log this server stored could fail a
+    // libsodium-based audit.
+    const L = (1n << 252n) + 27742317777372353535851937790883648493n;
+    const le = (b: Uint8Array) => b.reduceRight((x, byte) => (x << 8n) | BigInt(byte), 0n);
+    const toLe = (x: bigint) => Buffer.from(Array.from({ length: 32 }, (_, i) => Number((x >> BigInt(8 * i)) & 255n)));
+    const seed = randomBytes(32);
+    const { publicKey } = ed25519KeyPair(seed);
+    const h = createHash('sha512').update(seed).digest();
+    h[0] &= 248;
+    h[31] &= 127;
+    h[31] |= 64;
+    const a = le(h.subarray(0, 32));
+    const msg = randomBytes(100);
+    for (const hex of ed25519Small.map((r) => r.toString('hex')).filter((x, i, all) => all.indexOf(x) === i)) {
+      const R = Buffer.from(hex, 'hex');
+      const k = le(createHash('sha512').update(R).update(publicKey).update(msg).digest()) % L;
+      const sig = Buffer.concat([R, toLe((k * a) % L)]);
+      if (hex === '01' + '00'.repeat(31)) {
+        // The identity: [S]B = R + [k]A holds exactly, so both libraries accept it.
+        expect(nodeVerify(null, msg, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64uEncode(publicKey) }, format: 'jwk' }), sig)).toBe(true);
+        expect(nacl.sign.detached.verify(msg, sig, publicKey)).toBe(true);
+      }
+      expect(ed25519Verify(b64uEncode(publicKey), msg, sig)).toBe(false);
+    }
   });
 
   it('given each small-order encoding as a sign key, then it is not usable, and a random key is', () => {

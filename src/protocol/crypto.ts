@@ -148,6 +148,10 @@ export function ed25519PublicKey(b64u: string): KeyObject | null {
 export function ed25519Verify(publicKeyB64u: string, message: Uint8Array, signature: Uint8Array): boolean {
   const key = ed25519PublicKey(publicKeyB64u);
   if (!key || signature.length !== 64) return false;
+  // R of small order: no honest signer makes one (R = rB), and libsodium refuses it while
+  // OpenSSL and tweetnacl accept it (the identity with S = k·a). Refused, so that no log this
+  // code accepts fails a libsodium-based verifier.
+  if (isSmallOrder(signature.subarray(0, 32), 'Ed25519')) return false;
   try {
     return nodeVerify(null, message, key, signature);
   } catch {
