@@ -4,12 +4,14 @@ import { PARLEY_CONFIG, type ParleyConfig } from '../../config/parley-config';
 import { NOTARY_KEY, type NotaryKey } from '../../notary/notary-key';
 import { ParleyMetrics } from '../../ops/parley-metrics';
 import {
+  activeParticipants,
   canonical,
   CHAIN_CONFLICT_CODES,
   ChannelState,
   Envelope,
   eventHash,
   firstViolation,
+  LIMITS,
   MetaByType,
   parseEnvelopeText,
   shapeProblem,
@@ -69,6 +71,8 @@ export class AppendEventHandler implements ICommandHandler<AppendEventCommand, A
       if (state.nextSeq !== checkedAt) found = firstViolation(state, input, { channel });
     }
     if (found) return this.refuse(channel, state, input, found);
+    const full = capacityViolation(state, env);
+    if (full) throw AppendRejected.violation(full, env.seq);
 
     let stored;
     try {
@@ -137,4 +141,21 @@ export class AppendEventHandler implements ICommandHandler<AppendEventCommand, A
     }
     return null;
   }
+}
+
+/**
+ * The server's own cap, beyond the protocol (DESIGN.md 1.5 caps a ChannelOpened at 256
+ * participants and a body at 256 keys, but not admissions): a ParticipantAdmitted that
+ * would make more active participants than a body can be sealed to is refused. Past it, no
+ * body that all must read (a request, a proposal, a TransferCancelled) could be sealed any
+ * more, and one party could freeze the channel against the others by admitting its own.
+ */
+function capacityViolation(state: ChannelState, env: Envelope): Violation | null {
+  if (env.type !== 'ParticipantAdmitted') return null;
+  const active = activeParticipants(state).length;
+  if (active < LIMITS.keys) return null;
+  return violation(
+    'forbidden',
+    `this channel has ${active} active participants, as many as a body can be sealed to (${LIMITS.keys} keys): revoke one before admitting another`,
+  );
 }
