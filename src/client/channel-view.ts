@@ -2,8 +2,12 @@
  * A participant's local, decrypted view of one channel: the log replayed through the
  * protocol's `check` + `evolve` (every signature, proof, chain link and rule verified on
  * the way), plus the content of each body this participant can open (commit checked).
- * Bodies from before its admission, or not addressed to it (a back channel), stay closed;
- * a body addressed to it that does not open is `bad_body` and stops the view.
+ * Bodies from before its admission, or not addressed to it (a back channel), stay closed.
+ * A body addressed to it that does not open (or whose commit does not match) is kept as
+ * `bad_body`: its sender sealed it wrongly, what it says stays unknown, and callers warn of
+ * it (DESIGN.md 1.5: the recipient reports `bad_body`). The rest of the log is verified as
+ * ever: stopping here would let any sender lock a recipient out of the channel (it could
+ * then no longer reject, cancel or read anything after), with one garbage key entry.
  * Pure: the events come from whoever fetched them.
  */
 import { KeyObject } from 'node:crypto';
@@ -25,7 +29,8 @@ export type Readability =
   | 'no_body' // nothing was encrypted (TransferAgreed, or an optional body left out)
   | 'not_recipient' // a participant at the time, but not an addressee (a back channel)
   | 'before_admission' // from before this participant joined: closed by design
-  | 'after_revocation'; // this participant's key was revoked (or rotated) before it
+  | 'after_revocation' // this participant's key was revoked (or rotated) before it
+  | 'bad_body'; // addressed to this participant, but it does not open: its sender sealed it wrongly
 
 export interface ViewEntry {
   seq: number;
@@ -33,6 +38,8 @@ export interface ViewEntry {
   envelope: Envelope;
   readability: Readability;
   content: Record<string, unknown> | null;
+  /** With `bad_body`: why the body did not open. */
+  problem?: string;
 }
 
 export interface Reader {
@@ -59,15 +66,16 @@ export class ChannelView {
     const found = firstViolation(this.state, input, { channel: this.channel });
     const env = input as Envelope;
     if (found) throw new ChannelIntegrityError(found.code, typeof env?.seq === 'number' ? env.seq : null, found.message);
-    const readability = this.readability(env);
+    let readability = this.readability(env);
     let content: Record<string, unknown> | null = null;
+    let problem: string | undefined;
     if (readability === 'opened') {
       const opened = openBody(env.body!, { id: this.reader.id, boxSecret: this.key });
-      if (!opened.ok) throw new ChannelIntegrityError('bad_body', env.seq, opened.message);
-      content = opened.content;
+      if (opened.ok) content = opened.content;
+      else [readability, problem] = ['bad_body', opened.message];
     }
     evolve(this.state, env);
-    const entry: ViewEntry = { seq: env.seq, hash: envelopeForms(env).hash, envelope: env, readability, content };
+    const entry: ViewEntry = { seq: env.seq, hash: envelopeForms(env).hash, envelope: env, readability, content, ...(problem && { problem }) };
     this.entries.push(entry);
     return entry;
   }

@@ -3,11 +3,12 @@
  * temporary data directory), keystores encrypted on disk. One server for the whole file;
  * keystores use a low scrypt cost (PARLEY_KEYSTORE_SCRYPT_N) so the file stays quick.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyLog } from '../../src/protocol';
-import { ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
+import { b64uDecode, ed25519Signer, signEnvelope, verifyLog } from '../../src/protocol';
+import { buildEnvelope, ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
 import { readKeystore, readKeystoreFile, writeKeystore } from '../../src/client/keystore-file';
 import { parley, parleyBackground, ServerProcess } from './parley-harness';
 import { FaultProxy } from '../support/fault-proxy';
@@ -506,5 +507,29 @@ describe('parley CLI against a running service', () => {
     const sent = await ok('us.envoy2', ['message', 'after the rotation', '--channel', other]);
     const keys = readKeystore(ks('us.envoy2'), PASS);
     expect(keys.seen?.[other]).toEqual({ seq: sent.seq, hash: sent.hash });
+  });
+
+  it("warns of a body addressed to you that does not open, goes on, and refuses to accept terms it could not read", async () => {
+    const other = JSON.parse(readFileSync(join(dir, 'auditors-read.json'), 'utf8')).channel as string;
+    const { request } = await ok('ua.lead', ['request', '--holder', 'ru', '--name', 'Child Two', '--channel', other]);
+    // The mediator seals a proposal with a garbage key entry for ru.lead: the server cannot tell.
+    const mediator = readKeystore(ks('us.envoy2'), PASS);
+    const session = new ChannelSession(new ParleyHttpClient({ server: server.url, keys: mediator.identity }), mediator, other);
+    await session.sync();
+    const sealed = buildEnvelope(session.view.state, mediator, draft('ProposalSubmitted', { proposal: randomUUID(), requests: [request] }, { terms: 'as you read it', handover: {} }));
+    const keys = sealed.body!.keys.map((k) => (k.to === 'ru.lead' ? { ...k, key: sealed.body!.keys.find((o) => o.to !== 'ru.lead')!.key } : k));
+    const { sig: _sig, ...unsigned } = { ...sealed, body: { ...sealed.body!, keys } };
+    const forged = signEnvelope(unsigned, ed25519Signer(b64uDecode(mediator.signSeed, 32)!));
+    expect((await session.http.append(forged)).status).toBe(201);
+    const warned = await parley(['status', '--channel', other], env('ru.lead'));
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(new RegExp(`^parley: warning: seq ${forged.seq} \\(ProposalSubmitted from us\\.envoy2\\) is addressed to you but does not open \\(the content key does not open\\)`, 'm'));
+    const blind = await parley(['accept', forged.meta.proposal, '--channel', other], env('ru.lead'));
+    expect(blind.code).toBe(2);
+    expect(blind.stderr).toMatch(/terms are addressed to you but do not open .*Accepting terms you cannot read is refused/);
+    // It can still answer: a rejection needs no reading.
+    expect(await ok('ru.lead', ['reject', forged.meta.proposal, '--reason', 'unreadable', '--channel', other])).toMatchObject({ ok: true, type: 'ProposalRejected' });
+    // Whoever could open it is told nothing.
+    expect((await parley(['status', '--channel', other], env('ua.lead'))).stderr).toBe('');
   });
 });

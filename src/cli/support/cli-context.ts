@@ -10,7 +10,7 @@ import { readKeystoreFile, writeKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase } from './passphrase';
-import { Output } from './output';
+import { Output, printable } from './output';
 
 export interface CommonOptions {
   server: string;
@@ -131,6 +131,12 @@ export class CliContext {
     const channel = options.channel ?? (await this.channel());
     const session = new ChannelSession(await this.http(), keys, channel);
     await session.sync();
+    // Said by every command, for as long as the channel holds them: the sender cheated this reader.
+    for (const e of session.view.entries) {
+      if (e.readability !== 'bad_body') continue;
+      const what = `seq ${e.seq} (${e.envelope.type} from ${e.envelope.sender})`;
+      process.stderr.write(printable(`parley: warning: ${what} is addressed to you but does not open (${e.problem}): its sender sealed it wrongly, and what it says is unknown to you`, true) + '\n');
+    }
     const seen = keys.seen?.[channel];
     let continues = true;
     if (seen) {

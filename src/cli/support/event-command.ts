@@ -7,12 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ChannelState, parseStrictJson, ProposalState, RequestState, violation } from '../../protocol';
-import { Draft, Keys, RuleViolationError, Submitted } from '../../client';
+import { ChannelView, Draft, Keys, RuleViolationError, Submitted } from '../../client';
 import { action, CliContext, withCommonOptions } from './cli-context';
 import { UsageError } from './cli-errors';
 
 export interface DraftInput<O> {
   state: ChannelState;
+  /** The verified, decrypted view `state` belongs to (what this participant could read). */
+  view: ChannelView;
   keys: Keys;
   options: O;
   args: string[];
@@ -45,7 +47,7 @@ export function registerEventCommand<O>(program: Command, spec: EventCommandSpec
       const keys = await ctx.keys();
       const newId = randomUUID();
       let last: DraftInput<O> | null = null;
-      const submitted = await session.submit((state) => spec.draft((last = { state, keys, options, args, newId })));
+      const submitted = await session.submit((state) => spec.draft((last = { state, view: session.view, keys, options, args, newId })));
       await ctx.rememberHead(session);
       const extra = spec.report?.(last!, submitted) ?? {};
       reportSubmitted(ctx, submitted, extra);
