@@ -4,7 +4,7 @@
  * trip), then re-read and re-signed on a chain conflict (409) a bounded number of times.
  */
 import { randomUUID } from 'node:crypto';
-import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, LogReport, violation, Violation, ViolationCode } from '../protocol';
+import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, LogReport, LogViolation, violation, Violation, ViolationCode } from '../protocol';
 import { ChannelView } from './channel-view';
 import { ApiError, AppendOutcomeUnknownError, ChannelIntegrityError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError } from './errors';
 import { buildEnvelope, Draft } from './event-drafts';
@@ -204,14 +204,29 @@ export function pinsOf(seen: Record<string, SeenEvent>): Map<string, number> {
 }
 
 /**
- * checkRemembered for every channel of `seen` in an audited log, verified with pinsOf(seen).
- * A channel with a violation is passed over: that violation is already the verdict, and the
- * events after it are unverified. Name `channel` in messages when the log holds several.
+ * Where an audited log, verified with pinsOf(seen), fails what this keystore remembers: the
+ * violations to add to its report (`seq_gap` if a channel's log ends before its remembered
+ * event, `prev_mismatch` if it holds another event there). A channel that already has a
+ * violation is passed over (that is the verdict; what follows is unverified), and so is one
+ * the log does not hold at all: returned in `absent`, for the caller to say (with --all the
+ * keystore may remember channels of another server).
  */
-export function checkRememberedIn(report: LogReport, seen: Record<string, SeenEvent>, nameChannels: boolean): void {
+export function rememberedViolations(report: LogReport, seen: Record<string, SeenEvent>): { violations: LogViolation[]; absent: string[] } {
+  const violations: LogViolation[] = [];
+  const absent: string[] = [];
   for (const [channel, event] of Object.entries(seen)) {
     if (report.violations.some((v) => v.channel === channel)) continue;
     const summary = report.channels.find((c) => c.channel === channel);
-    checkRemembered(summary?.pinned ?? null, event, nameChannels ? channel : undefined);
+    if (!summary) {
+      absent.push(channel);
+      continue;
+    }
+    const index = report.events + violations.length + 1; // after the log: found once it was read
+    if (summary.pinned === undefined) {
+      violations.push({ channel, seq: event.seq, code: 'seq_gap', index, message: `the log ends before seq ${event.seq}, which this keystore verified earlier: events are missing` });
+    } else if (summary.pinned !== event.hash) {
+      violations.push({ channel, seq: event.seq, code: 'prev_mismatch', index, message: `the log differs at seq ${event.seq} from the one this keystore verified earlier: a forked channel` });
+    }
   }
+  return { violations, absent };
 }

@@ -4,10 +4,12 @@
  * keystores use a low scrypt cost (PARLEY_KEYSTORE_SCRYPT_N) so the file stays quick.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { b64uDecode, ed25519Signer, signEnvelope, verifyLog } from '../../src/protocol';
+import { b64uDecode, canonical, ed25519Signer, signEnvelope, verifyLog } from '../../src/protocol';
 import { buildEnvelope, ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
 import { readKeystore, readKeystoreFile, writeKeystore } from '../../src/client/keystore-file';
 import { parley, parleyBackground, ServerProcess } from './parley-harness';
@@ -362,9 +364,11 @@ describe('parley CLI against a running service', () => {
     expect(cut.stderr).toMatch(/^parley: seq_gap: the channel log does not verify at seq \d+: the server's log ends before seq \d+.*parley status --accept-restore/m);
     // parley audit holds the server to the same remembered event.
     const auditAs = (name: string) => parley(['audit', '--server', server.url, '--channel', channel, '--keystore', ks(name), '--json'], env(name));
-    expect(await auditAs('ru.forked')).toMatchObject({ code: 1, json: { ok: false, error: 'prev_mismatch' } });
-    expect(await auditAs('ru.cut')).toMatchObject({ code: 1, json: { ok: false, error: 'seq_gap' } });
-    expect(await auditAs('ru.lead')).toMatchObject({ code: 0, json: { ok: true } });
+    // A verdict on the log like any other: in the report (signed with --sign), exit 1.
+    const remembered = (code: string, seq: number) => ({ code: 1, json: { ok: false, violations: [{ channel, seq, code, message: expect.stringMatching(/this keystore verified earlier/) }] } });
+    expect(await auditAs('ru.forked')).toMatchObject(remembered('prev_mismatch', last.seq - 1));
+    expect(await auditAs('ru.cut')).toMatchObject(remembered('seq_gap', last.seq + 3));
+    expect(await auditAs('ru.lead')).toMatchObject({ code: 0, json: { ok: true, violations: [] } });
     // So does parley export, and it leaves no file behind that could pass for the channel's log.
     for (const [name, code] of [['ru.forked', 'prev_mismatch'], ['ru.cut', 'seq_gap']]) {
       const out = join(dir, `${name}.ndjson`);
@@ -372,6 +376,19 @@ describe('parley CLI against a running service', () => {
       expect(exported.code).toBe(1);
       expect(exported.stderr).toMatch(new RegExp(`^parley: ${code}: `, 'm'));
       expect(existsSync(out)).toBe(false);
+    }
+    // A server that serves the remembered event alone, as if it were the whole log, is not believed.
+    const alone = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(canonical(probe.view.entries[last.seq].envelope) + '\n');
+    });
+    await new Promise<void>((r) => alone.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(alone.address() as AddressInfo).port}`;
+      const cutShort = await parley(['export', '--out', join(dir, 'alone.ndjson')], env('ru.lead', { PARLEY_SERVER: url }));
+      expect({ code: cutShort.code, stderr: cutShort.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^parley: seq_gap: .*ends before seq/m) });
+    } finally {
+      alone.close();
     }
     // With --all, a global auditor's audit and export hold every channel its keystore remembers an event of.
     const auditor = readKeystore(ks('global.audit'), PASS);
@@ -381,10 +398,17 @@ describe('parley CLI against a running service', () => {
     global('global.cut', { seq: last.seq + 3, hash: last.hash });
     global('global.seen', { seq: last.seq, hash: last.hash });
     const auditAll = (name: string) => parley(['audit', '--server', server.url, '--all', '--keystore', ks(name), '--json'], env(name, { PARLEY_CHANNEL: '' }));
-    const forkedAll = await auditAll('global.forked');
-    expect(forkedAll).toMatchObject({ code: 1, json: { ok: false, error: 'prev_mismatch', message: expect.stringContaining(`log of channel ${channel} differs`) } });
-    expect(await auditAll('global.cut')).toMatchObject({ code: 1, json: { ok: false, error: 'seq_gap' } });
-    expect(await auditAll('global.seen')).toMatchObject({ code: 0, json: { ok: true } });
+    expect(await auditAll('global.forked')).toMatchObject(remembered('prev_mismatch', last.seq - 1));
+    expect(await auditAll('global.cut')).toMatchObject(remembered('seq_gap', last.seq + 3));
+    expect(await auditAll('global.seen')).toMatchObject({ code: 0, json: { ok: true, violations: [] } });
+    // A channel this keystore saw on another server is said, not held against this one.
+    writeKeystore(ks('global.elsewhere'), { ...auditor, seen: { [randomUUID()]: { seq: 3, hash: 'a'.repeat(64) } } }, PASS, { overwrite: false, scryptN: 1024 });
+    const elsewhere = await auditAll('global.elsewhere');
+    expect(elsewhere).toMatchObject({ code: 0, json: { ok: true } });
+    expect(elsewhere.stderr).toMatch(/^parley: warning: channel [0-9a-f-]{36}, which this keystore verified earlier, is not in this log/m);
+    const exportedElsewhere = await parley(['export', '--all', '--out', join(dir, 'elsewhere.ndjson')], env('global.elsewhere', { PARLEY_CHANNEL: '' }));
+    expect(exportedElsewhere.code).toBe(0);
+    expect(exportedElsewhere.stderr).toMatch(/is not in this export/);
     for (const [name, code] of [['global.forked', 'prev_mismatch'], ['global.cut', 'seq_gap']]) {
       const out = join(dir, `${name}.ndjson`);
       const exported = await parley(['export', '--all', '--out', out], env(name, { PARLEY_CHANNEL: '' }));

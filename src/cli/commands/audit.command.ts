@@ -13,7 +13,7 @@ import { auditReportOf, formatAuditReport } from '../../audit/audit-report';
 import { UnusableInputError } from '../../audit/line-batches';
 import { signAuditReport, verifyAuditReport } from '../../audit/signed-report';
 import { serverLog } from '../../audit/server-log';
-import { checkRememberedIn, pinsOf, rememberedOf } from '../../client/channel-session';
+import { pinsOf, rememberedOf, rememberedViolations } from '../../client/channel-session';
 import { ApiError, ChannelIntegrityError, KeystoreError, ServerUnreachableError } from '../../client/errors';
 import { ParleyHttpClient, RequestKeys } from '../../client/http-client';
 import { readKeystore } from '../../client/keystore-file';
@@ -149,7 +149,13 @@ async function runAudit(options: AuditOptions): Promise<number> {
       throw new UnusableInputError(`${source} no events: nothing was audited`);
     }
 
-    checkRememberedIn(log, seen, options.all === true);
+    // Failing what this keystore remembers is a verdict on the log like any other: in the report.
+    const remembered = rememberedViolations(log, seen);
+    log.violations.push(...remembered.violations);
+    log.ok &&= remembered.violations.length === 0;
+    for (const channel of remembered.absent) {
+      process.stderr.write(`parley: warning: channel ${channel}, which this keystore verified earlier, is not in this log (a channel of another server?)\n`);
+    }
     const report = auditReportOf(log);
     if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
     else if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
