@@ -95,4 +95,11 @@ describe('RFC 9421 HTTP message signatures', () => {
   ])('rejects %s with a SignatureError', (_name, headers) => {
     expect(() => parseSignature({ method: 'GET', target: '/', headers })).toThrow(SignatureError);
   });
+
+  it.each([
+    ['a nonce that reads like a decimal created', 'sig1=("@method");created=1700000000;nonce="a;created=1.5"'],
+    ['another label with a decimal created', 'old=("@method");created=1.5, sig1=("@method");created=1700000000'],
+  ])('takes an integer created as such beside %s', (_name, input) => {
+    expect(parseSignature({ method: 'GET', target: '/', headers: { 'signature-input': input, signature: 'sig1=:AA==:' } }).created).toBe(1700000000);
+  });
 });

@@ -159,6 +159,38 @@ export interface ParsedSignature {
 /** A `created` parameter written as a decimal (RFC 8941: parameters may follow spaces after ";"). */
 const DECIMAL_CREATED = /;\s*created=-?\d+\./;
 
+/**
+ * The text of dictionary member `label` (the last, as a parser takes the last of a repeated
+ * key), with the inside of every quoted string blanked, so that a search of its parameters
+ * meets neither another member's nor a string's text. '' if absent.
+ */
+function memberText(header: string, label: string): string {
+  const members: string[] = [];
+  let out = '';
+  let inString = false;
+  let depth = 0;
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i];
+    if (inString) {
+      if (c === '\\') i++; // an escaped character, blanked with its backslash
+      else if (c === '"') inString = false;
+      out += c === '"' && !inString ? c : '_';
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      members.push(out.trim());
+      out = '';
+      continue;
+    }
+    out += c;
+  }
+  members.push(out.trim());
+  return members.filter((m) => m === label || m.startsWith(`${label}=`) || m.startsWith(`${label};`)).at(-1) ?? '';
+}
+
 function bare(x: unknown): unknown {
   return x instanceof Token ? x.toString() : x;
 }
@@ -197,7 +229,7 @@ export function parseSignature(req: RequestParts): ParsedSignature {
   const keyid = get('keyid');
   const alg = get('alg');
   // An sf-decimal such as 1700000000.0 parses to the same JS number as the integer: told apart in the text.
-  if ((created !== null && !Number.isSafeInteger(created)) || DECIMAL_CREATED.test(String(inputHeader))) {
+  if ((created !== null && !Number.isSafeInteger(created)) || DECIMAL_CREATED.test(memberText(String(inputHeader), label))) {
     throw new SignatureError('created must be an integer');
   }
   for (const [k, val] of [['nonce', nonce], ['keyid', keyid], ['alg', alg]] as const) {
