@@ -40,7 +40,9 @@ export function configureApp(app: INestApplication, timeouts: Partial<RequestTim
   server.headersTimeout = timeouts.headersMs ?? HEADERS_TIMEOUT_MS;
   server.requestTimeout = timeouts.requestMs ?? REQUEST_TIMEOUT_MS;
   // Read by Node when the server starts listening, so it can still be set here.
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(TIMEOUT_CHECK_MS, server.headersTimeout);
+  // (A headers limit of 0 turns it off: then the check keeps its second, never 0 ms.)
+  const check = server.headersTimeout > 0 ? Math.min(TIMEOUT_CHECK_MS, server.headersTimeout) : TIMEOUT_CHECK_MS;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = check;
   answerClientErrors(server);
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.useLogger(app.get(Logger));
