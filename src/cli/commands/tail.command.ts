@@ -55,7 +55,7 @@ export function register(program: Command): void {
           }
         }
       } finally {
-        // Remembered once it ends, not per event: the keystore is sealed again (scrypt) each time.
+        // Remembered however it ends (Ctrl-C too); the keystore is sealed as the command ends.
         await ctx.rememberHead(session);
       }
     }),

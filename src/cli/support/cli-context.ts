@@ -35,8 +35,10 @@ export function serverOption(description = 'Parley server'): Option {
     });
 }
 
-/** Adds the options every command takes (each command carries them, so they work after its name). */
-/** The options every command shares; `channel: false` and `server: false` for commands that use neither (keygen, whoami). */
+/**
+ * Adds the options every command takes (each command carries them, so they work after its
+ * name); `channel: false` and `server: false` for commands that use neither (keygen, whoami).
+ */
 export function withCommonOptions(cmd: Command, options: { channel?: boolean; server?: boolean } = {}): Command {
   if (options.server !== false) cmd.addOption(serverOption());
   cmd
@@ -117,6 +119,8 @@ export class CliContext {
 
   /** Set by session({ acceptRestore }) when it gave up the log verified before: its last event. */
   restoreAccepted: { seq: number; hash: string } | null = null;
+  /** rememberHead changed the keystore since it was last sealed. */
+  private unsaved = false;
 
   /**
    * A session on the channel, caught up and verified, and continuing the log this keystore
@@ -159,7 +163,9 @@ export class CliContext {
   /**
    * Remembers in the keystore the newest event `session` verified or appended (unless an
    * older one is remembered and `replace` is not set), so that every later log of the
-   * channel must continue it: a server that drops or forks it afterwards is caught.
+   * channel must continue it: a server that drops or forks it afterwards is caught. The
+   * keystore is re-sealed once, when the command ends (flush), however often this is called:
+   * each sealing costs a scrypt derivation.
    */
   async rememberHead(session: ChannelSession, options: { replace?: boolean } = {}): Promise<void> {
     const keys = await this.keys();
@@ -167,8 +173,15 @@ export class CliContext {
     const last = session.view.entries.at(-1);
     if (last && (!seen || options.replace || last.seq > seen.seq)) {
       keys.seen = { ...keys.seen, [session.channel]: { seq: last.seq, hash: last.hash } };
-      this.save();
+      this.unsaved = true;
     }
+  }
+
+  /** Re-seals the keystore if the command changed what it remembers (action calls it as the command ends). */
+  flush(): void {
+    if (!this.unsaved) return;
+    this.save();
+    this.unsaved = false;
   }
 }
 
@@ -181,8 +194,16 @@ export function action<A extends unknown[]>(run: (ctx: CliContext, ...args: A) =
     const ctx = new CliContext(this.opts() as CommonOptions);
     try {
       await run(ctx, ...(args.slice(0, this.registeredArguments.length) as A));
+      ctx.flush();
       process.exitCode ??= EXIT.ok;
     } catch (err) {
+      // What the command verified before it failed is remembered all the same. Should sealing
+      // fail too, the command's own error is the one reported.
+      try {
+        ctx.flush();
+      } catch {
+        // reported below: err
+      }
       const failure = describeFailure(err);
       printFailure(failure, ctx.out.json);
       process.exitCode = failure.exit;
