@@ -265,29 +265,20 @@ export class ParleyHttpClient {
 
   /** An NDJSON answer's lines, strictly parsed; each line has the request's deadline (the caller's time between lines not counted). */
   private async *ndjson(target: string): AsyncGenerator<LogLine> {
-    const deadline = new Deadline(this.timeoutMs, 'no answer');
-    try {
-      const res = await this.exchange('GET', target, { headers: { accept: 'application/x-ndjson' } }, deadline);
-      if (!res.body) return;
-      deadline.restart(this.timeoutMs, 'no answer, or no next line,');
-      for await (const raw of this.linesOf(res.body as unknown as AsyncIterable<Uint8Array>, deadline)) {
-        deadline.stop();
-        let envelope: Envelope;
-        try {
-          envelope = parseStrictJsonBytes(raw) as unknown as Envelope;
-        } catch (err) {
-          throw new UnexpectedResponseError(`the server sent a line that is not strict JSON: ${(err as Error).message}`);
-        }
-        yield { raw, envelope };
-        deadline.restart();
+    for await (const raw of ndjsonLines(this.ndjsonBytes(target), this.maxLineBytes)) {
+      let envelope: Envelope;
+      try {
+        envelope = parseStrictJsonBytes(raw) as unknown as Envelope;
+      } catch (err) {
+        throw new UnexpectedResponseError(`the server sent a line that is not strict JSON: ${(err as Error).message}`);
       }
-    } finally {
-      deadline.dispose();
+      yield { raw, envelope };
     }
   }
 
   /**
-   * A signed GET of NDJSON, as the bytes served (the auditor audits them as they are): each
+   * A signed GET of NDJSON, as the bytes served (the auditor audits them as they are; ndjson
+   * splits and parses them for everyone else): each
    * line within the request's deadline (`timeoutMs`) of the one before, the caller's time
    * after a line not counted. A server that stalls mid-body, or trickles bytes that never end
    * a line, is a ServerTimeoutError; the connection dropping, ServerUnreachableError.
@@ -320,15 +311,6 @@ export class ParleyHttpClient {
       deadline.dispose();
       // Left early (the caller stopped reading): close the connection rather than leave it to the collector.
       if (body && !done) await body.cancel().catch(() => undefined);
-    }
-  }
-
-  /** The body's lines; the connection dropping mid-body is the server unreachable, as before the answer. */
-  private async *linesOf(body: AsyncIterable<Uint8Array>, deadline: Deadline): AsyncGenerator<Buffer> {
-    try {
-      yield* ndjsonLines(body, this.maxLineBytes);
-    } catch (err) {
-      throw this.failure(err, deadline);
     }
   }
 
