@@ -177,18 +177,23 @@ function jitter(attempt: number): Promise<void> {
 }
 
 /**
- * Throws ChannelIntegrityError unless a served log holds `seen`, the event verified here
- * earlier: `hashAtSeq` is the hash of the served log's event at `seen.seq`, null when the
- * log ended before it. Also for commands that read a log without a session (audit, export).
+ * Why a served log does not hold `seen`, the event verified here earlier, or null if it
+ * does: `hashAtSeq` is the hash of the log's event at `seen.seq`, null when the log ended
+ * before it. `log` names the log in the message.
+ */
+function rememberedProblem(hashAtSeq: string | null, seen: { seq: number; hash: string }, log: string): Violation | null {
+  if (hashAtSeq === null) return violation('seq_gap', `${log} ends before seq ${seen.seq}, which this keystore verified earlier: events are missing`);
+  if (hashAtSeq !== seen.hash) return violation('prev_mismatch', `${log} differs at seq ${seen.seq} from the one this keystore verified earlier: a forked channel`);
+  return null;
+}
+
+/**
+ * Throws ChannelIntegrityError unless a served log holds `seen` (rememberedProblem). Also for
+ * commands that read a log without a session (export).
  */
 export function checkRemembered(hashAtSeq: string | null, seen: { seq: number; hash: string }, channel?: string): void {
-  const log = channel === undefined ? "the server's log" : `the server's log of channel ${channel}`;
-  if (hashAtSeq === null) {
-    throw new ChannelIntegrityError('seq_gap', seen.seq, `${log} ends before seq ${seen.seq}, which was verified here earlier: events are missing`);
-  }
-  if (hashAtSeq !== seen.hash) {
-    throw new ChannelIntegrityError('prev_mismatch', seen.seq, `${log} differs at seq ${seen.seq} from the one verified here earlier: a forked channel`);
-  }
+  const problem = rememberedProblem(hashAtSeq, seen, channel === undefined ? "the server's log" : `the server's log of channel ${channel}`);
+  if (problem) throw new ChannelIntegrityError(problem.code, seen.seq, problem.message);
 }
 
 /** What a keystore remembers (`seen`) of one channel, or of every channel when `channel` is null. */
@@ -221,12 +226,9 @@ export function rememberedViolations(report: LogReport, seen: Record<string, See
       absent.push(channel);
       continue;
     }
-    const index = report.events + violations.length + 1; // after the log: found once it was read
-    if (summary.pinned === undefined) {
-      violations.push({ channel, seq: event.seq, code: 'seq_gap', index, message: `the log ends before seq ${event.seq}, which this keystore verified earlier: events are missing` });
-    } else if (summary.pinned !== event.hash) {
-      violations.push({ channel, seq: event.seq, code: 'prev_mismatch', index, message: `the log differs at seq ${event.seq} from the one this keystore verified earlier: a forked channel` });
-    }
+    const problem = rememberedProblem(summary.pinned ?? null, event, 'the log');
+    // After the log's own violations: found once it was read.
+    if (problem) violations.push({ channel, seq: event.seq, index: report.events + violations.length + 1, ...problem });
   }
   return { violations, absent };
 }
