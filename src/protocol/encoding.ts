@@ -81,3 +81,8 @@ export function canonical(value: unknown): string {
 }
 
 export const ZERO_HASH = '0'.repeat(64);
+
+/** Code-unit order of ids: how the protocol's sorted lists (recipients, body keys) are sorted. */
+export function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

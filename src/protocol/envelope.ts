@@ -1,5 +1,5 @@
 import { createHash, KeyObject } from 'node:crypto';
-import { b64uDecode, b64uEncode, canonical, sha256Hex, sha256HexOf } from './encoding';
+import { b64uDecode, b64uEncode, byId, canonical, sha256Hex, sha256HexOf } from './encoding';
 import { boxBeforeNm, ed25519Verify, randomBytes, rawPublic, secretbox, Signer, x25519PrivateKey } from './crypto';
 import { parseStrictJson, parseStrictJsonBytes, StrictJsonError } from './strict-json';
 import { canonicalSigSpan, scanCanonicalParts, type SigSpan } from './canonical-scan';
@@ -88,7 +88,7 @@ export function sealBody(content: Record<string, unknown>, recipients: readonly 
   const nonce = randomBytes(24);
   const ephemeral = x25519PrivateKey(randomBytes(32)); // not generateKeyPairSync: see crypto.ts
   const epk = rawPublic(ephemeral);
-  const sorted = [...recipients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = [...recipients].sort(byId);
   const keys = sorted.map((r) => {
     const n = randomBytes(24);
     return { to: r.id, nonce: b64uEncode(n), key: b64uEncode(secretbox(k, n, boxBeforeNm(r.boxKey, ephemeral))) };

@@ -2,6 +2,7 @@
  * Who must be able to read an event (DESIGN.md 1.4): the server checks `body.keys` against
  * it and the SDK seals to it, so both use this one function.
  */
+import { byId } from '../encoding';
 import type { Recipient } from '../envelope';
 import type { EventType, MetaByType, Participant, Policy, Role } from '../types';
 import type { ChannelState } from './channel-state';
@@ -76,7 +77,7 @@ export function requiredRecipients(state: ChannelState, ev: EventHead): Recipien
   return membersAfter(state, ev)
     .filter((m) => (m.role === 'auditor' ? auditorsRead : audience === null || audience.has(m.party)))
     .map((m) => ({ id: m.id, boxKey: m.boxKey }))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort(byId);
 }
 
 /**
@@ -92,5 +93,5 @@ export function auditorsBeyondAudience(state: ChannelState, audience: readonly s
   return [...state.participants.values()]
     .filter((p) => p.active && p.record.role === 'auditor' && !heard.has(p.record.party) && state.parties.get(p.record.party) !== 'observer')
     .map((p) => ({ id: p.record.id, party: p.record.party }))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort(byId);
 }
