@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { channelStateWeight, MAX_CACHED_STATE_WEIGHT } from '../common/channel-state-weight';
+import { channelStateWeight, MAX_CACHED_STATE_WEIGHT, reweigh } from '../common/channel-state-weight';
 import { foldChannelStream } from '../common/fold-channel-stream';
 import { ChannelState, Envelope, evolve, initialState } from '../protocol';
 import { EVENT_STORE, type EventStore } from '../store/event-store.port';
@@ -69,9 +69,6 @@ export class ChannelStateCache {
   }
 
   private touch(channel: string, state: ChannelState): void {
-    // Inserted again, not only read: the state grew in place, and the cache takes its weight
-    // when it is inserted (setting the same object again keeps the old weight).
-    this.states.delete(channel);
-    this.states.set(channel, state);
+    reweigh(this.states, channel, state); // inserted again, not only read: the state grew in place
   }
 }

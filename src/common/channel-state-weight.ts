@@ -4,6 +4,7 @@
  * more admitted later), requests and proposals, about half a kilobyte each: bounded by count
  * alone, a cache of a few thousand large channels, which anyone can open, holds gigabytes.
  */
+import type { LRUCache } from 'lru-cache';
 import type { ChannelState } from '../protocol';
 
 /** 1 per channel, plus 1 per participant, request and proposal. */
@@ -13,3 +14,13 @@ export function channelStateWeight(state: ChannelState): number {
 
 /** The most weight a channel state cache holds: about 100 MB of states. */
 export const MAX_CACHED_STATE_WEIGHT = 200_000;
+
+/**
+ * Sets `value` under `key` again, so that `cache` weighs it as it is now: lru-cache takes an
+ * entry's size when it is inserted and keeps it when the same object is set again, and
+ * states grow in place.
+ */
+export function reweigh<V extends object>(cache: LRUCache<string, V>, key: string, value: V): void {
+  cache.delete(key);
+  cache.set(key, value);
+}

@@ -11,7 +11,7 @@
  * (channelStateWeight) caps memory.
  */
 import { LRUCache } from 'lru-cache';
-import { channelStateWeight, MAX_CACHED_STATE_WEIGHT } from '../common/channel-state-weight';
+import { channelStateWeight, MAX_CACHED_STATE_WEIGHT, reweigh } from '../common/channel-state-weight';
 import { ChannelState, foldStoredText, initialState, type Violation } from '../protocol';
 import { foldChannelStream, type RefusedEvent } from '../common/fold-channel-stream';
 import { type EventStore } from '../store/event-store.port';
@@ -108,14 +108,9 @@ export class ProjectionStateCache {
     return entry;
   }
 
-  /**
-   * Inserted again after a fold grew the state in place: the cache takes an entry's weight
-   * when it is inserted (setting the same object again keeps the old weight).
-   */
+  /** Inserted again after a fold grew the state in place (reweigh), unless the entry left the cache meanwhile. */
   private reweigh(channel: string, entry: CachedChannel): void {
-    if (this.entries.get(channel) !== entry) return;
-    this.entries.delete(channel);
-    this.entries.set(channel, entry);
+    if (this.entries.get(channel) === entry) reweigh(this.entries, channel, entry);
   }
 
   /**
