@@ -1,5 +1,14 @@
 import { ed25519KeyPair, ed25519Signer } from './crypto';
-import { contentDigest, parleyPolicyProblem, parseSignature, signRequest, SignatureError, verifySignature } from './http-signature';
+import {
+  contentDigest,
+  parleyPolicyProblem,
+  parseSignature,
+  serializeSignatureInput,
+  signatureBase,
+  signRequest,
+  SignatureError,
+  verifySignature,
+} from './http-signature';
 import { b64uEncode } from './encoding';
 
 // RFC 9421 Appendix B.1.4 test key and the B.2.6 example request (ed25519).
@@ -82,6 +91,97 @@ describe('RFC 9421 HTTP message signatures', () => {
         'alg must be ed25519',
       );
     });
+  });
+
+  describe('given a request signed by a proxy as well as by the client', () => {
+    const keys = ed25519KeyPair();
+    const signKey = b64uEncode(keys.publicKey);
+    const ours = signRequest({ method: 'GET', target: '/v1/x', keyid: 'k', signer: ed25519Signer(keys.secretKey) });
+    const withProxy = (proxyInput: string) => ({
+      'signature-input': `${proxyInput}, ${ours['signature-input']}`,
+      signature: `proxy=:${Buffer.alloc(64).toString('base64')}:, ${ours.signature}`,
+    });
+
+    it('when the proxy\'s label comes first, then the one tagged parley is the one checked', () => {
+      const parsed = parseSignature({ method: 'GET', target: '/v1/x', headers: withProxy('proxy=("@method");created=1;keyid="p"') });
+      expect(parsed.label).toBe('sig1');
+      expect(verifySignature(parsed, signKey)).toBe(true);
+    });
+
+    it('when no label is tagged parley, then sig1 is the one checked', () => {
+      const untagged = signRequest({ method: 'GET', target: '/v1/x', keyid: 'k', signer: ed25519Signer(keys.secretKey) });
+      const input = untagged['signature-input'].replace(';tag="parley"', '');
+      const base = signatureBase({ method: 'GET', target: '/v1/x' }, ['@method', '@path', '@query'], input.slice('sig1='.length));
+      const headers = {
+        'signature-input': `proxy=("@method");keyid="p", ${input}`,
+        signature: `proxy=:${Buffer.alloc(64).toString('base64')}:, sig1=:${ed25519Signer(keys.secretKey)(Buffer.from(base)).toString('base64')}:`,
+      };
+      const parsed = parseSignature({ method: 'GET', target: '/v1/x', headers });
+      expect({ label: parsed.label, tag: parsed.tag }).toEqual({ label: 'sig1', tag: null });
+      expect(verifySignature(parsed, signKey)).toBe(true);
+    });
+
+    it('when the proxy\'s signature is tagged for another application, then the policy refuses it if it is the one chosen', () => {
+      const h = { 'signature-input': 'other=("@method" "@path" "@query");created=1;nonce="n";keyid="p";tag="other-app"', signature: 'other=:AA==:' };
+      const parsed = parseSignature({ method: 'GET', target: '/v1/x', headers: h });
+      expect(parleyPolicyProblem(parsed, undefined, undefined)).toBe('tag must be "parley"');
+    });
+  });
+
+  describe('given derived components a client may add to those Parley requires', () => {
+    const keys = ed25519KeyPair();
+    const signKey = b64uEncode(keys.publicKey);
+    const components = ['@method', '@authority', '@scheme', '@target-uri', '@path', '@query'];
+    const params = serializeSignatureInput(components, { created: 1700000000, nonce: 'n', keyid: 'k', alg: 'ed25519', tag: 'parley' });
+    const signedFor = (req: { target: string; authority?: string; scheme?: string }) => {
+      const base = signatureBase({ method: 'GET', ...req }, components, params);
+      return { 'signature-input': `sig1=${params}`, signature: `sig1=:${ed25519Signer(keys.secretKey)(Buffer.from(base)).toString('base64')}:` };
+    };
+
+    it('then @authority, @scheme and @target-uri are the request\'s own, the default port left out', () => {
+      const headers = signedFor({ target: '/v1/x?a=1', authority: 'parley.example', scheme: 'https' });
+      const parsed = parseSignature({ method: 'GET', target: '/v1/x?a=1', headers, authority: 'Parley.Example:443', scheme: 'https' });
+      expect(parsed.base.split('\n').slice(1, 4)).toEqual([
+        '"@authority": parley.example',
+        '"@scheme": https',
+        '"@target-uri": https://parley.example/v1/x?a=1',
+      ]);
+      expect(verifySignature(parsed, signKey)).toBe(true);
+    });
+
+    it('when the request went to another host, then it does not verify', () => {
+      const headers = signedFor({ target: '/v1/x', authority: 'parley.example', scheme: 'https' });
+      expect(verifySignature(parseSignature({ method: 'GET', target: '/v1/x', headers, authority: 'other.example', scheme: 'https' }), signKey)).toBe(false);
+    });
+
+    it('when the target is in absolute form, then authority and scheme are its own', () => {
+      const headers = signedFor({ target: '/v1/x', authority: 'parley.example:8443', scheme: 'https' });
+      const parsed = parseSignature({ method: 'GET', target: 'https://parley.example:8443/v1/x', headers, authority: 'ignored.example', scheme: 'http' });
+      expect(parsed.base).toContain('"@authority": parley.example:8443\n"@scheme": https\n"@target-uri": https://parley.example:8443/v1/x\n');
+    });
+
+    it('when the server cannot know them, then it says so', () => {
+      expect(() => parseSignature({ method: 'GET', target: '/v1/x', headers: signedFor({ target: '/v1/x', authority: 'a', scheme: 'http' }) })).toThrow(
+        new SignatureError('@authority is not known'),
+      );
+    });
+  });
+
+  it.each([
+    ['alg as a token', 'alg=ed25519', 'alg must be a string'],
+    ['nonce as a token', 'nonce=abc', 'nonce must be a string'],
+    ['keyid as a number', 'keyid=7', 'keyid must be a string'],
+    ['tag as a token', 'tag=parley', 'tag must be a string'],
+    ['expires as a decimal', 'expires=1700000300.0', 'expires must be an integer'],
+    ['expires as a string', 'expires="1700000300"', 'expires must be an integer'],
+  ])('refuses %s: parameters have the types of RFC 9421 §2.3', (_name, param, message) => {
+    const headers = { 'signature-input': `sig1=("@method");created=1700000000;${param}`, signature: 'sig1=:AA==:' };
+    expect(() => parseSignature({ method: 'GET', target: '/', headers })).toThrow(new SignatureError(message));
+  });
+
+  it('reads expires when the signer set one', () => {
+    const headers = { 'signature-input': 'sig1=("@method");created=1700000000;expires=1700000060', signature: 'sig1=:AA==:' };
+    expect(parseSignature({ method: 'GET', target: '/', headers }).expires).toBe(1700000060);
   });
 
   it.each([

@@ -6,13 +6,7 @@
  * The time window and nonce memory are the server's policy, not this module's.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  InnerList,
-  Item,
-  parseDictionary,
-  serializeInnerList,
-  Token,
-} from 'structured-headers';
+import { Dictionary, InnerList, Item, parseDictionary, serializeInnerList } from 'structured-headers';
 import { ed25519Verify, Signer } from './crypto';
 
 export const SIGNATURE_LABEL = 'sig1';
@@ -36,15 +30,39 @@ export interface RequestParts {
   scheme?: string;
 }
 
+/** An absolute-form target (RFC 9112 §3.2.2, `GET http://host/v1/…`), parsed; null for the usual origin form. */
+function absoluteTarget(target: string): URL | null {
+  return !target.startsWith('/') && URL.canParse(target) ? new URL(target) : null;
+}
+
 function splitTarget(target: string): { path: string; query: string } {
-  // An absolute-form target (RFC 9112 §3.2.2, `GET http://host/v1/…`): @path and @query are
-  // its path and query all the same (RFC 9421 §2.2.6–7).
-  if (!target.startsWith('/') && URL.canParse(target)) {
-    const url = new URL(target);
-    target = url.pathname + url.search;
-  }
+  // @path and @query of an absolute-form target are its path and query all the same (RFC 9421 §2.2.6–7).
+  const url = absoluteTarget(target);
+  if (url) target = url.pathname + url.search;
   const q = target.indexOf('?');
   return q < 0 ? { path: target, query: '?' } : { path: target.slice(0, q), query: target.slice(q) };
+}
+
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
+
+/**
+ * @authority (RFC 9421 §2.2.3): the target's own authority when it is absolute, else the Host
+ * the request names; lower case, without the scheme's default port (RFC 9110 §4.2.3).
+ */
+function authorityOf(req: RequestParts): string {
+  const url = absoluteTarget(req.target);
+  const scheme = (url ? url.protocol.slice(0, -1) : req.scheme)?.toLowerCase();
+  const authority = (url ? url.host : req.authority)?.toLowerCase();
+  if (!authority) throw new SignatureError('@authority is not known');
+  const port = scheme === undefined ? undefined : DEFAULT_PORT[scheme];
+  return port !== undefined && authority.endsWith(`:${port}`) ? authority.slice(0, -port.length - 1) : authority;
+}
+
+function schemeOf(req: RequestParts): string {
+  const url = absoluteTarget(req.target);
+  const scheme = url ? url.protocol.slice(0, -1) : req.scheme;
+  if (!scheme) throw new SignatureError('@scheme is not known');
+  return scheme.toLowerCase();
 }
 
 /** The value of one covered component (RFC 9421 §2.1, §2.2). */
@@ -58,14 +76,11 @@ function componentValue(name: string, req: RequestParts): string {
     case '@query':
       return query;
     case '@authority':
-      if (!req.authority) throw new SignatureError('@authority is not known');
-      return req.authority.toLowerCase();
+      return authorityOf(req);
     case '@scheme':
-      if (!req.scheme) throw new SignatureError('@scheme is not known');
-      return req.scheme.toLowerCase();
+      return schemeOf(req);
     case '@target-uri':
-      if (!req.authority || !req.scheme) throw new SignatureError('@target-uri is not known');
-      return `${req.scheme.toLowerCase()}://${req.authority.toLowerCase()}${req.target}`;
+      return absoluteTarget(req.target) ? req.target : `${schemeOf(req)}://${authorityOf(req)}${req.target}`;
     case '@request-target':
       return req.target;
     default: {
@@ -149,15 +164,18 @@ export interface ParsedSignature {
   label: string;
   components: string[];
   created: number | null;
+  /** RFC 9421 `expires`, when the signer set one: the server refuses the signature after it. */
+  expires: number | null;
   nonce: string | null;
   keyid: string | null;
   alg: string | null;
+  tag: string | null;
   base: string;
   signature: Buffer;
 }
 
-/** A `created` parameter written as a decimal (RFC 8941: parameters may follow spaces after ";"). */
-const DECIMAL_CREATED = /;\s*created=-?\d+\./;
+/** An integer parameter written as a decimal (RFC 8941: parameters may follow spaces after ";"). */
+const WRITTEN_AS_DECIMAL = { created: /;\s*created=-?\d+\./, expires: /;\s*expires=-?\d+\./ };
 
 /**
  * The text of dictionary member `label` (the last, as a parser takes the last of a repeated
@@ -191,13 +209,22 @@ function memberText(header: string, label: string): string {
   return members.filter((m) => m === label || m.startsWith(`${label}=`) || m.startsWith(`${label};`)).at(-1) ?? '';
 }
 
-function bare(x: unknown): unknown {
-  return x instanceof Token ? x.toString() : x;
+/**
+ * Which of the request's signatures Parley checks (RFC 9421 §3.2 leaves the choice to the
+ * verifier): the one tagged `parley`, else the one labelled `sig1`, else the first label
+ * present in both headers — so that a proxy's signature listed before the client's does not
+ * hide it. Only one is ever verified: more labels cost nothing more.
+ */
+function chosenLabel(inputs: Dictionary, sigs: Dictionary): string | undefined {
+  const both = [...inputs.keys()].filter((l) => sigs.has(l));
+  const tagged = both.find((l) => Array.isArray(inputs.get(l)![0]) && inputs.get(l)![1].get('tag') === SIGNATURE_TAG);
+  return tagged ?? (both.includes(SIGNATURE_LABEL) ? SIGNATURE_LABEL : both[0]);
 }
 
 /**
- * Parses `Signature-Input` and `Signature` and builds the signature base for the first
- * label present in both. Throws SignatureError with a reason a client can act on.
+ * Parses `Signature-Input` and `Signature` and builds the signature base of the signature
+ * chosenLabel picks. Parameters must have the types RFC 9421 §2.3 gives them (strings, and
+ * integers for `created` and `expires`). Throws SignatureError with a reason a client can act on.
  */
 export function parseSignature(req: RequestParts): ParsedSignature {
   const inputHeader = req.headers?.['signature-input'];
@@ -211,7 +238,7 @@ export function parseSignature(req: RequestParts): ParsedSignature {
   } catch (err) {
     throw new SignatureError(`unparseable signature headers: ${(err as Error).message}`);
   }
-  const label = [...inputs.keys()].find((l) => sigs.has(l));
+  const label = chosenLabel(inputs, sigs);
   if (!label) throw new SignatureError('no signature label appears in both Signature-Input and Signature');
   const input = inputs.get(label)!;
   const sigItem = sigs.get(label)!;
@@ -223,16 +250,17 @@ export function parseSignature(req: RequestParts): ParsedSignature {
   });
   if (new Set(components).size !== components.length) throw new SignatureError('a component is covered twice');
   const params = input[1];
-  const get = (k: string) => (params.has(k) ? bare(params.get(k)) : null);
-  const created = get('created');
-  const nonce = get('nonce');
-  const keyid = get('keyid');
-  const alg = get('alg');
-  // An sf-decimal such as 1700000000.0 parses to the same JS number as the integer: told apart in the text.
-  if ((created !== null && !Number.isSafeInteger(created)) || DECIMAL_CREATED.test(memberText(String(inputHeader), label))) {
-    throw new SignatureError('created must be an integer');
+  const get = (k: string) => (params.has(k) ? params.get(k) : null);
+  const [created, expires, nonce, keyid, alg, tag] = ['created', 'expires', 'nonce', 'keyid', 'alg', 'tag'].map(get);
+  const member = memberText(String(inputHeader), label);
+  for (const [k, val] of [['created', created], ['expires', expires]] as const) {
+    // An sf-decimal such as 1700000000.0 parses to the same JS number as the integer: told apart in the text.
+    if ((val !== null && !Number.isSafeInteger(val)) || WRITTEN_AS_DECIMAL[k].test(member)) {
+      throw new SignatureError(`${k} must be an integer`);
+    }
   }
-  for (const [k, val] of [['nonce', nonce], ['keyid', keyid], ['alg', alg]] as const) {
+  // A token (alg=ed25519, unquoted) is not the string RFC 9421 defines these as.
+  for (const [k, val] of [['nonce', nonce], ['keyid', keyid], ['alg', alg], ['tag', tag]] as const) {
     if (val !== null && typeof val !== 'string') throw new SignatureError(`${k} must be a string`);
   }
   const base = signatureBase(req, components, serializeInnerList(input as InnerList));
@@ -240,9 +268,11 @@ export function parseSignature(req: RequestParts): ParsedSignature {
     label,
     components,
     created: created as number | null,
+    expires: expires as number | null,
     nonce: nonce as string | null,
     keyid: keyid as string | null,
     alg: alg as string | null,
+    tag: tag as string | null,
     base,
     signature: Buffer.from(sigItem[0] as ArrayBuffer),
   };
@@ -257,7 +287,7 @@ export const MAX_NONCE_LENGTH = 128;
 
 /**
  * Parley's policy on a parsed signature (DESIGN.md Part 3), except time and nonce memory:
- * required parameters and components, `alg` ed25519 when present, and a content digest
+ * required parameters and components, `alg` ed25519 and `tag` parley when present, and a content digest
  * that matches the body we received (computed by us, never trusted from the header).
  */
 export function parleyPolicyProblem(parsed: ParsedSignature, body: Uint8Array | undefined, headerDigest: string | undefined): string | null {
@@ -267,6 +297,8 @@ export function parleyPolicyProblem(parsed: ParsedSignature, body: Uint8Array | 
   if (parsed.nonce.length > MAX_NONCE_LENGTH) return `nonce must be at most ${MAX_NONCE_LENGTH} characters`;
   if (!parsed.keyid) return 'keyid is required';
   if (parsed.alg !== null && parsed.alg !== 'ed25519') return 'alg must be ed25519';
+  // A signature tagged for another application is not one made for Parley (RFC 9421 §2.3).
+  if (parsed.tag !== null && parsed.tag !== SIGNATURE_TAG) return `tag must be "${SIGNATURE_TAG}"`;
   for (const c of REQUIRED_COMPONENTS) if (!parsed.components.includes(c)) return `${c} must be covered`;
   const hasBody = body !== undefined && body.length > 0;
   if (hasBody) {
