@@ -1,11 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { malformed, notFound, unauthorized } from '../common/api-error';
 import { CLOCK, type Clock } from '../common/clock';
 import type { RawBodyRequest } from '../common/raw-body.middleware';
 import { PARLEY_CONFIG, type ParleyConfig } from '../config/parley-config';
-import { isUuid, ParsedSignature, parleyPolicyProblem, parseSignature, SignatureError, verifySignature } from '../protocol';
+import { b64uEncode, ed25519KeyPair, isUuid, ParsedSignature, parleyPolicyProblem, parseSignature, SignatureError, verifySignature } from '../protocol';
 import { EVENT_STORE, type EventStore } from '../store/event-store.port';
 import type { Caller } from './caller';
 import { globalAuditors } from './global-auditors';
@@ -13,11 +14,14 @@ import { KEY_DIRECTORY, type KeyDirectory } from './key-directory';
 
 const GLOBAL_AUDITOR_ONLY = 'parley:global-auditor-only';
 const UNVERIFIED = 'request signature: unknown keyid or a signature that does not verify';
+/** What a signature of an unknown keyid is checked against, so that it costs what a known one's does; nobody holds its secret. */
+const DECOY_SIGN_KEY = b64uEncode(ed25519KeyPair().publicKey);
 /** Marks a route only a global auditor (PARLEY_AUDITORS) may call; others get 404. */
 export const GlobalAuditorOnly = () => SetMetadata(GLOBAL_AUDITOR_ONLY, true);
 
 export interface SignedRequest extends RawBodyRequest {
   originalUrl: string;
+  path?: string;
   params?: Record<string, string>;
   caller?: Caller;
 }
@@ -51,6 +55,9 @@ export class SignedRequestGuard implements CanActivate {
     const channel = req.params?.channel;
     if (channel !== undefined && !isUuid(channel)) throw malformed('the channel in the path must be a lowercase uuid');
 
+    // Signed calls take no body (DESIGN.md Part 3): one sent anyway would go unread, and its digest unchecked.
+    if (req.rawBody === undefined && declaresBody(req)) throw malformed(`${req.method} ${req.path ?? 'this route'} takes no body`);
+
     const headers = headerStrings(req.headers);
     const parsed = this.parse(req, headers);
     const problem = parleyPolicyProblem(parsed, req.rawBody, headers['content-digest']);
@@ -59,13 +66,15 @@ export class SignedRequestGuard implements CanActivate {
     if (Math.abs(nowS - parsed.created!) > this.windowS) {
       throw unauthorized(`request signature: created must be within ${this.windowS} s of the server's clock`);
     }
+    if (parsed.expires !== null && nowS > parsed.expires) throw unauthorized('request signature: expired (its expires has passed)');
 
     const keyid = parsed.keyid!;
     const auditorKey = this.auditors.get(keyid);
     const memberships = await this.directory.resolve(keyid);
     const signKey = auditorKey ?? memberships[0]?.signKey;
-    // One answer for both: without the key's secret nobody learns whether a keyid is known here.
-    if (!signKey || !verifySignature(parsed, signKey)) throw unauthorized(UNVERIFIED);
+    // One answer for both, in about the same time (an unknown keyid is checked against a decoy
+    // key): without the key's secret nobody learns whether a keyid is known here.
+    if (!verifySignature(parsed, signKey ?? DECOY_SIGN_KEY) || !signKey) throw unauthorized(UNVERIFIED);
     // Kept one window longer than any instance accepts the signature by its own clock, so that
     // an instance whose clock runs ahead (by up to a window) cannot purge a nonce that another
     // instance would still take: then a replay sent there would be new to it.
@@ -91,12 +100,19 @@ export class SignedRequestGuard implements CanActivate {
 
   private parse(req: SignedRequest, headers: Record<string, string | undefined>): ParsedSignature {
     try {
-      return parseSignature({ method: req.method!, target: req.originalUrl, headers });
+      // @scheme is what reached this process: behind a TLS-terminating proxy, http.
+      const scheme = (req.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http';
+      return parseSignature({ method: req.method!, target: req.originalUrl, headers, authority: headers.host, scheme });
     } catch (err) {
       if (err instanceof SignatureError) throw unauthorized(`request signature: ${err.message}`);
       throw err;
     }
   }
+}
+
+/** Whether the request carries a body (RFC 9112 §6.3): a length above 0, or any transfer coding. */
+function declaresBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 function headerStrings(headers: IncomingHttpHeaders): Record<string, string | undefined> {

@@ -5,14 +5,27 @@
  * stored; request signatures (vectors, stale, replayed, forged, unknown, revoked).
  */
 import { randomUUID } from 'node:crypto';
-import { b64uDecode, canonical, ed25519Signer, eventHash, fingerprint, generateIdentity, parseStrictJson, signRequest, type Envelope } from '../../src/protocol';
+import { request as httpRequest } from 'node:http';
+import {
+  b64uDecode,
+  canonical,
+  ed25519Signer,
+  eventHash,
+  fingerprint,
+  generateIdentity,
+  parseStrictJson,
+  serializeSignatureInput,
+  signatureBase,
+  signRequest,
+  type Envelope,
+} from '../../src/protocol';
 import { ApiError } from '../../src/client';
 import { MAX_PAGE } from '../../src/channels/dto/read-events-query.dto';
 import { channelStream } from '../../src/store/event-store.port';
 import { NegotiationBuilder } from '../support/negotiation-builder';
 import { loadEnvelopeVectors, loadLogExpectations, loadRequestVectors, readLog, reference } from '../support/vectors';
 import { newStoreLocation, startServer, type StoreKind, type StoreLocation, type TestServer } from './service-harness';
-import { allStored, client, collectSse, post, signedGet, storedLines } from './service-test-kit';
+import { allStored, client, collectSse, post, signedGet, signedGetHeaders, storedLines, type Keys } from './service-test-kit';
 
 jest.setTimeout(60_000);
 
@@ -466,6 +479,69 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       expect(await get(server.url, `/v1/channels/${randomUUID()}/head`, globalAuditor)).toEqual(notFound);
       expect((await get(server.url, target, n.keys('ua.lead2'))).status).toBe(200);
       expect((await get(server.url, target, globalAuditor)).status).toBe(200);
+    });
+
+    /** Headers of a GET signed as `keys` over `components`, with extra parameters (expires, tag) after Parley's. */
+    const signedOver = (target: string, keys: Keys, components: string[], extra: { expires?: number; tag?: string } = {}) => {
+      const params = serializeSignatureInput(components, {
+        created: Math.floor(Date.now() / 1000),
+        nonce: randomUUID(),
+        keyid: fingerprint(keys),
+        alg: 'ed25519',
+        tag: extra.tag ?? 'parley',
+      });
+      const input = extra.expires === undefined ? params : `${params};expires=${extra.expires}`;
+      const base = signatureBase({ method: 'GET', target, authority: new URL(server.url).host, scheme: 'http' }, components, input);
+      const sig = ed25519Signer(b64uDecode(keys.signSeed, 32)!)(Buffer.from(base)).toString('base64');
+      return { 'signature-input': `sig1=${input}`, signature: `sig1=:${sig}:` };
+    };
+    const required = ['@method', '@path', '@query'];
+    /** A GET through node:http, which (unlike fetch) sends any Host and a body. */
+    const rawGet = (path: string, headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; json: unknown }>((resolve, reject) => {
+        // node:http frames no GET body by itself: the length is given.
+        const framed = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+        const req = httpRequest(server.url + path, { method: 'GET', headers: framed }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+
+    it('when the client also covers @authority, @scheme and @target-uri then 200; sent to another host name then 401', async () => {
+      const headers = signedOver(target, n.keys('ru.lead'), [...required, '@authority', '@scheme', '@target-uri']);
+      expect((await fetch(server.url + target, { headers })).status).toBe(200);
+      const elsewhere = { ...signedOver(target, n.keys('ru.lead'), [...required, '@authority']), host: 'parley.example' };
+      expect(await rawGet(target, elsewhere)).toEqual(unauthorized(/does not verify/));
+    });
+
+    it("when a proxy's signature comes first then the client's (tagged parley) is the one checked: 200", async () => {
+      const ours = signedGetHeaders(target, n.keys('ru.lead'));
+      const headers = {
+        'signature-input': `proxy=("@method" "@path");created=${Math.floor(Date.now() / 1000)};keyid="proxy-1", ${ours['signature-input']}`,
+        signature: `proxy=:${Buffer.alloc(64).toString('base64')}:, ${ours.signature}`,
+      };
+      expect((await fetch(server.url + target, { headers })).status).toBe(200);
+    });
+
+    it('when its expires has passed, or it is tagged for another application, then 401', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const expired = await fetch(server.url + target, { headers: signedOver(target, n.keys('ru.lead'), required, { expires: now - 1 }) });
+      expect({ status: expired.status, json: await expired.json() }).toEqual(unauthorized(/expired/));
+      expect((await fetch(server.url + target, { headers: signedOver(target, n.keys('ru.lead'), required, { expires: now + 60 }) })).status).toBe(200);
+      const other = await fetch(server.url + target, { headers: signedOver(target, n.keys('ru.lead'), required, { tag: 'other-app' }) });
+      expect({ status: other.status, json: await other.json() }).toEqual(unauthorized(/tag must be "parley"/));
+    });
+
+    it('when a signed GET carries a body, with or without a digest, then 400 malformed', async () => {
+      const body = '{"a":1}';
+      const digests: Record<string, string>[] = [{}, { 'content-digest': `sha-256=:${Buffer.alloc(32).toString('base64')}:` }];
+      for (const digest of digests) {
+        const headers = { ...signedGetHeaders(target, n.keys('ru.lead')), ...digest, 'content-type': 'application/json' };
+        expect(await rawGet(target, headers, body)).toEqual({ status: 400, json: { error: 'malformed', message: `GET /v1/channels/${n.channel}/head takes no body` } });
+      }
     });
 
     it('when the SDK reads with a revoked key then it gets ApiError 404', async () => {
