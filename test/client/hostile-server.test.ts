@@ -164,6 +164,22 @@ describe('bodies without end', () => {
   });
 });
 
+describe('event ids', () => {
+  it.each([
+    ['not digits', 'abc'],
+    ['a character no header can carry', '\u0100'],
+    ['a seq past 2^53', '9'.repeat(16)],
+  ])('given an event id that is %s, then the stream ends with UnexpectedResponseError: it would be sent back as Last-Event-ID', async (_name, id) => {
+    const { url, requests } = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`id: ${id}\nevent: envelope\ndata: {}\n\n`);
+    });
+    const stream = new ParleyHttpClient({ server: url, keys }).stream(channel, { retryMs: 5 });
+    await expect(drain(stream)).rejects.toThrow(new UnexpectedResponseError(`the stream sent an event id that is not a seq: ${JSON.stringify(id)}`));
+    expect(requests).toHaveLength(1);
+  });
+});
+
 describe('reconnection pace', () => {
   /** The waits the stream announces before each new attempt, until `count` of them. */
   async function waits(url: string, count: number, retryMs?: number): Promise<{ waits: number[]; reasons: string[] }> {
