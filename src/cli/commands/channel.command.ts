@@ -55,6 +55,8 @@ export function register(program: Command): void {
       const meta = { parties: spec.parties, participants, notary: { signKey: notary.signKey }, policy: spec.policy };
       const submitted = await session.open(draft('ChannelOpened', meta, { title: spec.title, mandate: spec.mandate }));
       await ctx.remember(spec.channel);
+      // The opening this key just signed: a server serving another one later (other keys) is caught.
+      await ctx.rememberHead(session);
       reportSubmitted(ctx, submitted, { channel: spec.channel });
     }),
   );

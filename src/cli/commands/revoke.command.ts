@@ -46,10 +46,22 @@ export function register(program: Command): void {
       const local = session.precheck(make());
       if (local) throw new RuleViolationError(local);
       if (replacement && identity && newKeystore) {
-        // The new keys are safe on disk before the event that makes them count is sent.
+        // The new keys are safe on disk before the event that makes them count is sent. They
+        // remember the head this command verified, as the old keys do: the new key's first
+        // read is then held to it, not trusted as a stranger's (a server could otherwise show
+        // it another channel history, with keys of its own).
+        const head = session.view.entries.at(-1)!;
         writeKeystore(
           newKeystore,
-          { id: replacement.id, party: current.party, role: current.role, signSeed: identity.signSeed, boxSecret: identity.boxSecret, channels: [session.channel] },
+          {
+            id: replacement.id,
+            party: current.party,
+            role: current.role,
+            signSeed: identity.signSeed,
+            boxSecret: identity.boxSecret,
+            channels: [session.channel],
+            seen: { [session.channel]: { seq: head.seq, hash: head.hash } },
+          },
           await ctx.passphrase(),
           { overwrite: false },
         );
