@@ -1,23 +1,73 @@
 /** The keystore on disk (Node only): mode 0600, written atomically, never in clear. */
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { contentsOf, Keys, KeystoreContents, openKeystoreDocument, sealKeystore, withPublicHalves } from './keystore';
+import { createHash, randomBytes } from 'node:crypto';
+import { lock } from 'proper-lockfile';
+import { contentsOf, Keys, KeystoreContents, mergeKeystores, openKeystoreDocument, sealKeystore, SeenConflict, withPublicHalves } from './keystore';
 import { KeystoreError } from './errors';
 
 export function readKeystore(path: string, passphrase: string): Keys {
   return readKeystoreFile(path, passphrase).keys;
 }
 
-/** As readKeystore, with the scrypt cost the file was sealed with (so that re-sealing it never lowers it). */
-export function readKeystoreFile(path: string, passphrase: string): { keys: Keys; scryptN: number } {
-  let text: string;
+/**
+ * As readKeystore, with the scrypt cost the file was sealed with (so that re-sealing it never
+ * lowers it) and its version (a hash of its bytes: has another command saved it since?).
+ */
+export function readKeystoreFile(path: string, passphrase: string): { keys: Keys; scryptN: number; version: string } {
+  const text = readText(path);
+  return { ...openKeystoreDocument(text, passphrase), version: versionOf(text) };
+}
+
+function readText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     throw new KeystoreError(`cannot read keystore ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return openKeystoreDocument(text, passphrase);
+}
+
+function versionOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export interface SaveOptions {
+  /** The version readKeystoreFile (or the last save) gave. */
+  version: string;
+  scryptN: number;
+  /** Channels whose remembered event this command replaced on purpose (mergeKeystores). */
+  replaced?: ReadonlySet<string>;
+}
+
+/**
+ * Re-seals `keys` over the keystore a command read, under an inter-process lock
+ * (`<path>.lock`, proper-lockfile): two commands on one keystore (a long `tail` and a
+ * `message`, say) must not undo each other's saves. If another command saved since this one
+ * read the file, the two are merged (mergeKeystores) rather than the later save winning.
+ */
+export async function saveKeystore(path: string, keys: Keys, passphrase: string, options: SaveOptions): Promise<{ version: string; conflicts: SeenConflict[] }> {
+  let release: () => Promise<void>;
+  try {
+    // Stale after 10 s (a command killed while holding it); a live holder keeps it fresh.
+    release = await lock(path, { realpath: false, stale: 10_000, retries: { retries: 40, minTimeout: 50, maxTimeout: 500 } });
+  } catch (err) {
+    throw new KeystoreError(`cannot lock keystore ${path} to save it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    let contents = contentsOf(keys);
+    let conflicts: SeenConflict[] = [];
+    const current = readText(path);
+    if (versionOf(current) !== options.version) {
+      ({ merged: contents, conflicts } = mergeKeystores(contentsOf(openKeystoreDocument(current, passphrase).keys), contents, options.replaced));
+      keys.channels = contents.channels;
+      keys.seen = contents.seen;
+    }
+    const text = sealedText(contents, passphrase, options.scryptN);
+    writeText(path, text, true);
+    return { version: versionOf(text), conflicts };
+  } finally {
+    await release().catch(() => undefined); // compromised or already gone: the file is written either way
+  }
 }
 
 /**
@@ -28,20 +78,28 @@ export function readKeystoreFile(path: string, passphrase: string): { keys: Keys
  */
 export function writeKeystore(path: string, contents: KeystoreContents | Keys, passphrase: string, options: { overwrite: boolean; scryptN?: number }): Keys {
   const plain = 'identity' in contents ? contentsOf(contents) : contents;
-  const doc = sealKeystore(plain, passphrase, options.scryptN);
+  writeText(path, sealedText(plain, passphrase, options.scryptN), options.overwrite);
+  return withPublicHalves(plain);
+}
+
+function sealedText(contents: KeystoreContents, passphrase: string, scryptN?: number): string {
+  return JSON.stringify(sealKeystore(contents, passphrase, scryptN), null, 2) + '\n';
+}
+
+function writeText(path: string, text: string, overwrite: boolean): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = openSync(tmp, 'wx', 0o600);
     try {
-      writeSync(fd, JSON.stringify(doc, null, 2) + '\n');
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     try {
       // A link never replaces an existing file (create-only); a rename atomically does.
-      if (options.overwrite) renameSync(tmp, path);
+      if (overwrite) renameSync(tmp, path);
       else linkSync(tmp, path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -51,7 +109,6 @@ export function writeKeystore(path: string, contents: KeystoreContents | Keys, p
   } finally {
     rmSync(tmp, { force: true }); // gone after a rename; the extra name after a link; a failed write's leftovers
   }
-  return withPublicHalves(plain);
 }
 
 function syncDirectory(dir: string): void {

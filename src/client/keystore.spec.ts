@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity } from '../protocol';
 import { KeystoreError, WrongPassphraseError } from './errors';
-import { KeystoreContents, openKeystore, scryptCostFromEnv, sealKeystore, DEFAULT_SCRYPT_N } from './keystore';
-import { readKeystore, writeKeystore } from './keystore-file';
+import { KeystoreContents, mergeKeystores, openKeystore, scryptCostFromEnv, sealKeystore, DEFAULT_SCRYPT_N } from './keystore';
+import { readKeystore, readKeystoreFile, saveKeystore, writeKeystore } from './keystore-file';
 
 const LOW_N = 2 ** 10; // the minimum: these specs test the format, not the cost
 
@@ -69,5 +69,76 @@ describe('keystore', () => {
     expect(() => writeKeystore(path, contents(), 'pw', { overwrite: false, scryptN: LOW_N })).toThrow(/exists already/);
     expect(readFileSync(path, 'utf8')).toBe('old');
     expect(readdirSync(dir)).toEqual(['me.keystore']);
+  });
+});
+
+const C1 = '11111111-1111-4111-8111-111111111111';
+const C2 = '22222222-2222-4222-8222-222222222222';
+const hash = (c: string) => c.repeat(64);
+
+describe('two commands on one keystore', () => {
+  const mine = contents();
+  const at = (seen: KeystoreContents['seen'], channels = [C1]): KeystoreContents => ({ ...mine, channels, seen });
+
+  it('given the other saved a later event and a new channel, when merging an older one, then neither is rolled back', () => {
+    const { merged, conflicts } = mergeKeystores(at({ [C1]: { seq: 4, hash: hash('b') } }, [C1, C2]), at({ [C1]: { seq: 3, hash: hash('a') } }));
+    expect(merged).toEqual(at({ [C1]: { seq: 4, hash: hash('b') } }, [C1, C2]));
+    expect(conflicts).toEqual([]);
+  });
+
+  it('given this command verified further, then its event is kept, and channels only it joined too', () => {
+    const { merged } = mergeKeystores(at({ [C1]: { seq: 3, hash: hash('a') } }), at({ [C1]: { seq: 5, hash: hash('c') }, [C2]: { seq: 0, hash: hash('d') } }, [C1, C2]));
+    expect(merged).toEqual(at({ [C1]: { seq: 5, hash: hash('c') }, [C2]: { seq: 0, hash: hash('d') } }, [C1, C2]));
+  });
+
+  it('given two events at one seq, then the file\'s is kept and the conflict reported: the server showed two histories', () => {
+    const { merged, conflicts } = mergeKeystores(at({ [C1]: { seq: 4, hash: hash('b') } }), at({ [C1]: { seq: 4, hash: hash('e') } }));
+    expect(merged.seen).toEqual({ [C1]: { seq: 4, hash: hash('b') } });
+    expect(conflicts).toEqual([{ channel: C1, kept: { seq: 4, hash: hash('b') }, dropped: { seq: 4, hash: hash('e') } }]);
+  });
+
+  it('given this command accepted a restore of a channel, then its earlier event replaces the file\'s', () => {
+    const { merged } = mergeKeystores(at({ [C1]: { seq: 9, hash: hash('b') } }), at({ [C1]: { seq: 2, hash: hash('a') } }), new Set([C1]));
+    expect(merged.seen).toEqual({ [C1]: { seq: 2, hash: hash('a') } });
+  });
+
+  it('given the file now holds another participant\'s keys, then KeystoreError', () => {
+    expect(() => mergeKeystores({ ...contents(), id: 'ru.lead' }, mine)).toThrow(/now holds other keys \(ru.lead\)/);
+  });
+
+  describe('on disk', () => {
+    let dir: string;
+    let path: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'parley-ks-'));
+      path = join(dir, 'me.keystore');
+      writeKeystore(path, at({ [C1]: { seq: 1, hash: hash('a') } }), 'pw', { overwrite: false, scryptN: LOW_N });
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('given a long command read it and a short one saved since, when the long one saves, then the short one\'s save survives', async () => {
+      const long = readKeystoreFile(path, 'pw');
+      const short = readKeystoreFile(path, 'pw');
+      short.keys.seen = { [C1]: { seq: 4, hash: hash('b') } };
+      short.keys.channels.push(C2);
+      await saveKeystore(path, short.keys, 'pw', { version: short.version, scryptN: LOW_N });
+      long.keys.seen = { [C1]: { seq: 3, hash: hash('c') } };
+      const saved = await saveKeystore(path, long.keys, 'pw', { version: long.version, scryptN: LOW_N });
+      expect(saved.conflicts).toEqual([]);
+      const now = readKeystoreFile(path, 'pw');
+      expect({ seen: now.keys.seen, channels: now.keys.channels }).toEqual({ seen: { [C1]: { seq: 4, hash: hash('b') } }, channels: [C1, C2] });
+      expect(now.version).toBe(saved.version);
+      expect(readdirSync(dir)).toEqual(['me.keystore']); // no lock or temporary file left
+    });
+
+    it('given saves racing from one read, then each is merged into the next: none is lost', async () => {
+      const reads = [C1, C2, '33333333-3333-4333-8333-333333333333'].map((channel) => {
+        const read = readKeystoreFile(path, 'pw');
+        if (!read.keys.channels.includes(channel)) read.keys.channels.push(channel);
+        return read;
+      });
+      await Promise.all(reads.map((r) => saveKeystore(path, r.keys, 'pw', { version: r.version, scryptN: LOW_N })));
+      expect(readKeystore(path, 'pw').channels.sort()).toEqual([C1, C2, '33333333-3333-4333-8333-333333333333']);
+    });
   });
 });

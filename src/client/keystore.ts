@@ -148,6 +148,40 @@ export function contentsOf(keys: Keys): KeystoreContents {
   return { id, party, role, signSeed, boxSecret, channels: [...channels], ...(seen ? { seen: { ...seen } } : {}) };
 }
 
+/** A channel whose remembered event differs between two copies of one keystore at the same seq. */
+export interface SeenConflict {
+  channel: string;
+  kept: SeenEvent;
+  dropped: SeenEvent;
+}
+
+/**
+ * What to write when the keystore file changed since a command read it (another command on
+ * the same keystore saved meanwhile): both commands' channels, and per channel the later of
+ * the two remembered events — a pin only moves forward, so neither command rolls the other's
+ * back — except where this command deliberately replaced it (`replaced`: an accepted restore).
+ * The same seq with two hashes means the two commands were served two histories: the file's
+ * is kept, and the conflict reported. Throws if the file now holds another participant's keys.
+ */
+export function mergeKeystores(
+  onDisk: KeystoreContents,
+  ours: KeystoreContents,
+  replaced: ReadonlySet<string> = new Set(),
+): { merged: KeystoreContents; conflicts: SeenConflict[] } {
+  if (onDisk.id !== ours.id || onDisk.signSeed !== ours.signSeed || onDisk.boxSecret !== ours.boxSecret) {
+    throw new KeystoreError(`the keystore file now holds other keys (${onDisk.id}) than when this command read it (${ours.id}); not overwritten`);
+  }
+  const channels = [...onDisk.channels, ...ours.channels.filter((c) => !onDisk.channels.includes(c))];
+  const seen: Record<string, SeenEvent> = { ...onDisk.seen };
+  const conflicts: SeenConflict[] = [];
+  for (const [channel, mine] of Object.entries(ours.seen ?? {})) {
+    const theirs = seen[channel];
+    if (!theirs || replaced.has(channel) || mine.seq > theirs.seq) seen[channel] = mine;
+    else if (mine.seq === theirs.seq && mine.hash !== theirs.hash) conflicts.push({ channel, kept: theirs, dropped: mine });
+  }
+  return { merged: { ...ours, channels, ...(Object.keys(seen).length > 0 && { seen }) }, conflicts };
+}
+
 function validateContents(c: KeystoreContents): void {
   const problems: string[] = [];
   if (!isParticipantId(c.id)) problems.push('id is not a participant id (a-z, 0-9, ".", "-"; not "notary")');

@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
 import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl } from '../../client';
-import { readKeystoreFile, writeKeystore } from '../../client/keystore-file';
+import { readKeystoreFile, saveKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase } from './passphrase';
@@ -53,7 +53,7 @@ export function withCommonOptions(cmd: Command, options: { channel?: boolean; se
 
 export class CliContext {
   readonly out: Output;
-  private loaded: { keys: Keys; passphrase: string; scryptN: number } | null = null;
+  private loaded: { keys: Keys; passphrase: string; scryptN: number; version: string } | null = null;
 
   constructor(readonly options: CommonOptions) {
     this.out = new Output(options.json === true);
@@ -79,18 +79,33 @@ export class CliContext {
     return this.loaded!.passphrase;
   }
 
-  /** Records that this participant joined `channel`, re-sealing the keystore. */
+  /** Records that this participant joined `channel` (sealed as the command ends: flush). */
   async remember(channel: string): Promise<void> {
     const keys = await this.keys();
     if (keys.channels.includes(channel)) return;
     keys.channels.push(channel);
-    this.save();
+    this.unsaved = true;
   }
 
-  /** Re-seals the loaded keystore in place, never at a lower scrypt cost than it had. */
-  private save(): void {
-    const { keys, passphrase, scryptN } = this.loaded!;
-    writeKeystore(this.keystorePath, keys, passphrase, { overwrite: true, scryptN: Math.max(scryptN, scryptCostFromEnv()) });
+  /**
+   * Re-seals the loaded keystore in place, never at a lower scrypt cost than it had, merged
+   * with what other commands saved meanwhile (saveKeystore).
+   */
+  private async save(): Promise<void> {
+    const { keys, passphrase, scryptN, version } = this.loaded!;
+    const saved = await saveKeystore(this.keystorePath, keys, passphrase, {
+      version,
+      scryptN: Math.max(scryptN, scryptCostFromEnv()),
+      replaced: this.replaced,
+    });
+    this.loaded!.version = saved.version;
+    for (const c of saved.conflicts) {
+      const message =
+        `parley: warning: another command on this keystore remembered another event at seq ${c.kept.seq} of channel ${c.channel} ` +
+        `(${c.kept.hash.slice(0, 12)}…, kept) than this one (${c.dropped.hash.slice(0, 12)}…): the server served the two different histories. ` +
+        `See which it serves now: parley status --channel ${c.channel}`;
+      process.stderr.write(printable(message, true) + '\n');
+    }
   }
 
   async http(): Promise<ParleyHttpClient> {
@@ -119,8 +134,10 @@ export class CliContext {
 
   /** Set by session({ acceptRestore }) when it gave up the log verified before: its last event. */
   restoreAccepted: { seq: number; hash: string } | null = null;
-  /** rememberHead changed the keystore since it was last sealed. */
+  /** The keystore changed (remember, rememberHead) since it was last sealed. */
   private unsaved = false;
+  /** Channels whose remembered event rememberHead replaced on purpose (an accepted restore). */
+  private readonly replaced = new Set<string>();
 
   /**
    * A session on the channel, caught up and verified, and continuing the log this keystore
@@ -173,14 +190,15 @@ export class CliContext {
     const last = session.view.entries.at(-1);
     if (last && (!seen || options.replace || last.seq > seen.seq)) {
       keys.seen = { ...keys.seen, [session.channel]: { seq: last.seq, hash: last.hash } };
+      if (options.replace) this.replaced.add(session.channel);
       this.unsaved = true;
     }
   }
 
   /** Re-seals the keystore if the command changed what it remembers (action calls it as the command ends). */
-  flush(): void {
+  async flush(): Promise<void> {
     if (!this.unsaved) return;
-    this.save();
+    await this.save();
     this.unsaved = false;
   }
 }
@@ -194,13 +212,13 @@ export function action<A extends unknown[]>(run: (ctx: CliContext, ...args: A) =
     const ctx = new CliContext(this.opts() as CommonOptions);
     try {
       await run(ctx, ...(args.slice(0, this.registeredArguments.length) as A));
-      ctx.flush();
+      await ctx.flush();
       process.exitCode ??= EXIT.ok;
     } catch (err) {
       // What the command verified before it failed is remembered all the same. Should sealing
       // fail too, the command's own error is the one reported.
       try {
-        ctx.flush();
+        await ctx.flush();
       } catch {
         // reported below: err
       }
