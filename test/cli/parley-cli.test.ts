@@ -139,6 +139,45 @@ describe('parley CLI against a running service', () => {
     expect(two.information[0].content.document).toMatchObject({ name: 'doc.txt', size: 11 });
   });
 
+  it("the opener is held to the opening it signed: a server serving another opening of the channel (another side's key) is refused", async () => {
+    await Promise.all(
+      [
+        ['ua.opener', 'ua'],
+        ['ru.other', 'ru'],
+      ].map(([id, party]) => ok(id, ['keygen', '--id', id, '--party', party])),
+    );
+    // An impostor's keys under the other side's participant id.
+    await parley(['keygen', '--id', 'ru.other', '--party', 'ru', '--json'], env('ru.impostor'));
+    const c2 = randomUUID();
+    const parties = [
+      { id: 'ru', kind: 'side' },
+      { id: 'ua', kind: 'side' },
+    ];
+    const file = (name: string, records: object[]) => {
+      writeFileSync(join(dir, name), JSON.stringify({ channel: c2, title: 'T', mandate: 'M', parties, participants: records, policy: { quorum: 'sides', auditorsRead: false } }));
+      return join(dir, name);
+    };
+    const record = (id: string) => ok(id, ['whoami', '--record', c2]);
+    const opener = await record('ua.opener');
+    const opened = await parley(['channel', 'open', '--file', file('c2.json', [opener, await record('ru.other')]), '--json'], env('ua.opener', { PARLEY_CHANNEL: c2 }));
+    expect(opened.code).toBe(0);
+    expect(readKeystore(ks('ua.opener'), PASS).seen?.[c2]).toEqual({ seq: 0, hash: opened.json.hash });
+    // Another server, where the impostor opened the same channel with the opener's genuine record.
+    const other = new ServerProcess();
+    await other.start();
+    try {
+      const forged = file('c2-forged.json', [opener, await record('ru.impostor')]);
+      expect((await parley(['channel', 'open', '--file', forged], env('ru.impostor', { PARLEY_SERVER: other.url, PARLEY_CHANNEL: c2 }))).code).toBe(0);
+      const fooled = await parley(['status'], env('ua.opener', { PARLEY_SERVER: other.url, PARLEY_CHANNEL: c2 }));
+      expect({ code: fooled.code, stderr: fooled.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^parley: prev_mismatch: .*differs at seq 0 /m) });
+      // Nothing was sealed to the impostor: a request is refused the same way.
+      const request = await parley(['request', '--holder', 'ru', '--name', 'Child Secret'], env('ua.opener', { PARLEY_SERVER: other.url, PARLEY_CHANNEL: c2 }));
+      expect(request.code).toBe(1);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('share --kind details adds encrypted details to a request; a kind outside the four is a usage error', async () => {
     const shared = await ok('ua.lead', ['share', r3, '--kind', 'details', '--text', 'Speaks Ukrainian; last seen in City Y.']);
     expect(shared).toMatchObject({ ok: true, type: 'RequestInformationShared' });
@@ -259,14 +298,47 @@ describe('parley CLI against a running service', () => {
       if (tail.child.exitCode !== null) throw new Error(`tail exited with ${await tail.exited}: ${tail.stderr()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Another command on the same keystore meanwhile: what it saves outlives tail's own save at its end.
+    const joined = randomUUID();
+    await ok('ru.lead', ['whoami', '--record', joined]);
     await ok('us.envoy', ['message', 'Live one', '--to', 'ru']);
     await ok('ua.lead', ['message', 'Live two']);
     expect(await tail.exited).toBe(0);
     const lines = tail.stdout().trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.content?.text)).toEqual(['Live one', 'Live two']);
+    const after = readKeystore(ks('ru.lead'), PASS);
+    expect(after.channels).toEqual([channel, joined]);
+    expect(after.seen?.[channel]).toEqual({ seq: lines[1].seq, hash: lines[1].hash });
     const human = parleyBackground(['tail', '--last', '3', '--count', '0'], env('ua.lead'));
     expect(await human.exited).toBe(0);
     expect(human.stdout()).toMatch(/MessagePosted \(to ru,us\)  \[not recipient\]/);
+  });
+
+  it('tail refuses a stream that shows another event at a seq it verified: the server is showing two histories', async () => {
+    await probe.sync();
+    const forged = { ...probe.view.entries[1].envelope, at: '2020-01-01T00:00:00.000Z' };
+    // The real server behind, but the live stream replays seq 1 altered.
+    const liar = createServer((req, res) => {
+      if (req.url!.includes('/stream')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`id: 1\nevent: envelope\ndata: ${canonical(forged)}\n\n`);
+        return;
+      }
+      const headers = Object.fromEntries(['accept', 'signature', 'signature-input'].filter((h) => req.headers[h]).map((h) => [h, String(req.headers[h])]));
+      void fetch(server.url + req.url, { headers }).then(async (upstream) => {
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+        res.end(Buffer.from(await upstream.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`;
+      const tail = await parley(['tail', '--last', '0'], env('ru.lead', { PARLEY_SERVER: url }));
+      expect({ code: tail.code, stderr: tail.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^parley: prev_mismatch: .*differs at seq 1 /m) });
+    } finally {
+      liar.closeAllConnections();
+      liar.close();
+    }
   });
 
   it('two clients racing on one channel both land: stale heads are re-read and re-signed', async () => {
@@ -316,7 +388,10 @@ describe('parley CLI against a running service', () => {
     expect(stdout.stdout).toBe(readFileSync(out, 'utf8'));
     const all = await parley(['export', '--all'], env('global.audit', { PARLEY_CHANNEL: '' }));
     expect(all.code).toBe(0);
-    expect(all.stdout).toBe(stdout.stdout); // one channel on this server so far
+    // In global order: this channel's lines are its export (the other channel on this server is the opener test's).
+    const ofChannel = all.stdout.split('\n').filter((line) => line.includes(`"channel":"${channel}"`));
+    expect(ofChannel.join('\n') + '\n').toBe(stdout.stdout);
+    expect(all.stdout.trim().split('\n').length).toBeGreaterThan(ofChannel.length);
     const refused = await parley(['export', '--all'], env('us.envoy'));
     expect(refused.code).toBe(1);
   });
@@ -336,6 +411,10 @@ describe('parley CLI against a running service', () => {
     const rotated = await ok('ua.lead', ['revoke', 'ua.lead', '--replacement', 'ua.lead2']);
     expect(rotated).toMatchObject({ type: 'ParticipantRevoked', replacement: 'ua.lead2' });
     expect(statSync(ks('ua.lead2')).mode & 0o777).toBe(0o600);
+    // The new keys remember the head the rotation was signed on: their first read is held to it, not trusted.
+    await probe.sync();
+    const before = probe.view.entries[rotated.seq - 1];
+    expect(readKeystore(ks('ua.lead2'), PASS).seen).toEqual({ [channel]: { seq: before.seq, hash: before.hash } });
     const s2 = await ok('ua.lead2', ['status']);
     expect(s2.participants.find((p: { id: string }) => p.id === 'ua.lead')).toMatchObject({ status: 'revoked', replacedBy: 'ua.lead2' });
     expect(s2.requests.find((r: { id: string }) => r.id === r3).person).toBeNull(); // from before its admission
@@ -343,6 +422,13 @@ describe('parley CLI against a running service', () => {
     const old = await parley(['status'], env('ua.lead'));
     expect(old.code).toBe(1);
     expect(old.stderr).toContain('not_found');
+    // The listings leave the channel out, and say so: the server answers a withheld channel the same way.
+    for (const listing of ['requests', 'reunifications']) {
+      const listed = await parley([listing, '--json'], env('ua.lead'));
+      expect({ code: listed.code, refused: listed.json.refused, items: listed.json.items }).toEqual({ code: 0, refused: [channel], items: [] });
+      const said = await parley([listing], env('ua.lead'));
+      expect(said.stderr).toMatch(new RegExp(`^parley: warning: the server refuses this key the log of 1 joined channel\\(s\\) \\(404\\).*\\(${channel}\\)$`, 'm'));
+    }
   });
 
   it('remembers the last event it verified, and refuses a log that forks from it or ends before it', async () => {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { Envelope, parseStrictJson } from '../../protocol';
-import { UnexpectedResponseError, ViewEntry } from '../../client';
+import { Envelope, eventHash, parseStrictJson } from '../../protocol';
+import { checkRemembered, UnexpectedResponseError, ViewEntry } from '../../client';
 import { action, withCommonOptions } from '../support/cli-context';
 import { UsageError } from '../support/cli-errors';
 import { examples } from '../support/event-command';
@@ -47,7 +47,12 @@ export function register(program: Command): void {
           } catch (err) {
             throw new UnexpectedResponseError(`the stream sent data that is not strict JSON: ${(err as Error).message}`);
           }
-          if (env.seq < session.state.nextSeq) continue; // already verified (a reconnect replays)
+          const verified = Number.isSafeInteger(env.seq) && env.seq >= 0 ? session.view.entries[env.seq] : undefined;
+          if (verified) {
+            // Already verified (a reconnect replays it): it must be the very same event, or the server is showing two histories.
+            checkRemembered(eventHash(env), { seq: verified.seq, hash: verified.hash }, session.channel);
+            continue;
+          }
           print(session.view.apply(env));
           if (++seen >= limit) {
             abort.abort();

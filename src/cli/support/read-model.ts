@@ -20,6 +20,11 @@ export interface VerifiedListing {
   serverDisagrees?: { listedButNotVerified: string[]; verifiedButNotListed: string[] };
   /** Channels the server lists rows of that this keystore has not joined: not read, not shown (present only if any). */
   notJoined?: string[];
+  /**
+   * Joined channels whose log the server refuses this key (404: revoked or rotated out, or
+   * withheld by the server): their rows are missing from `items` (present only if any).
+   */
+  refused?: string[];
 }
 
 const keyOf = (item: Item) => `${String(item.channel)}/${String(item.request)}`;
@@ -27,19 +32,22 @@ const keyOf = (item: Item) => `${String(item.channel)}/${String(item.request)}`;
 /**
  * The rows `pick` takes from each joined channel's verified projection, compared with
  * `serverItems` (the server's answer for the same listing). A channel that does not verify,
- * or forks from what was verified before, fails the command; one this key may no longer
- * read (revoked: 404) contributes nothing.
+ * or forks from what was verified before, fails the command; one the server will not let
+ * this key read (404) contributes nothing and is listed in `refused`: the key may have been
+ * revoked, but a server hiding a channel answers the same.
  */
 export async function verifiedListing(ctx: CliContext, serverItems: Item[], pick: (rows: ChannelRows) => readonly object[]): Promise<VerifiedListing> {
   const keys = await ctx.keys();
   const items: Item[] = [];
+  const refused: string[] = [];
   for (const channel of keys.channels) {
     let session: ChannelSession;
     try {
       session = await ctx.session({ channel });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) continue;
-      throw err;
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+      refused.push(channel);
+      continue;
     }
     if (session.state.nextSeq === 0) continue;
     for (const row of pick(channelRows(session.state)) as Item[]) items.push({ ...row, person: personOf(session, row) });
@@ -54,6 +62,7 @@ export async function verifiedListing(ctx: CliContext, serverItems: Item[], pick
     items,
     ...((listedButNotVerified.length > 0 || verifiedButNotListed.length > 0) && { serverDisagrees: { listedButNotVerified, verifiedButNotListed } }),
     ...(notJoined.length > 0 && { notJoined }),
+    ...(refused.length > 0 && { refused }),
   };
 }
 
@@ -65,6 +74,16 @@ function personOf(session: ChannelSession, row: Item): string | null {
 
 /** Said on standard error (with --json, in the document instead): what the server claimed that the logs do not bear out. */
 export function warnIfDisputed(listing: VerifiedListing): void {
+  if (listing.refused) {
+    const n = listing.refused.length;
+    process.stderr.write(
+      printable(
+        `parley: warning: the server refuses this key the log of ${n} joined channel(s) (404), so nothing of ${n === 1 ? 'it' : 'them'} is listed: ` +
+          `the key was revoked or rotated out, or the server is withholding ${n === 1 ? 'it' : 'them'} (${listing.refused.join(', ')})`,
+        true,
+      ) + '\n',
+    );
+  }
   if (listing.notJoined) {
     const n = listing.notJoined.length;
     process.stderr.write(
