@@ -56,7 +56,7 @@ Environment:
   PARLEY_KEYSTORE    your keystore file, as --keystore
   PARLEY_PASSPHRASE  the keystore passphrase, when no --passphrase-file is given (else a prompt)
   PARLEY_CHANNEL     the channel, as --channel
-  PARLEY_KEYSTORE_SCRYPT_N  scrypt cost for new keystores (power of two; default 32768; lower only for tests)
+  PARLEY_KEYSTORE_SCRYPT_N  scrypt cost for new keystores (power of two; default 131072; lower only for tests)
 
 Errors print the server's error code and message: parley: <code>: <message>.
 Run \`parley <command> --help\` for a command's options and examples.`;

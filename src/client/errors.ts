@@ -101,7 +101,8 @@ export class KeystoreError extends Error {
 
 export class WrongPassphraseError extends KeystoreError {
   constructor() {
-    super('wrong passphrase: the keystore does not open with it');
+    // The seal cannot tell the two apart: a changed byte fails as a wrong passphrase does.
+    super('wrong passphrase, or the keystore file was altered: it does not open with this passphrase');
     this.name = 'WrongPassphraseError';
   }
 }

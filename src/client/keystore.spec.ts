@@ -44,7 +44,7 @@ describe('keystore', () => {
 
   it('given PARLEY_KEYSTORE_SCRYPT_N, then only a power of two in range is accepted', () => {
     expect(scryptCostFromEnv({})).toBe(DEFAULT_SCRYPT_N);
-    expect(DEFAULT_SCRYPT_N).toBeGreaterThanOrEqual(2 ** 15);
+    expect(DEFAULT_SCRYPT_N).toBeGreaterThanOrEqual(2 ** 17); // OWASP's minimum for r = 8, p = 1
     expect(scryptCostFromEnv({ PARLEY_KEYSTORE_SCRYPT_N: '1024' })).toBe(1024);
     expect(() => scryptCostFromEnv({ PARLEY_KEYSTORE_SCRYPT_N: '1000' })).toThrow(KeystoreError);
     expect(() => scryptCostFromEnv({ PARLEY_KEYSTORE_SCRYPT_N: '16' })).toThrow(KeystoreError);

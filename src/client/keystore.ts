@@ -23,8 +23,11 @@ import { KeystoreError, WrongPassphraseError } from './errors';
 
 export const KEYSTORE_FORMAT = 'parley-keystore/1';
 
-/** Interactive use: 2^15 (about 0.1 s and 32 MiB). Tests may lower it with PARLEY_KEYSTORE_SCRYPT_N. */
-export const DEFAULT_SCRYPT_N = 2 ** 15;
+/**
+ * 2^17 (about 0.4 s and 128 MiB here): OWASP's minimum for scrypt with r = 8, p = 1; the
+ * keys protect what negotiators read of children. Tests may lower it with PARLEY_KEYSTORE_SCRYPT_N.
+ */
+export const DEFAULT_SCRYPT_N = 2 ** 17;
 // Bounds for N read from a file: below is too weak to be ours, above lets a file exhaust memory.
 const MIN_SCRYPT_N = 2 ** 10;
 const MAX_SCRYPT_N = 2 ** 20;
