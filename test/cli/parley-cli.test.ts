@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { b64uDecode, canonical, ed25519Signer, signEnvelope, verifyLog } from '../../src/protocol';
@@ -96,9 +96,12 @@ describe('parley CLI against a running service', () => {
     const who = await parley(['whoami'], env('ua.lead'));
     expect(who.code).toBe(0);
     expect(who.stdout).toMatch(/Safety number: ([0-9a-f]{4} ){15}[0-9a-f]{4}/);
-    writeFileSync(join(dir, 'pass.txt'), PASS + '\n');
+    writeFileSync(join(dir, 'pass.txt'), PASS + '\n', { mode: 0o644 });
     const fromFile = await parley(['whoami', '--passphrase-file', join(dir, 'pass.txt'), '--json'], env('ua.lead', { PARLEY_PASSPHRASE: '' }));
     expect(fromFile.json).toMatchObject({ id: 'ua.lead', party: 'ua', role: 'negotiator' });
+    expect(fromFile.stderr).toBe(`parley: warning: the passphrase file ${join(dir, 'pass.txt')} is readable or writable by others (mode 644): chmod 600 ${join(dir, 'pass.txt')}\n`);
+    chmodSync(join(dir, 'pass.txt'), 0o600);
+    expect((await parley(['whoami', '--passphrase-file', join(dir, 'pass.txt')], env('ua.lead', { PARLEY_PASSPHRASE: '' }))).stderr).toBe('');
     const none = await parley(['whoami'], env('ua.lead', { PARLEY_PASSPHRASE: '' }));
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('a passphrase is needed');

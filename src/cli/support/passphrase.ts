@@ -3,8 +3,9 @@
  * a prompt on the terminal without echo. Never from an argument (it would sit in the
  * shell history and the process list).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from './cli-errors';
+import { printable } from './output';
 
 export interface PassphraseSource {
   passphraseFile?: string;
@@ -17,6 +18,12 @@ export async function passphrase(source: PassphraseSource, purpose: string, opti
       text = readFileSync(source.passphraseFile, 'utf8');
     } catch (err) {
       throw new UsageError(`cannot read the passphrase file: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    // As ssh says of a key file: others who can read it hold the keystore too.
+    const mode = statSync(source.passphraseFile).mode & 0o777;
+    if (mode & 0o077) {
+      const file = source.passphraseFile;
+      process.stderr.write(printable(`parley: warning: the passphrase file ${file} is readable or writable by others (mode ${mode.toString(8)}): chmod 600 ${file}`, true) + '\n');
     }
     return nonEmpty(text.replace(/\r?\n$/, ''));
   }
