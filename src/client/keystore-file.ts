@@ -48,8 +48,15 @@ export interface SaveOptions {
 export async function saveKeystore(path: string, keys: Keys, passphrase: string, options: SaveOptions): Promise<{ version: string; conflicts: SeenConflict[] }> {
   let release: () => Promise<void>;
   try {
-    // Stale after 10 s (a command killed while holding it); a live holder keeps it fresh.
-    release = await lock(path, { realpath: false, stale: 10_000, retries: { retries: 40, minTimeout: 50, maxTimeout: 500 } });
+    // Stale after 10 s (a command killed while holding it); a live holder keeps it fresh. Should
+    // it be taken from us all the same, the write below is still atomic: at worst one merge is
+    // lost, which is no reason to crash the command (the library's default).
+    release = await lock(path, {
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 40, minTimeout: 50, maxTimeout: 500 },
+      onCompromised: () => undefined,
+    });
   } catch (err) {
     throw new KeystoreError(`cannot lock keystore ${path} to save it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
