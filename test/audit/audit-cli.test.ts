@@ -169,7 +169,7 @@ describe('parley audit', () => {
     const env = { PARLEY_KEYSTORE_SCRYPT_N: '1024' };
     beforeAll(() => {
       writeFileSync(logFile, log.bytes);
-      writeFileSync(passFile, 'correct horse battery\n');
+      writeFileSync(passFile, 'correct horse battery\n', { mode: 0o600 });
       process.env.PARLEY_KEYSTORE_SCRYPT_N = '1024';
       writeKeystore(
         keystore,

@@ -136,7 +136,7 @@ describe('GET /v1/channels/{channel}/audit', () => {
 
 describe('parley audit --server', () => {
   const passFile = join(dir, 'pass');
-  beforeAll(() => writeFileSync(passFile, 'pass phrase'));
+  beforeAll(() => writeFileSync(passFile, 'pass phrase', { mode: 0o600 }));
   const cli = (keystore: string, ...args: string[]) =>
     parley(['audit', '--server', server.url, '--keystore', keystore, '--passphrase-file', passFile, '--json', ...args], {
       env: { PARLEY_KEYSTORE_SCRYPT_N: '1024' },
