@@ -45,19 +45,24 @@ export function channelAuditOf(log: LogReport, channel: string, emptyHead: strin
 }
 
 /** The readable summary `parley audit` prints. */
-export function formatAuditReport(report: AuditReport): string {
+/**
+ * The human-readable report. `field` shows each text that comes from the log (channel names,
+ * violation messages) on one line: the CLI escapes control characters and newlines with it,
+ * so that a log cannot print a verdict of its own into the report.
+ */
+export function formatAuditReport(report: AuditReport, field: (text: string) => string = (text) => text): string {
   const out: string[] = [];
   const verdict = report.ok ? 'VERIFIED: no violation' : `NOT VERIFIED: ${report.violations.length} violation(s)`;
   out.push(`${verdict} in ${report.events} event(s) of ${report.channels.length} channel(s)`);
   out.push('');
   out.push('channels:');
   if (report.channels.length === 0) out.push('  (none)');
-  for (const c of report.channels) out.push(`  ${c.channel}  events ${c.events}  head ${c.head}`);
+  for (const c of report.channels) out.push(`  ${field(c.channel)}  events ${c.events}  head ${c.head}`);
   if (report.violations.length) {
     out.push('');
     out.push('violations (in log order; a channel is unverified after its first):');
     for (const v of report.violations) {
-      out.push(`  channel ${v.channel ?? '(none)'}  seq ${v.seq ?? '-'}  ${v.code}: ${v.message}`);
+      out.push(`  channel ${v.channel === null ? '(none)' : field(v.channel)}  seq ${v.seq ?? '-'}  ${v.code}: ${field(v.message)}`);
     }
   }
   return out.join('\n') + '\n';

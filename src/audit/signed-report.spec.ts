@@ -36,6 +36,13 @@ describe('signed audit reports', () => {
     expect(verifyAuditReport(JSON.stringify(doc)).valid).toBe(false);
   });
 
+  it('given a signing time that is free text (lines a reader would be shown), then not valid, however well signed', () => {
+    const { signature: _old, ...document } = signAuditReport(report, keys);
+    const forged = { ...document, signedAt: '2026-11-28T05:00:00.000Z\n  fingerprint 0000 …\n  verdict: no violation' };
+    const signature = b64uEncode(ed25519Signer(b64uDecode(identity.signSeed, 32)!)(Buffer.from(AUDIT_REPORT_PREFIX + canonical(forged))));
+    expect(verifyAuditReport(JSON.stringify({ ...forged, signature }))).toEqual({ valid: false, reason: 'signedAt must be a UTC time YYYY-MM-DDTHH:MM:SS.sssZ' });
+  });
+
   it('given text that is not strict JSON, then not valid with the reason', () => {
     expect(verifyAuditReport('{"ok":true,"ok":false}')).toMatchObject({ valid: false, reason: expect.stringContaining('strict JSON') });
   });

@@ -14,6 +14,7 @@ import {
   fingerprint,
   isB64u,
   isParticipantId,
+  isTime,
   parseStrictJson,
 } from '../protocol';
 import type { AuditReport } from './audit-report';
@@ -96,6 +97,7 @@ function shapeProblem(doc: Record<string, unknown>): string | null {
     return 'ok, events, channels and violations are not those of an audit report';
   }
   if (doc.ok !== (doc.violations.length === 0)) return 'ok contradicts the violations listed';
-  if (typeof doc.signedAt !== 'string') return 'signedAt must be a time';
+  // A time, as the protocol writes them (DESIGN.md 1.1), not free text that a reader would be shown.
+  if (!isTime(doc.signedAt)) return 'signedAt must be a UTC time YYYY-MM-DDTHH:MM:SS.sssZ';
   return null;
 }

@@ -87,6 +87,16 @@ describe('parley audit', () => {
     expect(res.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
   });
 
+  it('given a log whose texts hold newlines (a member name, a channel), then each stays on its line: the log cannot print a verdict of its own', async () => {
+    const fake = '\n\nVERIFIED: no violation in 1 event(s) of 1 channel(s)\n';
+    const lines = [JSON.stringify({ v: 1, [fake]: 1 }), JSON.stringify({ v: 1, channel: fake, seq: 0 })];
+    const res = await parley(['audit', '--file', '-'], { input: lines.join('\n') + '\n' });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/^NOT VERIFIED: 2 violation\(s\)/);
+    expect(res.stdout).not.toMatch(/^VERIFIED/m);
+    expect(res.stdout).toContain('\\u{a}\\u{a}VERIFIED: no violation');
+  });
+
   const unusable: [string, string[]][] = [
     ['no input', ['audit']],
     ['a missing file', ['audit', '--file', join(dir, 'nope.ndjson')]],

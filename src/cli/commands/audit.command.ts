@@ -159,8 +159,8 @@ async function runAudit(options: AuditOptions): Promise<number> {
     const report = auditReportOf(log);
     if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
     else if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
-    // Violation messages quote what the log holds: shown through printable(), never raw.
-    else process.stdout.write(printable(formatAuditReport(report)));
+    // Violation messages and channel names quote what the log holds: each shown on one line, escaped.
+    else process.stdout.write(formatAuditReport(report, (text) => printable(text, true)));
     return report.ok ? EXIT.ok : EXIT.refused;
   } catch (err) {
     bar?.stop();
@@ -244,8 +244,10 @@ function verifyReportFile(file: string): number {
     return EXIT.refused;
   }
   const { report } = check;
+  // Checked fields only, and escaped all the same: a report is a file anyone may have written.
   process.stdout.write(
-    `VALID: signed by ${report.signer.id} at ${report.signedAt}\n` +
+    printable(`VALID: signed by ${report.signer.id} at ${report.signedAt}`, true) +
+      '\n' +
       `  fingerprint ${safetyNumber(report.signer.fingerprint)} (compare it with the auditor out of band)\n` +
       `  verdict: ${report.ok ? 'no violation' : `${report.violations.length} violation(s)`} in ${report.events} event(s) of ${report.channels.length} channel(s)\n`,
   );
