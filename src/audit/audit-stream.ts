@@ -115,6 +115,10 @@ interface PreparedBatch {
   jobKeys: string[];
 }
 
+const ED25519_KEY_CHARS = 43;
+/** The largest body (its box, in characters) sent to a worker to open; larger ones are opened in this thread. */
+const WORKER_BODY_CHARS = 1024 * 1024;
+
 function prepare(bytes: Buffer, claimed: ClaimedKeys, readerId: string | undefined): PreparedBatch {
   const lines: PreparedLine[] = [];
   const inputs: Buffer[] = [];
@@ -136,7 +140,9 @@ function prepare(bytes: Buffer, claimed: ClaimedKeys, readerId: string | undefin
     claimed.learn(value);
     const key = typeof value.channel === 'string' && typeof value.sender === 'string' ? claimed.get(value.channel, value.sender) : undefined;
     const sig = typeof value.sig === 'string' ? b64uDecode(value.sig, 64) : null;
-    if (key !== undefined && sig) {
+    // A claimed key that cannot be an Ed25519 key (43 b64u characters) is not worth a worker's
+    // memory: the replay refuses it itself.
+    if (key !== undefined && key.length === ED25519_KEY_CHARS && sig) {
       line.sig = keyOf.length;
       let k = keyIndex.get(key);
       if (k === undefined) keyIndex.set(key, (k = keyIndex.size));
@@ -145,7 +151,9 @@ function prepare(bytes: Buffer, claimed: ClaimedKeys, readerId: string | undefin
       inputs.push(envelopeForms(value).signingInput);
       sigs.push(sig);
     }
-    if (readerId !== undefined && Array.isArray(value.body?.keys) && value.body.keys.some((e) => e?.to === readerId)) {
+    // A large body is opened by the replay here: copied into a worker, it would not fit the small heap that keeps workers lean.
+    const small = typeof value.body?.box === 'string' && value.body.box.length <= WORKER_BODY_CHARS;
+    if (readerId !== undefined && small && Array.isArray(value.body?.keys) && value.body.keys.some((e) => e?.to === readerId)) {
       line.body = bodies.length;
       bodies.push(value.body);
     }
@@ -226,7 +234,8 @@ class SignaturePool {
         this.pending.delete(res.id);
         waiter?.resolve(res);
       });
-      w.on('error', (err) => this.fail(err));
+      // Its own error, not the worker's: an errno-like code would read as unreadable input.
+      w.on('error', (err) => this.fail(new Error(`an audit worker failed: ${err.message} (--workers 0 audits in this thread alone)`)));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new Error(`an audit worker stopped with code ${code}`));
       });

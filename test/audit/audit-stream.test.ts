@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { auditStream, AuditStreamOptions, StreamAuditor } from '../../src/audit/audit-stream';
 import { auditReportOf } from '../../src/audit/audit-report';
-import { LogVerifier } from '../../src/protocol';
+import { generateIdentity, LogVerifier } from '../../src/protocol';
+import { DEFAULT_MEMBERS, NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { loadLogExpectations, readLog } from '../support/vectors';
 import { mixedLog } from './audit-fixtures';
 
@@ -39,6 +40,18 @@ describe('auditStream', () => {
     ]);
     expect(report.channels.map((c) => c.channel).sort()).toEqual([log.read, log.plain, log.other].sort());
     expect(auditReportOf(reference(log.bytes, reader))).toEqual(report);
+  });
+
+  it("given a body too large for a worker's small heap (12 MiB), then the same clean report as one thread: this thread opens it", async () => {
+    const auditor = generateIdentity();
+    const members = DEFAULT_MEMBERS.map((m) => (m.id === 'icrc.audit' ? { ...m, identity: auditor } : m));
+    const n = NegotiationBuilder.open({ notarySeed: newNotarySeed(), policy: { quorum: 'sides', auditorsRead: true }, members });
+    n.message('ua.lead', ['ru', 'ua'], 'x'.repeat(12 * 2 ** 20));
+    const bytes = Buffer.from(n.log.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const me = { id: 'icrc.audit', boxSecret: auditor.boxSecret };
+    const report = await audit(bytes, { workers: 2, reader: me });
+    expect(report).toEqual(reference(bytes, me));
+    expect(report.ok).toBe(true);
   });
 
   it('given workers, then they verify every signature the replay checks: it verifies none itself', async () => {
