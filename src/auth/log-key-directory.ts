@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { type ChannelState, fingerprint, foldStoredText, initialState, type ParticipantState } from '../protocol';
-import { channelOfStream, EVENT_STORE, type EventStore, type RecordedEvent } from '../store/event-store.port';
+import { channelOfStream, comparePositions, EVENT_STORE, type EventStore, type RecordedEvent } from '../store/event-store.port';
 import { type KeyDirectory, KeyMembership } from './key-directory';
 
 const PAGE = 1000;
@@ -69,15 +69,22 @@ export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
   }
 
   private async readTail(): Promise<void> {
+    // Taken first: every event up to it is readable now, so once the reads below reach the
+    // end, what lies between the last membership event and it was of other types. The next
+    // read then starts past it, not again at the last membership event.
+    const end = await this.store.logEnd();
     for (;;) {
-      const page = await this.store.readAll(this.checkpoint, PAGE);
+      // The membership events only: the others (messages of up to the envelope limit each)
+      // are not loaded, so that catching up never reads every body of the log at once.
+      const page = await this.store.readAll(this.checkpoint, PAGE, { types: MEMBERSHIP_TYPES });
       for (const e of page) {
         const channel = channelOfStream(e.stream);
-        if (channel && MEMBERSHIP_TYPES.has(e.type) && !this.stopped.has(channel)) this.apply(channel, e);
+        if (channel && !this.stopped.has(channel)) this.apply(channel, e);
         this.checkpoint = e.position;
       }
-      if (page.length < PAGE) return;
+      if (page.length < PAGE) break;
     }
+    if (end !== undefined && (this.checkpoint === undefined || comparePositions(end, this.checkpoint) > 0)) this.checkpoint = end;
   }
 
   private apply(channel: string, event: RecordedEvent): void {
@@ -103,4 +110,4 @@ export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
   }
 }
 
-const MEMBERSHIP_TYPES = new Set(['ChannelOpened', 'ParticipantAdmitted', 'ParticipantRevoked']);
+const MEMBERSHIP_TYPES = ['ChannelOpened', 'ParticipantAdmitted', 'ParticipantRevoked'] as const;

@@ -103,14 +103,29 @@ export interface EventStore extends NonceStore {
   /** Revision and position of the stream's last event, or null if the stream does not exist. */
   streamHead(stream: string): Promise<StreamHead | null>;
 
-  /** A page of the global log: events strictly after `fromPosition` (from the start if undefined). */
-  readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]>;
+  /**
+   * A page of the global log: events strictly after `fromPosition` (from the start if
+   * undefined). With `types`, only events of those types (up to `limit` of them): a reader
+   * that needs a few small event types does not load every envelope's body to skip it.
+   */
+  readAll(fromPosition?: string, limit?: number, options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /**
+   * The position of the global log's last event (undefined while it is empty). Every event up
+   * to it is readable once this answers, so a reader of some types only (ReadAllOptions) may
+   * continue after it: what it skipped there was of other types.
+   */
+  logEnd(): Promise<string | undefined>;
 
   /** Follows the global log from strictly after `fromPosition` (from the start if undefined). */
   subscribeToAll(fromPosition?: string, options?: SubscribeOptions): Subscription;
 
   /** Ends open subscriptions and releases connections and files. */
   close(): Promise<void>;
+}
+
+export interface ReadAllOptions {
+  types?: readonly string[];
 }
 
 /** Orders two positions of the same store as the global log does. */

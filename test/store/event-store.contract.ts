@@ -188,6 +188,28 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       expect(await store.readAll(log[11].position, 10)).toEqual([]);
     });
 
+    it('reads only the types asked for, in log order, paging as ever', async () => {
+      const start = await logEnd(store);
+      const stream = newStream();
+      const types = ['ChannelOpened', 'MessagePosted', 'MessagePosted', 'ParticipantAdmitted', 'MessagePosted', 'ParticipantRevoked', 'MessagePosted'];
+      const events = types.map((type) => newEvent(type));
+      await store.append(stream, events, 'no_stream');
+      const wanted = events.filter((e) => e.type !== 'MessagePosted').map((e) => e.id);
+      const membership = { types: ['ChannelOpened', 'ParticipantAdmitted', 'ParticipantRevoked'] };
+      const all = await store.readAll(start, 100, membership);
+      expect(all.map((e) => e.id)).toEqual(wanted);
+      expect(all.map((e) => e.data)).toEqual(events.filter((e) => e.type !== 'MessagePosted').map((e) => e.data));
+      const first = await store.readAll(start, 2, membership);
+      expect(first.map((e) => e.id)).toEqual(wanted.slice(0, 2));
+      expect((await store.readAll(first[1].position, 2, membership)).map((e) => e.id)).toEqual(wanted.slice(2));
+      expect(await store.readAll(start, 100, { types: [] })).toEqual([]);
+      expect(await store.readAll(all[2].position, 100, membership)).toEqual([]);
+      // Where such a reader may go on from: the log's last event, of whatever type.
+      const end = await store.logEnd();
+      expect(end).toBe((await readWholeLog(store, start)).at(-1)!.position);
+      expect(await store.readAll(end, 100)).toEqual([]);
+    });
+
     it('answers many full pages in a row, and every call after them', async () => {
       // EventStoreDB: a read left at a full page must be cancelled, or it holds one of the
       // server's 100 HTTP/2 streams per connection; 150 such pages would then hang the store.

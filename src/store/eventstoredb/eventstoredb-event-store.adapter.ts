@@ -57,6 +57,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
+  type ReadAllOptions,
   type RecordedEvent,
   type StreamHead,
   type SubscribeOptions,
@@ -206,11 +207,22 @@ export class EventStoreDbEventStore implements EventStore {
     });
   }
 
-  readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
-    return this.run(() => this.readAllPage(fromPosition, limit));
+  logEnd(): Promise<string | undefined> {
+    // Any event of $all, system ones included: readAll starts after a position, whatever is there.
+    return this.run(async () => {
+      for await (const resolved of this.consume(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }))) {
+        if (resolved.event) return encodeEsdbPosition(resolved.event.position);
+      }
+      return undefined;
+    });
   }
 
-  private async readAllPage(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
+  readAll(fromPosition?: string, limit?: number, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.run(() => this.readAllPage(fromPosition, limit, options.types && new Set(options.types)));
+  }
+
+  /** `types`: filtered here, as the rest of $all is (the server would still send each event's data). */
+  private async readAllPage(fromPosition?: string, limit?: number, types?: ReadonlySet<string>): Promise<RecordedEvent[]> {
     const max = checkLimit(limit, DEFAULT_READ_ALL_LIMIT);
     const out: RecordedEvent[] = [];
     let cursor = fromPosition;
@@ -232,7 +244,7 @@ export class EventStoreDbEventStore implements EventStore {
         const position = encodeEsdbPosition(event.position);
         if (cursor !== undefined && position <= cursor) continue; // the server's start is inclusive
         last = position;
-        if (isApplicationEvent(event.streamId, event.type)) out.push(toRecordedEvent(event));
+        if (isApplicationEvent(event.streamId, event.type) && (!types || types.has(event.type))) out.push(toRecordedEvent(event));
         if (out.length === max) return out;
       }
       if (read < READ_ALL_CHUNK || last === undefined) return out;

@@ -42,6 +42,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
+  type ReadAllOptions,
   type RecordedEvent,
   type StreamHead,
   type SubscribeOptions,
@@ -166,12 +167,22 @@ export class PostgresEventStore implements EventStore {
     return rows[0] ? { revision: Number(rows[0].revision), position: encodeSqlPosition(rows[0].position) } : null;
   }
 
-  async readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
+  async logEnd(): Promise<string | undefined> {
     this.assertOpen();
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE position > $1 ORDER BY position LIMIT $2`,
-      [decodeSqlPosition(fromPosition), checkLimit(limit, DEFAULT_READ_ALL_LIMIT)],
-    );
+    // Positions become visible in the order drawn (the append lock): all below the largest visible one are.
+    const { rows } = await this.pool.query<{ position: string | null }>(`SELECT max(position) AS position FROM ${this.table}`);
+    return rows[0].position === null ? undefined : encodeSqlPosition(rows[0].position);
+  }
+
+  async readAll(fromPosition?: string, limit?: number, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const [after, max] = [decodeSqlPosition(fromPosition), checkLimit(limit, DEFAULT_READ_ALL_LIMIT)];
+    const { rows } = options.types
+      ? await this.pool.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE position > $1 AND type = ANY($3) ORDER BY position LIMIT $2`,
+          [after, max, options.types],
+        )
+      : await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE position > $1 ORDER BY position LIMIT $2`, [after, max]);
     return rows.map(toRecordedEvent);
   }
 

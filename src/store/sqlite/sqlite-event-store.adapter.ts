@@ -20,6 +20,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
+  type ReadAllOptions,
   type RecordedEvent,
   type StreamHead,
   type SubscribeOptions,
@@ -73,6 +74,8 @@ export class SqliteEventStore implements EventStore {
     insert: Database.Statement<[string, number, string, string, string, number]>;
     readStream: Database.Statement<[string, number, number], EventRow>;
     readAll: Database.Statement<[number, number], EventRow>;
+    readAllOfTypes: Database.Statement<[number, string, number], EventRow>;
+    logEnd: Database.Statement<[], { position: number | null }>;
     purgeNonces: Database.Statement<[number]>;
     insertNonce: Database.Statement<[string, string, number]>;
   };
@@ -100,6 +103,11 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
       readAll: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      // The types as one JSON array: one statement for any number of them.
+      logEnd: db.prepare('SELECT max(position) AS position FROM events'),
+      readAllOfTypes: db.prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      ),
       purgeNonces: db.prepare('DELETE FROM used_nonces WHERE expires_at <= ?'),
       insertNonce: db.prepare('INSERT OR IGNORE INTO used_nonces (keyid, nonce, expires_at) VALUES (?, ?, ?)'),
     };
@@ -145,10 +153,18 @@ export class SqliteEventStore implements EventStore {
     return head ? { revision: head.revision, position: encodeSqlPosition(head.position) } : null;
   }
 
-  async readAll(fromPosition?: string, limit?: number): Promise<RecordedEvent[]> {
+  async logEnd(): Promise<string | undefined> {
+    this.assertOpen();
+    const { position } = this.sql.logEnd.get()!;
+    return position === null ? undefined : encodeSqlPosition(position);
+  }
+
+  async readAll(fromPosition?: string, limit?: number, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const after = decodeSqlPosition(fromPosition);
-    return this.sql.readAll.all(after, checkLimit(limit, DEFAULT_READ_ALL_LIMIT)).map(toRecordedEvent);
+    const max = checkLimit(limit, DEFAULT_READ_ALL_LIMIT);
+    const rows = options.types ? this.sql.readAllOfTypes.all(after, JSON.stringify(options.types), max) : this.sql.readAll.all(after, max);
+    return rows.map(toRecordedEvent);
   }
 
   subscribeToAll(fromPosition?: string, options: SubscribeOptions = {}): Subscription {
