@@ -55,6 +55,22 @@ describe('LogVerifier', () => {
     expect(report.violations).toEqual([expect.objectContaining({ channel: null, seq: null, code: 'malformed', index: 1 })]);
   });
 
+  it('given lines of JSON whitespace, then skipped; lines that only look blank (no-break space, form feed, A0 0C 0B) are malformed', () => {
+    const v = new LogVerifier();
+    v.addLine('');
+    v.addLine(' \t\r');
+    v.addLineBytes(Buffer.from(' \t\r'));
+    expect(v.report()).toMatchObject({ events: 0, violations: [] });
+    v.addLine('\u00a0');
+    v.addLine('\f');
+    v.addLineBytes(Buffer.from([0xa0, 0x0c, 0x0b]));
+    expect(v.report().violations.map((x) => [x.code, x.index])).toEqual([
+      ['malformed', 1],
+      ['malformed', 2],
+      ['malformed', 3],
+    ]);
+  });
+
   it('given invalid UTF-8 bytes, then malformed rather than replaced', () => {
     const v = new LogVerifier();
     v.addLineBytes(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));

@@ -16,6 +16,9 @@ import { requiredRecipients } from './negotiation/recipients';
 import type { Envelope } from './types';
 import { violation, Violation, ViolationCode } from './violations';
 
+/** A line of JSON whitespace only (space, tab, CR: the line feed ends it). */
+const BLANK = /^[ \t\r]*$/;
+
 export interface LogViolation {
   channel: string | null;
   seq: number | null;
@@ -92,15 +95,16 @@ export class LogVerifier {
     }
   }
 
-  /** One NDJSON line. Blank lines are skipped. */
+  /** One NDJSON line. Blank lines (JSON's whitespace only) are skipped. */
   addLine(line: string): void {
-    if (line.trim() === '') return;
+    if (BLANK.test(line)) return;
     this.addParsed(() => parseEnvelopeText(line));
   }
 
   /** One NDJSON line as bytes: invalid UTF-8 is malformed, not replaced. */
   addLineBytes(line: Uint8Array): void {
-    if (Buffer.from(line).toString('latin1').trim() === '') return;
+    // Bytes such as A0 (a no-break space in latin1) are not blank: they are no UTF-8 at all.
+    if (line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) return;
     this.addParsed(() => parseEnvelopeBytes(line));
   }
 
