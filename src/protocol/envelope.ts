@@ -143,6 +143,29 @@ export function openBody(body: Body, me: { id: string; boxSecret: string | KeyOb
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const SURROGATE = /[\ud800-\udfff]/;
+/** The strict parser's limit (strict-json, canonical-scan). */
+const MAX_NESTING = 64;
+/**
+ * Texts up to this length go to JSON.parse unchecked. A longer one is first checked for
+ * nesting: JSON.parse would build every level before the strict checks refuse it, and a
+ * megabyte of "[[[[…" costs some fifty of memory.
+ */
+const SHALLOW_ENOUGH = 64 * 1024;
+
+/** Whether `text` (without backslashes: every '"' opens or closes a string) nests at most `max` deep. */
+function nestedAtMost(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) inString = !inString;
+    else if (inString) continue;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return false;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return true;
+}
 
 /**
  * Strictly parses one stored or received envelope text, computing its hash and signing
@@ -155,7 +178,7 @@ export function parseEnvelopeText(text: string): unknown {
   // The usual text: no escapes, no surrogates (both checks native: indexOf is memchr-fast, and
   // the surrogate class cannot match a one-byte string, so V8 answers at once),
   // and valid JSON, which lets the scan find each string's end with indexOf.
-  if (text.indexOf('\\') === -1 && !SURROGATE.test(text)) {
+  if (text.indexOf('\\') === -1 && !SURROGATE.test(text) && (text.length <= SHALLOW_ENOUGH || nestedAtMost(text, MAX_NESTING))) {
     try {
       value = JSON.parse(text) as Record<string, unknown>;
     } catch {
