@@ -404,6 +404,13 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       }
       const a = await signedGet(server.url, `/v1/channels/${n.channel}/stream`, n.keys('ua.lead'), { headers: { 'last-event-id': 'x' } });
       expect(a.status).toBe(400);
+      // A seq past the channel's last one (seen on a server since restored, say): said, not a silent stream.
+      const last = n.log.length - 1;
+      const ahead = await signedGet(server.url, `/v1/channels/${n.channel}/stream`, n.keys('ua.lead'), { headers: { 'last-event-id': String(last + 1) } });
+      expect({ status: ahead.status, body: ahead.json }).toEqual({
+        status: 400,
+        body: { error: 'malformed', message: `Last-Event-ID ${last + 1} is past the channel's last event, seq ${last}: this server does not hold what you saw` },
+      });
     });
 
     it('when a route does not exist then 404 not_found', async () => {

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { KEY_DIRECTORY, type KeyDirectory } from '../../auth/key-directory';
-import { notFound, unavailable } from '../../common/api-error';
+import { malformed, notFound, unavailable } from '../../common/api-error';
 import { PARLEY_CONFIG, type ParleyConfig } from '../../config/parley-config';
 import { channelStream, EVENT_STORE, type EventStore, RecordedEvent } from '../../store/event-store.port';
 import { ChannelNotifier } from '../channel-notifier';
@@ -28,7 +28,13 @@ export class FollowChannelHandler implements IQueryHandler<FollowChannelQuery, A
 
   async execute({ channel, from, signal, readerKeyid }: FollowChannelQuery): Promise<AsyncIterable<RecordedEvent>> {
     const stream = channelStream(channel);
-    if ((await this.store.streamHead(stream)) === null) throw notFound(`channel ${channel} has no events`);
+    const head = await this.store.streamHead(stream);
+    if (head === null) throw notFound(`channel ${channel} has no events`);
+    // A seq the channel does not hold: the stream would stay silent past the events the client
+    // missed (a server restored from a backup, say). Said now rather than never.
+    if (from > head.revision + 1) {
+      throw malformed(`Last-Event-ID ${from - 1} is past the channel's last event, seq ${head.revision}: this server does not hold what you saw`);
+    }
     // Anyone may open a channel and so hold a key: without a bound, streams would take the
     // process's memory and file descriptors. Clients retry a 503 (the SDK does).
     if (this.live >= this.maxLive) throw unavailable(`this server is serving ${this.maxLive} live streams, its limit: retry in a moment`);
