@@ -116,8 +116,8 @@ interface PreparedBatch {
 }
 
 const ED25519_KEY_CHARS = 43;
-/** The largest body (its box, in characters) sent to a worker to open; larger ones are opened in this thread. */
-const WORKER_BODY_CHARS = 1024 * 1024;
+/** The longest line whose body is sent to a worker to open; longer ones' are opened in this thread. */
+const WORKER_LINE_BYTES = 1024 * 1024;
 
 function prepare(bytes: Buffer, claimed: ClaimedKeys, readerId: string | undefined): PreparedBatch {
   const lines: PreparedLine[] = [];
@@ -151,8 +151,9 @@ function prepare(bytes: Buffer, claimed: ClaimedKeys, readerId: string | undefin
       inputs.push(envelopeForms(value).signingInput);
       sigs.push(sig);
     }
-    // A large body is opened by the replay here: copied into a worker, it would not fit the small heap that keeps workers lean.
-    const small = typeof value.body?.box === 'string' && value.body.box.length <= WORKER_BODY_CHARS;
+    // The body of a large line (whatever member makes it large) is opened by the replay here:
+    // copied into a worker, it might not fit the small heap that keeps workers lean.
+    const small = raw.length <= WORKER_LINE_BYTES;
     if (readerId !== undefined && small && Array.isArray(value.body?.keys) && value.body.keys.some((e) => e?.to === readerId)) {
       line.body = bodies.length;
       bodies.push(value.body);

@@ -47,11 +47,19 @@ describe('auditStream', () => {
     const members = DEFAULT_MEMBERS.map((m) => (m.id === 'icrc.audit' ? { ...m, identity: auditor } : m));
     const n = NegotiationBuilder.open({ notarySeed: newNotarySeed(), policy: { quorum: 'sides', auditorsRead: true }, members });
     n.message('ua.lead', ['ru', 'ua'], 'x'.repeat(12 * 2 ** 20));
+    n.message('ua.lead', ['ru', 'ua'], 'small');
     const bytes = Buffer.from(n.log.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const me = { id: 'icrc.audit', boxSecret: auditor.boxSecret };
     const report = await audit(bytes, { workers: 2, reader: me });
     expect(report).toEqual(reference(bytes, me));
     expect(report.ok).toBe(true);
+    // Large by another member than its small box (a hostile line): the same report as one thread, not a worker out of memory.
+    const last = n.log.at(-1)!;
+    const padded = { ...last, body: { ...last.body!, keys: [...last.body!.keys, { to: 'zz', nonce: 'n', key: 'A'.repeat(40 * 2 ** 20) }] } };
+    const hostile = Buffer.concat([bytes, Buffer.from(JSON.stringify({ ...padded, seq: last.seq + 1 }) + '\n')]);
+    const verdict = await audit(hostile, { workers: 2, reader: me });
+    expect(verdict).toEqual(reference(hostile, me));
+    expect(verdict.ok).toBe(false);
   });
 
   it('given workers, then they verify every signature the replay checks: it verifies none itself', async () => {
