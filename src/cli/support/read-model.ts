@@ -21,10 +21,16 @@ export interface VerifiedListing {
   /** Channels the server lists rows of that this keystore has not joined: not read, not shown (present only if any). */
   notJoined?: string[];
   /**
-   * Joined channels whose log the server refuses this key (404: revoked or rotated out, or
-   * withheld by the server): their rows are missing from `items` (present only if any).
+   * Joined channels this keystore read before whose log the server now refuses this key
+   * (404: revoked or rotated out, or withheld by the server): their rows are missing from
+   * `items` (present only if any).
    */
   refused?: string[];
+  /**
+   * Joined channels this keystore never read and the server does not let it read (404): not
+   * opened yet, or this key not admitted yet (a record was made for them), or withheld.
+   */
+  notYetReadable?: string[];
 }
 
 const keyOf = (item: Item) => `${String(item.channel)}/${String(item.request)}`;
@@ -40,13 +46,14 @@ export async function verifiedListing(ctx: CliContext, serverItems: Item[], pick
   const keys = await ctx.keys();
   const items: Item[] = [];
   const refused: string[] = [];
+  const notYetReadable: string[] = [];
   for (const channel of keys.channels) {
     let session: ChannelSession;
     try {
       session = await ctx.session({ channel });
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err;
-      refused.push(channel);
+      (keys.seen?.[channel] ? refused : notYetReadable).push(channel);
       continue;
     }
     if (session.state.nextSeq === 0) continue;
@@ -63,6 +70,7 @@ export async function verifiedListing(ctx: CliContext, serverItems: Item[], pick
     ...((listedButNotVerified.length > 0 || verifiedButNotListed.length > 0) && { serverDisagrees: { listedButNotVerified, verifiedButNotListed } }),
     ...(notJoined.length > 0 && { notJoined }),
     ...(refused.length > 0 && { refused }),
+    ...(notYetReadable.length > 0 && { notYetReadable }),
   };
 }
 
@@ -74,14 +82,17 @@ function personOf(session: ChannelSession, row: Item): string | null {
 
 /** Said on standard error (with --json, in the document instead): what the server claimed that the logs do not bear out. */
 export function warnIfDisputed(listing: VerifiedListing): void {
+  const say = (text: string) => process.stderr.write(printable(text, true) + '\n');
   if (listing.refused) {
     const n = listing.refused.length;
-    process.stderr.write(
-      printable(
-        `parley: warning: the server refuses this key the log of ${n} joined channel(s) (404), so nothing of ${n === 1 ? 'it' : 'them'} is listed: ` +
-          `the key was revoked or rotated out, or the server is withholding ${n === 1 ? 'it' : 'them'} (${listing.refused.join(', ')})`,
-        true,
-      ) + '\n',
+    say(
+      `parley: warning: the server refuses this key the log of ${n} joined channel(s) it read before (404), so nothing of ${n === 1 ? 'it' : 'them'} is listed: ` +
+        `the key was revoked or rotated out, or the server is withholding ${n === 1 ? 'it' : 'them'} (${listing.refused.join(', ')})`,
+    );
+  }
+  if (listing.notYetReadable) {
+    say(
+      `parley: ${listing.notYetReadable.length} joined channel(s) not listed: not opened yet, or this key not admitted yet (or the server withholds them) (${listing.notYetReadable.join(', ')})`,
     );
   }
   if (listing.notJoined) {
