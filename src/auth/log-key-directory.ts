@@ -8,7 +8,7 @@ const PAGE = 1000;
 /**
  * The key directory read from the store's global log: ChannelOpened, ParticipantAdmitted and
  * ParticipantRevoked (with its replacement) index fingerprints to memberships. Before each
- * answer it reads whatever the log gained since (one small query when nothing did), so a
+ * answer it reads whatever the log gained since (two small queries when nothing did), so a
  * revocation written by any process takes effect on the next request everywhere.
  *
  * Who is a member, and when a member stops being active, is the protocol's `check` (but

@@ -220,8 +220,9 @@ export class ParleyHttpClient {
             throw new UnexpectedResponseError('the event stream is not valid UTF-8');
           }
           for (const msg of parser.push(text)) {
-            // The id is what a reconnect sends back as Last-Event-ID: Parley's are seqs.
-            if (msg.id !== null && !/^\d{1,15}$/.test(msg.id)) {
+            // The id is what a reconnect sends back as Last-Event-ID: Parley's are seqs (an
+            // empty one, which SSE allows, resets it: a reconnect then starts over).
+            if (msg.id !== null && msg.id !== '' && !/^\d{1,15}$/.test(msg.id)) {
               throw new UnexpectedResponseError(`the stream sent an event id that is not a seq: ${JSON.stringify(msg.id.slice(0, 40))}`);
             }
             delivered = true;
