@@ -68,6 +68,7 @@ export async function saveKeystore(path: string, keys: Keys, passphrase: string,
       ({ merged: contents, conflicts } = mergeKeystores(contentsOf(openKeystoreDocument(current, passphrase).keys), contents, options.replaced));
       keys.channels = contents.channels;
       keys.seen = contents.seen;
+      keys.restores = contents.restores;
     }
     const text = sealedText(contents, passphrase, options.scryptN);
     writeText(path, text, true);

@@ -98,8 +98,18 @@ describe('two commands on one keystore', () => {
   });
 
   it('given this command accepted a restore of a channel, then its earlier event replaces the file\'s', () => {
-    const { merged } = mergeKeystores(at({ [C1]: { seq: 9, hash: hash('b') } }), at({ [C1]: { seq: 2, hash: hash('a') } }), new Set([C1]));
-    expect(merged.seen).toEqual({ [C1]: { seq: 2, hash: hash('a') } });
+    const ours = { ...at({ [C1]: { seq: 2, hash: hash('a') } }), restores: { [C1]: 1 } };
+    const { merged } = mergeKeystores(at({ [C1]: { seq: 9, hash: hash('b') } }), ours, new Set([C1]));
+    expect({ seen: merged.seen, restores: merged.restores }).toEqual({ seen: { [C1]: { seq: 2, hash: hash('a') } }, restores: { [C1]: 1 } });
+  });
+
+  it('given another command accepted a restore since this one read the file, then the restored event stays: this one\'s later seq is of the history given up', () => {
+    const restored = { ...at({ [C1]: { seq: 2, hash: hash('a') } }), restores: { [C1]: 1 } };
+    const { merged, conflicts } = mergeKeystores(restored, at({ [C1]: { seq: 9, hash: hash('b') } }));
+    expect({ seen: merged.seen, restores: merged.restores, conflicts }).toEqual({ seen: { [C1]: { seq: 2, hash: hash('a') } }, restores: { [C1]: 1 }, conflicts: [] });
+    // Read after that restore, a command's later event moves the pin on as ever.
+    const after = mergeKeystores(restored, { ...at({ [C1]: { seq: 5, hash: hash('c') } }), restores: { [C1]: 1 } }).merged;
+    expect(after.seen).toEqual({ [C1]: { seq: 5, hash: hash('c') } });
   });
 
   it('given the file now holds another participant\'s keys, then KeystoreError', () => {

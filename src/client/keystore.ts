@@ -47,6 +47,12 @@ export interface KeystoreContents {
    * the channel was forked or cut short). Absent in keystores written before it existed.
    */
   seen?: Record<string, SeenEvent>;
+  /**
+   * Per channel, how many times this keystore's user accepted a log that does not continue
+   * the one verified before (`status --accept-restore`): so that a command which read the
+   * keystore before such a restore cannot put the given-up event back when it saves.
+   */
+  restores?: Record<string, number>;
 }
 
 export interface SeenEvent {
@@ -147,8 +153,8 @@ export function withPublicHalves(contents: KeystoreContents): Keys {
 
 /** The contents alone (what is sealed), from loaded keys. */
 export function contentsOf(keys: Keys): KeystoreContents {
-  const { id, party, role, signSeed, boxSecret, channels, seen } = keys;
-  return { id, party, role, signSeed, boxSecret, channels: [...channels], ...(seen ? { seen: { ...seen } } : {}) };
+  const { id, party, role, signSeed, boxSecret, channels, seen, restores } = keys;
+  return { id, party, role, signSeed, boxSecret, channels: [...channels], ...(seen ? { seen: { ...seen } } : {}), ...(restores ? { restores: { ...restores } } : {}) };
 }
 
 /** A channel whose remembered event differs between two copies of one keystore at the same seq. */
@@ -162,7 +168,9 @@ export interface SeenConflict {
  * What to write when the keystore file changed since a command read it (another command on
  * the same keystore saved meanwhile): both commands' channels, and per channel the later of
  * the two remembered events — a pin only moves forward, so neither command rolls the other's
- * back — except where this command deliberately replaced it (`replaced`: an accepted restore).
+ * back — except where this command deliberately replaced it (`replaced`: an accepted restore),
+ * and where the file records a restore accepted since this command read it (`restores`): its
+ * event then stays, however late this command's is, since that one is of the history given up.
  * The same seq with two hashes means the two commands were served two histories: the file's
  * is kept, and the conflict reported. Throws if the file now holds another participant's keys.
  */
@@ -177,12 +185,20 @@ export function mergeKeystores(
   const channels = [...onDisk.channels, ...ours.channels.filter((c) => !onDisk.channels.includes(c))];
   const seen: Record<string, SeenEvent> = { ...onDisk.seen };
   const conflicts: SeenConflict[] = [];
+  const restoresOf = (c: KeystoreContents, channel: string) => c.restores?.[channel] ?? 0;
   for (const [channel, mine] of Object.entries(ours.seen ?? {})) {
     const theirs = seen[channel];
-    if (!theirs || replaced.has(channel) || mine.seq > theirs.seq) seen[channel] = mine;
+    if (!theirs || replaced.has(channel)) seen[channel] = mine;
+    else if (restoresOf(onDisk, channel) > restoresOf(ours, channel)) continue; // restored since: ours is of the old history
+    else if (mine.seq > theirs.seq) seen[channel] = mine;
     else if (mine.seq === theirs.seq && mine.hash !== theirs.hash) conflicts.push({ channel, kept: theirs, dropped: mine });
   }
-  return { merged: { ...ours, channels, ...(Object.keys(seen).length > 0 && { seen }) }, conflicts };
+  const restores: Record<string, number> = { ...onDisk.restores };
+  for (const [channel, n] of Object.entries(ours.restores ?? {})) restores[channel] = Math.max(n, restores[channel] ?? 0);
+  return {
+    merged: { ...ours, channels, ...(Object.keys(seen).length > 0 && { seen }), ...(Object.keys(restores).length > 0 && { restores }) },
+    conflicts,
+  };
 }
 
 function validateContents(c: KeystoreContents): void {
@@ -193,7 +209,13 @@ function validateContents(c: KeystoreContents): void {
   if (!b64uDecode(c.signSeed, 32) || !b64uDecode(c.boxSecret, 32)) problems.push('secrets must be 32 bytes of b64u');
   if (!Array.isArray(c.channels) || c.channels.some((x) => typeof x !== 'string')) problems.push('channels must be a list');
   if (c.seen !== undefined && !validSeen(c.seen)) problems.push('seen must map channel uuids to { seq, hash }');
+  if (c.restores !== undefined && !validRestores(c.restores)) problems.push('restores must map channel uuids to counts');
   if (problems.length) throw new KeystoreError(`invalid keystore contents: ${problems.join('; ')}`);
+}
+
+function validRestores(restores: unknown): boolean {
+  if (typeof restores !== 'object' || restores === null || Array.isArray(restores)) return false;
+  return Object.entries(restores).every(([channel, n]) => isUuid(channel) && Number.isSafeInteger(n) && (n as number) > 0);
 }
 
 function validSeen(seen: unknown): boolean {

@@ -515,7 +515,7 @@ describe('parley CLI against a running service', () => {
     expect(accepted.code).toBe(0);
     expect(accepted.stderr).toMatch(new RegExp(`^parley: warning: accepted the server's log .*seq ${last.seq + 3} .*must be sent again`));
     expect(JSON.parse(accepted.stdout).restoreAccepted).toEqual({ seq: last.seq + 3, hash: last.hash });
-    expect(readKeystore(ks('ru.cut'), PASS).seen?.[channel]).toEqual({ seq: last.seq, hash: last.hash });
+    expect(readKeystore(ks('ru.cut'), PASS)).toMatchObject({ seen: { [channel]: { seq: last.seq, hash: last.hash } }, restores: { [channel]: 1 } });
     expect(await parley(['status'], env('ru.cut'))).toMatchObject({ code: 0, stderr: '' });
     // Nothing changed for the keystore that saw the real log.
     expect((await parley(['status'], env('ru.lead'))).code).toBe(0);

@@ -190,7 +190,10 @@ export class CliContext {
     const last = session.view.entries.at(-1);
     if (last && (!seen || options.replace || last.seq > seen.seq)) {
       keys.seen = { ...keys.seen, [session.channel]: { seq: last.seq, hash: last.hash } };
-      if (options.replace) this.replaced.add(session.channel);
+      if (options.replace) {
+        this.replaced.add(session.channel);
+        keys.restores = { ...keys.restores, [session.channel]: (keys.restores?.[session.channel] ?? 0) + 1 };
+      }
       this.unsaved = true;
     }
   }
