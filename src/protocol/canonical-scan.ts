@@ -8,6 +8,7 @@
  * parser and the general canonicaliser instead. The fast path never accepts what the
  * strict parser rejects (a property test holds it to that).
  */
+import { MAX_JSON_DEPTH } from './strict-json';
 
 export interface CanonicalScan {
   /** canonical(value) */
@@ -16,7 +17,6 @@ export interface CanonicalScan {
   unsigned: string;
 }
 
-const MAX_DEPTH = 64;
 /** The characters a string scan must stop at: quote, backslash, controls, surrogates. */
 const SPECIAL = /[\u0000-\u001f"\\\ud800-\udfff]/g;
 
@@ -204,7 +204,7 @@ class Scanner {
 
   /** An object's members as [key, canonical value], sorted; duplicates refused. */
   members(depth: number): [string, string][] {
-    if (depth > MAX_DEPTH) no();
+    if (depth > MAX_JSON_DEPTH) no();
     const s = this.s;
     this.i++;
     this.ws();
@@ -242,7 +242,7 @@ class Scanner {
   }
 
   array(depth: number): string {
-    if (depth > MAX_DEPTH) no();
+    if (depth > MAX_JSON_DEPTH) no();
     const s = this.s;
     this.i++;
     this.ws();
@@ -299,7 +299,7 @@ class CanonicalCheck {
   }
 
   object(depth: number): void {
-    if (depth > MAX_DEPTH) no();
+    if (depth > MAX_JSON_DEPTH) no();
     const s = this.s;
     this.i++;
     if (s.charCodeAt(this.i) === 0x7d) {
@@ -331,7 +331,7 @@ class CanonicalCheck {
   }
 
   array(depth: number): void {
-    if (depth > MAX_DEPTH) no();
+    if (depth > MAX_JSON_DEPTH) no();
     const s = this.s;
     this.i++;
     if (s.charCodeAt(this.i) === 0x5d) {

@@ -1,7 +1,7 @@
 import { createHash, KeyObject } from 'node:crypto';
 import { b64uDecode, b64uEncode, byId, canonical, sha256Hex, sha256HexOf } from './encoding';
 import { boxBeforeNm, ed25519Verify, randomBytes, rawPublic, secretbox, Signer, x25519PrivateKey } from './crypto';
-import { parseStrictJson, parseStrictJsonBytes, StrictJsonError } from './strict-json';
+import { MAX_JSON_DEPTH, parseStrictJson, parseStrictJsonBytes, StrictJsonError } from './strict-json';
 import { canonicalSigSpan, scanCanonicalParts, type SigSpan } from './canonical-scan';
 import type { Body, Envelope, UnsignedEnvelope } from './types';
 
@@ -143,8 +143,6 @@ export function openBody(body: Body, me: { id: string; boxSecret: string | KeyOb
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const SURROGATE = /[\ud800-\udfff]/;
-/** The strict parser's limit (strict-json, canonical-scan). */
-const MAX_NESTING = 64;
 /**
  * Texts up to this length go to JSON.parse unchecked. A longer one is first checked for
  * nesting: JSON.parse would build every level before the strict checks refuse it, and a
@@ -178,7 +176,7 @@ export function parseEnvelopeText(text: string): unknown {
   // The usual text: no escapes, no surrogates (both checks native: indexOf is memchr-fast, and
   // the surrogate class cannot match a one-byte string, so V8 answers at once),
   // and valid JSON, which lets the scan find each string's end with indexOf.
-  if (text.indexOf('\\') === -1 && !SURROGATE.test(text) && (text.length <= SHALLOW_ENOUGH || nestedAtMost(text, MAX_NESTING))) {
+  if (text.indexOf('\\') === -1 && !SURROGATE.test(text) && (text.length <= SHALLOW_ENOUGH || nestedAtMost(text, MAX_JSON_DEPTH))) {
     try {
       value = JSON.parse(text) as Record<string, unknown>;
     } catch {

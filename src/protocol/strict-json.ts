@@ -18,8 +18,11 @@ export class StrictJsonError extends Error {
   }
 }
 
+/** The nesting of objects and arrays strict parsing allows by default (and the canonical scans always). */
+export const MAX_JSON_DEPTH = 64;
+
 export interface StrictJsonOptions {
-  /** Maximum nesting of objects and arrays (default 64). */
+  /** Maximum nesting of objects and arrays (default MAX_JSON_DEPTH). */
   maxDepth?: number;
 }
 
@@ -37,7 +40,7 @@ export function parseStrictJsonBytes(bytes: Uint8Array, options?: StrictJsonOpti
 }
 
 export function parseStrictJson(text: string, options?: StrictJsonOptions): Record<string, unknown> {
-  const p = new Parser(text, options?.maxDepth ?? 64);
+  const p = new Parser(text, options?.maxDepth ?? MAX_JSON_DEPTH);
   p.skipWs();
   if (text.charCodeAt(p.i) !== 0x7b /* { */) p.fail('the top level must be an object');
   const value = p.value(0) as Record<string, unknown>;
