@@ -51,18 +51,23 @@ const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
  */
 function authorityOf(req: RequestParts): string {
   const url = absoluteTarget(req.target);
-  const scheme = (url ? url.protocol.slice(0, -1) : req.scheme)?.toLowerCase();
   const authority = (url ? url.host : req.authority)?.toLowerCase();
   if (!authority) throw new SignatureError('@authority is not known');
+  const scheme = targetScheme(req);
   const port = scheme === undefined ? undefined : DEFAULT_PORT[scheme];
   return port !== undefined && authority.endsWith(`:${port}`) ? authority.slice(0, -port.length - 1) : authority;
 }
 
-function schemeOf(req: RequestParts): string {
+/** The scheme of an absolute-form target, else the one the request came by; lower case. */
+function targetScheme(req: RequestParts): string | undefined {
   const url = absoluteTarget(req.target);
-  const scheme = url ? url.protocol.slice(0, -1) : req.scheme;
+  return (url ? url.protocol.slice(0, -1) : req.scheme)?.toLowerCase();
+}
+
+function schemeOf(req: RequestParts): string {
+  const scheme = targetScheme(req);
   if (!scheme) throw new SignatureError('@scheme is not known');
-  return scheme.toLowerCase();
+  return scheme;
 }
 
 /** The value of one covered component (RFC 9421 §2.1, §2.2). */
