@@ -103,8 +103,8 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
       readAll: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
-      // The types as one JSON array: one statement for any number of them.
       logEnd: db.prepare('SELECT max(position) AS position FROM events'),
+      // The types as one JSON array: one statement for any number of them.
       readAllOfTypes: db.prepare(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
       ),
