@@ -39,8 +39,9 @@ const keyOf = (item: Item) => `${String(item.channel)}/${String(item.request)}`;
  * The rows `pick` takes from each joined channel's verified projection, compared with
  * `serverItems` (the server's answer for the same listing). A channel that does not verify,
  * or forks from what was verified before, fails the command; one the server will not let
- * this key read (404) contributes nothing and is listed in `refused`: the key may have been
- * revoked, but a server hiding a channel answers the same.
+ * this key read (404) contributes nothing and is listed in `refused` if this keystore read it
+ * before (the key may have been revoked, but a server hiding a channel answers the same),
+ * else in `notYetReadable`.
  */
 export async function verifiedListing(ctx: CliContext, serverItems: Item[], pick: (rows: ChannelRows) => readonly object[]): Promise<VerifiedListing> {
   const keys = await ctx.keys();
@@ -97,16 +98,14 @@ export function warnIfDisputed(listing: VerifiedListing): void {
   }
   if (listing.notJoined) {
     const n = listing.notJoined.length;
-    process.stderr.write(
-      printable(`parley: the server also lists rows of ${n} channel(s) this keystore has not joined; not shown (verify one with: parley status --channel ${listing.notJoined[0]})`, true) + '\n',
-    );
+    say(`parley: the server also lists rows of ${n} channel(s) this keystore has not joined; not shown (verify one with: parley status --channel ${listing.notJoined[0]})`);
   }
   const d = listing.serverDisagrees;
   if (!d) return;
   const parts = [];
   if (d.listedButNotVerified.length) parts.push(`${d.listedButNotVerified.length} row(s) it listed are not in the verified logs (${d.listedButNotVerified.map((k) => short(k.split('/')[1])).join(', ')})`);
   if (d.verifiedButNotListed.length) parts.push(`it left out ${d.verifiedButNotListed.length} that are (${d.verifiedButNotListed.map((k) => short(k.split('/')[1])).join(', ')})`);
-  process.stderr.write(printable(`parley: warning: the server's listing differs from the verified logs: ${parts.join('; ')}. Shown: the verified logs.`, true) + '\n');
+  say(`parley: warning: the server's listing differs from the verified logs: ${parts.join('; ')}. Shown: the verified logs.`);
 }
 
 const cell = (v: unknown): string => (v === undefined || v === null ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v));
