@@ -1,7 +1,7 @@
 import { createHash, KeyObject } from 'node:crypto';
 import { b64uDecode, b64uEncode, byId, canonical, sha256Hex, sha256HexOf } from './encoding';
 import { boxBeforeNm, ed25519Verify, randomBytes, rawPublic, secretbox, Signer, x25519PrivateKey } from './crypto';
-import { MAX_JSON_DEPTH, parseStrictJson, parseStrictJsonBytes, StrictJsonError } from './strict-json';
+import { decodeUtf8Strict, MAX_JSON_DEPTH, parseStrictJson, parseStrictJsonBytes } from './strict-json';
 import { canonicalSigSpan, scanCanonicalParts, type SigSpan } from './canonical-scan';
 import type { Body, Envelope, UnsignedEnvelope } from './types';
 
@@ -141,7 +141,6 @@ export function openBody(body: Body, me: { id: string; boxSecret: string | KeyOb
   return { ok: true, content, plaintext: Buffer.from(pt).toString('utf8') };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const SURROGATE = /[\ud800-\udfff]/;
 /**
  * Texts up to this length go to JSON.parse unchecked. A longer one is first checked for
@@ -217,11 +216,5 @@ function canonicalTextForms(text: string, span: SigSpan): EnvelopeForms {
 
 /** As parseEnvelopeText, from UTF-8 bytes; invalid UTF-8 is a StrictJsonError. */
 export function parseEnvelopeBytes(bytes: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new StrictJsonError('invalid UTF-8', 0);
-  }
-  return parseEnvelopeText(text);
+  return parseEnvelopeText(decodeUtf8Strict(bytes));
 }

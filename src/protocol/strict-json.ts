@@ -28,15 +28,18 @@ export interface StrictJsonOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Parses UTF-8 bytes strictly; invalid UTF-8 is rejected, not replaced. */
-export function parseStrictJsonBytes(bytes: Uint8Array, options?: StrictJsonOptions): Record<string, unknown> {
-  let text: string;
+/** UTF-8 bytes as text; invalid UTF-8 is a StrictJsonError, not replaced, and a BOM is kept (JSON text has none). */
+export function decodeUtf8Strict(bytes: Uint8Array): string {
   try {
-    text = utf8.decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new StrictJsonError('invalid UTF-8', 0);
   }
-  return parseStrictJson(text, options);
+}
+
+/** Parses UTF-8 bytes strictly; invalid UTF-8 is rejected, not replaced. */
+export function parseStrictJsonBytes(bytes: Uint8Array, options?: StrictJsonOptions): Record<string, unknown> {
+  return parseStrictJson(decodeUtf8Strict(bytes), options);
 }
 
 export function parseStrictJson(text: string, options?: StrictJsonOptions): Record<string, unknown> {
