@@ -22,7 +22,7 @@ import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../sup
 import { serverOption } from '../support/cli-context';
 import { examples } from '../support/event-command';
 import { passphrase } from '../support/passphrase';
-import { printable } from '../support/output';
+import { printable, warnRememberedAbsent } from '../support/output';
 
 interface AuditOptions {
   file?: string;
@@ -153,9 +153,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
     const remembered = rememberedViolations(log, seen);
     log.violations.push(...remembered.violations);
     log.ok &&= remembered.violations.length === 0;
-    for (const channel of remembered.absent) {
-      process.stderr.write(`parley: warning: channel ${channel}, which this keystore verified earlier, is not in this log (a channel of another server?)\n`);
-    }
+    for (const channel of remembered.absent) warnRememberedAbsent(channel, 'log');
     const report = auditReportOf(log);
     if (options.sign) process.stdout.write(JSON.stringify(signAuditReport(report, { ...keys!.identity, id: keys!.id }), null, 2) + '\n');
     else if (options.json) process.stdout.write(JSON.stringify(report) + '\n');

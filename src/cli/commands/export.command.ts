@@ -5,6 +5,7 @@ import { checkRemembered, LogLine, rememberedOf } from '../../client';
 import { eventHash } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
+import { warnRememberedAbsent } from '../support/output';
 
 export function register(program: Command): void {
   const cmd = withCommonOptions(
@@ -39,7 +40,7 @@ export function register(program: Command): void {
         for (const [c, event] of Object.entries(seen)) {
           // With --all, a remembered channel the export lacks may be another server's: said, not refused.
           if (channel === null && !linesOf.has(c)) {
-            process.stderr.write(`parley: warning: channel ${c}, which this keystore verified earlier, is not in this export (a channel of another server?)\n`);
+            warnRememberedAbsent(c, 'export');
             continue;
           }
           checkRemembered(hashAtSeen.get(c) ?? null, event, channel === null ? c : undefined);

@@ -38,3 +38,11 @@ function cut(text: string, max: number): string {
 
 /** A short id for tables (the first 8 hex digits of a uuid); full ids are in --json. */
 export const short = (id: string | null | undefined): string => (id ? id.slice(0, 8) : '-');
+
+/**
+ * A channel the keystore verified earlier that a whole log or export (`source`) lacks: maybe
+ * another server's channel, so said on stderr rather than refused.
+ */
+export function warnRememberedAbsent(channel: string, source: 'log' | 'export'): void {
+  process.stderr.write(`parley: warning: channel ${printable(channel, true)}, which this keystore verified earlier, is not in this ${source} (a channel of another server?)\n`);
+}
