@@ -4,7 +4,7 @@
  * Each case starts from a real, signed channel and changes one thing.
  */
 import { randomUUID } from 'node:crypto';
-import { b64uEncode } from '../encoding';
+import { b64uEncode, byId } from '../encoding';
 import { sealBody } from '../envelope';
 import { makeParticipant, generateIdentity } from '../keys';
 import type { Envelope, EventType, MetaByType } from '../types';
@@ -189,6 +189,20 @@ describe('ChannelOpened', () => {
     const meta = { ...(validEvent.ChannelOpened(new NegotiationFixture()).meta as MetaByType['ChannelOpened']) };
     meta.participants = [...f.state.participants.values()].map((p) => p.record);
     expect(codeOf(f, f.build('ua.lead', 'ChannelOpened', meta, { title: 'again' }))).toBe('invalid_transition');
+  });
+  it('given an opened channel, when opened again by a member, sealed to the participants it lists as an opening is, then invalid_transition', () => {
+    const f = NegotiationFixture.opened();
+    const other = new NegotiationFixture();
+    const meta = { ...(other.opening({ quorum: 'sides', auditorsRead: true }).meta as MetaByType['ChannelOpened']) };
+    // Other members than the channel's: ua.obs is not listed.
+    meta.participants = meta.participants.filter((p) => p.id !== 'ua.obs').map((p) => (p.id === 'ua.lead' ? f.members.get('ua.lead')!.record : p));
+    const listed = meta.participants.map((p) => ({ id: p.id, boxKey: p.boxKey })).sort(byId);
+    const again = f.build('ua.lead', 'ChannelOpened', meta, null, (e) => (e.body = sealBody({ title: 'again' }, listed)));
+    expect(codeOf(f, again)).toBe('invalid_transition');
+    // Sealed to the channel's members instead, it fails at step 7, before the type's rules.
+    const members = [...f.state.participants.values()].map((p) => ({ id: p.record.id, boxKey: p.record.boxKey })).sort(byId);
+    const sealedToMembers = f.build('ua.lead', 'ChannelOpened', meta, null, (e) => (e.body = sealBody({ title: 'again' }, members)));
+    expect(codeOf(f, sealedToMembers)).toBe('recipients_mismatch');
   });
   it('when a participant proof was made for another channel, then bad_proof', () => {
     const f = new NegotiationFixture();

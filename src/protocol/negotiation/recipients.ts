@@ -44,10 +44,12 @@ const member = (p: Participant): Member => ({ id: p.id, party: p.party, role: p.
 
 /**
  * Active participants counted after the event's own membership change, by id (a set: an
- * admission that reuses an id is refused later, at step 8, not here).
+ * admission that reuses an id is refused later, at step 8, not here). A ChannelOpened's
+ * change is to make its listed participants the members, wherever it stands: one sent again
+ * into an open channel, sealed as an opening is, reaches step 8's invalid_transition.
  */
 function membersAfter(state: ChannelState, ev: EventHead): Member[] {
-  if (ev.type === 'ChannelOpened' && !state.opened) {
+  if (ev.type === 'ChannelOpened') {
     return (ev.meta as MetaByType['ChannelOpened']).participants.map(member);
   }
   const members = new Map<string, Member>();
@@ -70,8 +72,7 @@ function membersAfter(state: ChannelState, ev: EventHead): Member[] {
  */
 export function requiredRecipients(state: ChannelState, ev: EventHead): Recipient[] {
   if (BODY_RULES[ev.type] === 'forbidden') return [];
-  const policy: Policy | null =
-    ev.type === 'ChannelOpened' && !state.opened ? (ev.meta as MetaByType['ChannelOpened']).policy : state.policy;
+  const policy: Policy | null = ev.type === 'ChannelOpened' ? (ev.meta as MetaByType['ChannelOpened']).policy : state.policy;
   const auditorsRead = policy?.auditorsRead === true;
   const audience = ev.type === 'MessagePosted' ? new Set((ev.meta as MetaByType['MessagePosted']).audience) : null;
   return membersAfter(state, ev)
