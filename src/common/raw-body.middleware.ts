@@ -1,12 +1,19 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PARLEY_CONFIG, ParleyConfig } from '../config/parley-config';
-import { parseEnvelopeBytes } from '../protocol';
+import { decodeUtf8Strict, parseEnvelopeText } from '../protocol';
 import { malformed, payloadTooLarge } from './api-error';
 
 /** The request as received: exact body bytes (for the content digest) and their strict parse. */
 export interface RawBodyRequest extends IncomingMessage {
   rawBody?: Buffer;
+  /** The strict parse, carrying the forms (hash, signing input) of the text received: never handed to a pipe. */
+  envelope?: unknown;
+  /**
+   * A second parse of the same text, for `@Body()` and its DTO: the ValidationPipe deletes
+   * `__proto__`, `prototype` and `constructor` members in place before it validates, and so
+   * must never touch `envelope`, whose cached forms would then describe another object.
+   */
   body?: unknown;
 }
 
@@ -50,7 +57,9 @@ export class RawBodyMiddleware implements NestMiddleware {
       try {
         // The protocol's strict parser (duplicate keys, trailing text, non-integers…), which
         // also keeps the envelope's canonical forms from the text for the checks that follow.
-        req.body = parseEnvelopeBytes(req.rawBody);
+        const text = decodeUtf8Strict(req.rawBody);
+        req.envelope = parseEnvelopeText(text);
+        req.body = JSON.parse(text) as unknown;
       } catch (err) {
         return next(malformed(`the body is not strict JSON: ${(err as Error).message}`));
       }

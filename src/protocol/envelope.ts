@@ -63,6 +63,20 @@ export function eventHash(env: Envelope): string {
   return envelopeForms(env).hash;
 }
 
+/**
+ * The text to store for an envelope that passed `check`: its canonical form. The hash and the
+ * signature were checked on forms cached when its text was parsed; had the object been
+ * changed since (a member deleted in place by some library), they would vouch for other
+ * bytes than these, and a log no reader can verify would be stored. So that is refused.
+ */
+export function storedText(env: Envelope): string {
+  const text = canonical(env);
+  if (sha256HexOf(Buffer.from(text)) !== eventHash(env)) {
+    throw new Error('the envelope was changed after it was parsed and checked: not stored');
+  }
+  return text;
+}
+
 export function signEnvelope<E extends UnsignedEnvelope>(unsigned: E, signer: Signer): E & { sig: string } {
   return { ...unsigned, sig: b64uEncode(signer(signingInput(unsigned))) };
 }

@@ -18,6 +18,7 @@ import {
   signatureBase,
   signRequest,
   type Envelope,
+  type UnsignedEnvelope,
 } from '../../src/protocol';
 import { ApiError } from '../../src/client';
 import { MAX_PAGE } from '../../src/channels/dto/read-events-query.dto';
@@ -310,6 +311,25 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
         const a = await send(bad);
         expect(a).toEqual(refusal(400, 'malformed'));
         expect(a.json.message).toMatch(message);
+      }
+    });
+
+    it('when a member is named __proto__, prototype or constructor, signed over with it, then 400 malformed and nothing stored', async () => {
+      // Such members are what prototype-pollution guards delete in place: the envelope must be
+      // checked and stored as received, or a signature over the text would vouch for other bytes.
+      const extra = (target: object, name: string) => Object.defineProperty(target, name, { value: 'x', enumerable: true, writable: true, configurable: true });
+      const cases: [string, (e: UnsignedEnvelope) => void][] = [];
+      for (const name of ['__proto__', 'prototype', 'constructor']) {
+        cases.push([`top-level ${name}`, (e) => extra(e, name)]);
+        cases.push([`meta.${name}`, (e) => extra(e.meta, name)]);
+        cases.push([`body.keys[0].${name}`, (e) => extra(e.body!.keys[0], name)]);
+      }
+      for (const [where, tweak] of cases) {
+        const env = n.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' }, (e) => tweak(e));
+        const text = JSON.stringify(env);
+        expect(text).toContain('"x"');
+        const a = await send(text);
+        expect({ where, ...a }).toEqual({ where, ...refusal(400, 'malformed') });
       }
     });
 

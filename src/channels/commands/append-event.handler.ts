@@ -5,7 +5,6 @@ import { NOTARY_KEY, type NotaryKey } from '../../notary/notary-key';
 import { ParleyMetrics } from '../../ops/parley-metrics';
 import {
   activeParticipants,
-  canonical,
   CHAIN_CONFLICT_CODES,
   ChannelState,
   Envelope,
@@ -15,6 +14,7 @@ import {
   MetaByType,
   parseEnvelopeText,
   shapeProblem,
+  storedText,
   violation,
   Violation,
 } from '../../protocol';
@@ -78,10 +78,11 @@ export class AppendEventHandler implements ICommandHandler<AppendEventCommand, A
     try {
       stored = await this.store.append(
         channelStream(channel),
-        // Stored in canonical form (what the hash and signature cover, so they are unchanged):
+        // Stored in canonical form (what the hash and signature cover, so they are unchanged,
+        // and storedText makes sure of it):
         // one line whatever the sender's spelling, the same bytes for an identical retry in
         // another spelling, and the form every reader verifies fastest (canonicalSigSpan).
-        [{ id: env.id, type: env.type, data: canonical(env) }],
+        [{ id: env.id, type: env.type, data: storedText(env) }],
         env.seq === 0 ? 'no_stream' : env.seq - 1,
       );
     } catch (err) {
