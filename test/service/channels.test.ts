@@ -590,6 +590,12 @@ describe.each(['sqlite', 'postgres'] as StoreKind[])('the service on %s', (kind)
       const lines = a.text.split('\n').filter(Boolean);
       expect(lines).toHaveLength(MAX_PAGE);
       expect(lines.at(-1)).toBe(JSON.stringify(long.log[MAX_PAGE - 1]));
+      // However many digits: a valid integer is a number, capped (limit) or past the end (from).
+      const huge = '9'.repeat(40);
+      const capped = await signedGet(server.url, `/v1/channels/${long.channel}/events?limit=${huge}`, long.keys('ua.lead'));
+      expect({ status: capped.status, lines: capped.text.split('\n').filter(Boolean).length }).toEqual({ status: 200, lines: MAX_PAGE });
+      const past = await signedGet(server.url, `/v1/channels/${long.channel}/events?from=${huge}`, long.keys('ua.lead'));
+      expect({ status: past.status, text: past.text }).toEqual({ status: 200, text: '' });
     });
   });
 });

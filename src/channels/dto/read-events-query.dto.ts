@@ -5,8 +5,13 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 export const DEFAULT_PAGE = 1000;
 export const MAX_PAGE = 10_000;
 
-/** Plain digits only: `1.5`, `-1`, `1e3` or `` stay strings and fail IsInt. */
-const digits = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value);
+/**
+ * Plain digits only: `1.5`, `-1`, `1e3` or `` stay strings and fail IsInt. However many
+ * digits, a number: past 2^53−1 it is that (a `from` beyond every channel's end, a `limit`
+ * capped like any other), not a refusal of a valid integer.
+ */
+const digits = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Math.min(Number(value), Number.MAX_SAFE_INTEGER) : value;
 
 export class ReadEventsQueryDto {
   @ApiPropertyOptional({ minimum: 0, default: 0, description: 'first seq to return' })
