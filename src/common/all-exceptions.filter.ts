@@ -4,8 +4,11 @@ import type { ParleyMetrics } from '../ops/parley-metrics';
 import { isStoreUnavailable } from '../store/store-unavailable';
 import { ApiError } from './api-error';
 
-/** POST /v1/channels/:channel/events, whatever refused it (body reader, DTO, rule engine). */
-const APPEND_ROUTE = /^\/v1\/channels\/[^/?]*\/events(\?|$)/;
+/**
+ * POST /v1/channels/:channel/events, whatever refused it (body reader, DTO, rule engine);
+ * case-insensitive, as Express routes are: /V1/CHANNELS/…/EVENTS reaches the append too.
+ */
+const APPEND_ROUTE = /^\/v1\/channels\/[^/?]*\/events(\?|$)/i;
 
 /** HTTP statuses Nest raises itself, mapped to Part 3 codes. */
 const CODE_BY_STATUS: Record<number, string> = {

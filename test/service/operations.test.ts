@@ -24,6 +24,8 @@ describe('a running service', () => {
     expect((await post(server.url, n.channel, n.log[0])).status).toBe(200);
     expect((await post(server.url, n.channel, { ...n.log[0], seq: 7 })).status).toBe(409);
     expect((await post(server.url, n.channel, '{"v":1,"v":1}')).status).toBe(400);
+    // Routes match whatever the case: so does the count of refused appends.
+    expect((await fetch(`${server.url}/V1/CHANNELS/${n.channel}/EVENTS`, { method: 'POST', body: '{"v":1,"v":1}' })).status).toBe(400);
     expect((await post(server.url, n.channel, 'x'.repeat(1024 * 1024 + 1))).status).toBe(413);
   });
 
@@ -46,7 +48,7 @@ describe('a running service', () => {
     expect(text).toMatch(/^parley_appends_total\{created="true"\} 1$/m);
     expect(text).toMatch(/^parley_appends_total\{created="false"\} 1$/m);
     expect(text).toMatch(/^parley_append_rejections_total\{code="seq_gap"\} 1$/m);
-    expect(text).toMatch(/^parley_append_rejections_total\{code="malformed"\} 1$/m);
+    expect(text).toMatch(/^parley_append_rejections_total\{code="malformed"\} 2$/m);
     expect(text).toMatch(/^parley_append_rejections_total\{code="payload_too_large"\} 1$/m);
     expect(text).toMatch(/^parley_http_request_duration_seconds_count\{method="POST",route="\/v1\/channels\/:channel\/events",status="201"\} 1$/m);
     expect(text).toMatch(/^# TYPE parley_projection_lag_events gauge$/m);
