@@ -18,7 +18,7 @@ describe('storedText', () => {
     const text = JSON.stringify({ ...env, constructor: 'x' });
     const parsed = parseEnvelopeText(text) as Record<string, unknown>;
     eventHash(parsed as unknown as Envelope); // forms of the text as received
-    delete parsed.constructor; // what a prototype-pollution guard does
+    Reflect.deleteProperty(parsed, 'constructor'); // what a prototype-pollution guard does
     expect(() => storedText(parsed as unknown as Envelope)).toThrow(/changed after it was parsed/);
   });
 });
