@@ -124,14 +124,16 @@ export class ProjectionRunner {
 
   /**
    * The last position in the log, found by paging from the furthest checkpoint known; `far`
-   * when it is more than HEAD_PAGES pages on (the search stops there).
+   * when it is more than HEAD_PAGES pages on (the search stops there). Positions only: a
+   * query behind thousands of megabyte envelopes must not load them to learn it is behind.
+   * (Not the store's logEnd: on EventStoreDB that may be a nonce's, which no projection reaches.)
    */
   private async logHead(stored: string | null): Promise<{ target: string | null; far: boolean }> {
     let from = this.position;
     if (stored !== null && (from === null || comparePositions(stored, from) > 0)) from = stored;
     let last = from;
     for (let page = 0; page < HEAD_PAGES; page++) {
-      const events = await this.store.readAll(last ?? undefined, HEAD_PAGE);
+      const events = await this.store.readAll(last ?? undefined, HEAD_PAGE, { withoutData: true });
       if (events.length > 0) last = events[events.length - 1].position;
       if (events.length < HEAD_PAGE) {
         if (last !== null) this.noteAppended(last);

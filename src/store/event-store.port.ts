@@ -126,6 +126,11 @@ export interface EventStore extends NonceStore {
 
 export interface ReadAllOptions {
   types?: readonly string[];
+  /**
+   * Events with `data` empty: for a reader that needs where the log stands, not what it
+   * says (the projection's read-your-writes target), so that it loads no envelope to learn it.
+   */
+  withoutData?: boolean;
 }
 
 /** Orders two positions of the same store as the global log does. */

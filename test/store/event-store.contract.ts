@@ -210,6 +210,20 @@ export function describeEventStoreContract(name: string, target: ContractTarget)
       expect(await store.readAll(end, 100)).toEqual([]);
     });
 
+    it('reads where events stand without their data when asked, of all types or some, paging as ever', async () => {
+      const start = await logEnd(store);
+      const stream = newStream();
+      const events = ['ChannelOpened', 'MessagePosted', 'ParticipantAdmitted', 'MessagePosted'].map((type) => newEvent(type));
+      await store.append(stream, events, 'no_stream');
+      const full = await store.readAll(start, 100);
+      const bare = await store.readAll(start, 100, { withoutData: true });
+      expect(bare).toEqual(full.map((e) => ({ ...e, data: '' })));
+      expect(full.every((e) => e.data.length > 0)).toBe(true);
+      expect(await store.readAll(bare[1].position, 2, { withoutData: true })).toEqual(bare.slice(2, 4));
+      const opened = await store.readAll(start, 100, { types: ['ChannelOpened', 'ParticipantAdmitted'], withoutData: true });
+      expect(opened).toEqual([bare[0], bare[2]]);
+    });
+
     it('answers many full pages in a row, and every call after them', async () => {
       // EventStoreDB: a read left at a full page must be cancelled, or it holds one of the
       // server's 100 HTTP/2 streams per connection; 150 such pages would then hang the store.

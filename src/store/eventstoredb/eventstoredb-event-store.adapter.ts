@@ -218,11 +218,14 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   readAll(fromPosition?: string, limit?: number, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.run(() => this.readAllPage(fromPosition, limit, options.types && new Set(options.types)));
+    return this.run(() => this.readAllPage(fromPosition, limit, options.types && new Set(options.types), options.withoutData === true));
   }
 
-  /** `types`: filtered here, as the rest of $all is (the server would still send each event's data). */
-  private async readAllPage(fromPosition?: string, limit?: number, types?: ReadonlySet<string>): Promise<RecordedEvent[]> {
+  /**
+   * `types`: filtered here, as the rest of $all is (the server would still send each event's
+   * data); `withoutData` likewise: the data is sent, but not kept.
+   */
+  private async readAllPage(fromPosition?: string, limit?: number, types?: ReadonlySet<string>, withoutData = false): Promise<RecordedEvent[]> {
     const max = checkLimit(limit, DEFAULT_READ_ALL_LIMIT);
     const out: RecordedEvent[] = [];
     let cursor = fromPosition;
@@ -244,7 +247,7 @@ export class EventStoreDbEventStore implements EventStore {
         const position = encodeEsdbPosition(event.position);
         if (cursor !== undefined && position <= cursor) continue; // the server's start is inclusive
         last = position;
-        if (isApplicationEvent(event.streamId, event.type) && (!types || types.has(event.type))) out.push(toRecordedEvent(event));
+        if (isApplicationEvent(event.streamId, event.type) && (!types || types.has(event.type))) out.push(toRecordedEvent(event, !withoutData));
         if (out.length === max) return out;
       }
       if (read < READ_ALL_CHUNK || last === undefined) return out;
@@ -492,14 +495,14 @@ function positionOf(event: EsdbRecorded, fallback?: EsdbPosition): string {
   return encodeEsdbPosition(position);
 }
 
-function toRecordedEvent(event: EsdbRecorded): RecordedEvent {
+function toRecordedEvent(event: EsdbRecorded, withData = true): RecordedEvent {
   return {
     stream: event.streamId,
     id: event.id,
     type: event.type,
     revision: Number(event.revision),
     position: positionOf(event),
-    data: dataText(event),
+    data: withData ? dataText(event) : '',
     createdAt: event.created.toISOString(),
   };
 }

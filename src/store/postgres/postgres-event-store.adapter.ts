@@ -92,6 +92,7 @@ interface SnapshotRow {
 }
 
 const EVENT_COLUMNS = 'position, stream, revision, id, type, data, created_at';
+const EVENT_COLUMNS_WITHOUT_DATA = "position, stream, revision, id, type, '' AS data, created_at";
 
 export class PostgresEventStore implements EventStore {
   /** The pool, for tables that must live in the same database (read models, …). */
@@ -177,12 +178,13 @@ export class PostgresEventStore implements EventStore {
   async readAll(fromPosition?: string, limit?: number, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const [after, max] = [decodeSqlPosition(fromPosition), checkLimit(limit, DEFAULT_READ_ALL_LIMIT)];
+    const columns = options.withoutData ? EVENT_COLUMNS_WITHOUT_DATA : EVENT_COLUMNS;
     const { rows } = options.types
       ? await this.pool.query<EventRow>(
-          `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE position > $1 AND type = ANY($3) ORDER BY position LIMIT $2`,
+          `SELECT ${columns} FROM ${this.table} WHERE position > $1 AND type = ANY($3) ORDER BY position LIMIT $2`,
           [after, max, options.types],
         )
-      : await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE position > $1 ORDER BY position LIMIT $2`, [after, max]);
+      : await this.pool.query<EventRow>(`SELECT ${columns} FROM ${this.table} WHERE position > $1 ORDER BY position LIMIT $2`, [after, max]);
     return rows.map(toRecordedEvent);
   }
 

@@ -56,6 +56,7 @@ interface EventRow {
 }
 
 const EVENT_COLUMNS = 'position, stream, revision, id, type, data, created_at';
+const EVENT_COLUMNS_WITHOUT_DATA = "position, stream, revision, id, type, '' AS data, created_at";
 
 export class SqliteEventStore implements EventStore {
   /** The better-sqlite3 handle, for tables that must live in the same file (read models, …). */
@@ -74,7 +75,9 @@ export class SqliteEventStore implements EventStore {
     insert: Database.Statement<[string, number, string, string, string, number]>;
     readStream: Database.Statement<[string, number, number], EventRow>;
     readAll: Database.Statement<[number, number], EventRow>;
+    readAllWithoutData: Database.Statement<[number, number], EventRow>;
     readAllOfTypes: Database.Statement<[number, string, number], EventRow>;
+    readAllOfTypesWithoutData: Database.Statement<[number, string, number], EventRow>;
     logEnd: Database.Statement<[], { position: number | null }>;
     purgeNonces: Database.Statement<[number]>;
     insertNonce: Database.Statement<[string, string, number]>;
@@ -103,10 +106,14 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
       readAll: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      readAllWithoutData: db.prepare(`SELECT ${EVENT_COLUMNS_WITHOUT_DATA} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       logEnd: db.prepare('SELECT max(position) AS position FROM events'),
       // The types as one JSON array: one statement for any number of them.
       readAllOfTypes: db.prepare(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      ),
+      readAllOfTypesWithoutData: db.prepare(
+        `SELECT ${EVENT_COLUMNS_WITHOUT_DATA} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
       ),
       purgeNonces: db.prepare('DELETE FROM used_nonces WHERE expires_at <= ?'),
       insertNonce: db.prepare('INSERT OR IGNORE INTO used_nonces (keyid, nonce, expires_at) VALUES (?, ?, ?)'),
@@ -163,7 +170,10 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     const after = decodeSqlPosition(fromPosition);
     const max = checkLimit(limit, DEFAULT_READ_ALL_LIMIT);
-    const rows = options.types ? this.sql.readAllOfTypes.all(after, JSON.stringify(options.types), max) : this.sql.readAll.all(after, max);
+    const { sql } = this;
+    const rows = options.types
+      ? (options.withoutData ? sql.readAllOfTypesWithoutData : sql.readAllOfTypes).all(after, JSON.stringify(options.types), max)
+      : (options.withoutData ? sql.readAllWithoutData : sql.readAll).all(after, max);
     return rows.map(toRecordedEvent);
   }
 
