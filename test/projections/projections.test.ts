@@ -5,6 +5,7 @@
  * and a restart mid-stream.
  */
 import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { PostgresReadModelStore } from '../../src/projections/postgres/postgres-
 import { ProjectionRunner } from '../../src/projections/projection.runner';
 import { SqliteReadModelStore } from '../../src/projections/sqlite/sqlite-read-model.store';
 import { createReadModelStore } from '../../src/projections/read-model-store.factory';
-import type { ReadModelStore } from '../../src/projections/read-model-store.port';
+import { CheckpointConflictError, emptyChanges, type ReadModelStore } from '../../src/projections/read-model-store.port';
 import type { EventStore } from '../../src/store/event-store.port';
 import { PostgresEventStore } from '../../src/store/postgres/postgres-event-store.adapter';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
@@ -247,6 +248,53 @@ describe('a batch that fails to commit (SQLite)', () => {
       const survived = await readModels.dump();
       expect(await rebuiltDump(store, new SqliteReadModelStore(store.database))).toEqual(survived);
     });
+  });
+});
+
+describe('read models in a PostgreSQL schema named with a keyword', () => {
+  it('work as in any other: the name is quoted, as the event store quotes it', async () => {
+    const pool = new Pool({ connectionString: POSTGRES_URL });
+    try {
+      await pool.query('DROP SCHEMA IF EXISTS "order" CASCADE');
+      const readModels = new PostgresReadModelStore(pool, { schema: 'order' });
+      await readModels.init();
+      await readModels.commit({ ...emptyChanges(), channels: [{ channel: 'x', awaitingNotary: 1, doc: '{}' }] }, null, '00000000000000000001');
+      expect(await readModels.checkpoint()).toBe('00000000000000000001');
+      expect(await readModels.channelsAwaitingNotary()).toEqual(['x']);
+    } finally {
+      await pool.query('DROP SCHEMA IF EXISTS "order" CASCADE');
+      await pool.end();
+    }
+  });
+});
+
+describe('two first batches racing on one PostgreSQL schema (no checkpoint row yet)', () => {
+  it('one commits, the other is a CheckpointConflictError: the checkpoint never moves back', async () => {
+    const schema = testSchema();
+    schemas.push(schema);
+    const [poolA, poolB, poolC] = [0, 1, 2].map(() => new Pool({ connectionString: POSTGRES_URL }));
+    try {
+      const a = new PostgresReadModelStore(poolA, { schema: schema.name });
+      const b = new PostgresReadModelStore(poolB, { schema: schema.name });
+      await a.init();
+      // A third session holds channel x's row, so that both batches are under way at once.
+      const blocker = await poolC.connect();
+      await blocker.query('BEGIN');
+      await blocker.query(`INSERT INTO ${schema.name}.parley_rm_channels VALUES ('x', 0, 'blocker')`);
+      const batch = (doc: string) => ({ ...emptyChanges(), channels: [{ channel: 'x', awaitingNotary: 0, doc }] });
+      const outcome = (p: Promise<void>) => p.then(() => 'committed', (e: unknown) => (e instanceof CheckpointConflictError ? 'conflict' : String(e)));
+      const first = outcome(a.commit(batch('state@10'), null, '00000000000000000010'));
+      await new Promise((r) => setTimeout(r, 100));
+      const second = outcome(b.commit(batch('state@4'), null, '00000000000000000004'));
+      await new Promise((r) => setTimeout(r, 200));
+      await blocker.query('ROLLBACK');
+      blocker.release();
+      expect([await first, await second]).toEqual(['committed', 'conflict']);
+      expect(await b.checkpoint()).toBe('00000000000000000010');
+      expect((await poolA.query(`SELECT doc FROM ${schema.name}.parley_rm_channels`)).rows).toEqual([{ doc: 'state@10' }]);
+    } finally {
+      await Promise.all([poolA, poolB, poolC].map((p) => p.end()));
+    }
   });
 });
 

@@ -15,7 +15,6 @@ import {
 } from '../read-model-store.port';
 import { normaliseRow, READ_MODEL_TABLES, statusCondition } from '../read-model-tables';
 
-const UNIQUE_VIOLATION = '23505';
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 // COLLATE "C": byte order, as SQLite's, so lists and dumps order the same on both adapters.
@@ -73,15 +72,16 @@ export class PostgresReadModelStore implements ReadModelStore {
     if (!IDENTIFIER.test(this.schema)) throw new Error(`not a plain schema name: ${this.schema}`);
   }
 
+  /** Quoted, as the event store quotes it: a schema may be named with a keyword (`order`). */
   private t(table: string): string {
-    return `${this.schema}.${table}`;
+    return `"${this.schema}".${table}`;
   }
 
   async init(): Promise<void> {
     // Several instances may start at once; an advisory lock keeps CREATE … IF NOT EXISTS from racing.
     await this.inTransaction(async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext('parley_read_models'))");
-      await client.query(schemaSql(this.schema));
+      await client.query(schemaSql(`"${this.schema}"`));
     });
   }
 
@@ -91,25 +91,25 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   async commit(changes: ReadModelChanges, from: string | null, to: string): Promise<void> {
-    try {
-      await this.inTransaction(async (client) => {
-        const { rows } = await client.query<{ position: string }>(
-          `SELECT position FROM ${this.t('parley_rm_checkpoint')} WHERE id = 1 FOR UPDATE`,
-        );
-        const actual = rows[0]?.position ?? null;
+    await this.inTransaction(async (client) => {
+      const checkpoint = this.t('parley_rm_checkpoint');
+      if (from === null) {
+        // No row to lock yet (a first batch, or one after reset): claiming the row is the lock.
+        // A racing first batch waits on this insert, then inserts nothing once it commits.
+        const claimed = await client.query(`INSERT INTO ${checkpoint} (id, position) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [to]);
+        if (claimed.rowCount === 0) throw new CheckpointConflictError(from, await this.checkpointIn(client));
+      } else {
+        const actual = await this.checkpointIn(client, 'FOR UPDATE');
         if (actual !== from) throw new CheckpointConflictError(from, actual);
-        await this.upsert(client, changes);
-        await client.query(
-          `INSERT INTO ${this.t('parley_rm_checkpoint')} (id, position) VALUES (1, $1)
-           ON CONFLICT (id) DO UPDATE SET position = EXCLUDED.position`,
-          [to],
-        );
-      });
-    } catch (error) {
-      // Two first batches racing: both saw no checkpoint row, the second insert collides.
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new CheckpointConflictError(from, await this.checkpoint());
-      throw error;
-    }
+        await client.query(`UPDATE ${checkpoint} SET position = $1 WHERE id = 1`, [to]);
+      }
+      await this.upsert(client, changes);
+    });
+  }
+
+  private async checkpointIn(client: PoolClient, lock = ''): Promise<string | null> {
+    const { rows } = await client.query<{ position: string }>(`SELECT position FROM ${this.t('parley_rm_checkpoint')} WHERE id = 1 ${lock}`);
+    return rows[0]?.position ?? null;
   }
 
   /** One statement per table, whatever the batch size: arrays unnested server-side. */
