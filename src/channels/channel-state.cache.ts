@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
-import { channelStateWeight, MAX_CACHED_STATE_WEIGHT, reweigh } from '../common/channel-state-weight';
+import { channelStateWeight, MAX_CACHED_STATE_WEIGHT, StateCache } from '../common/channel-state-weight';
 import { foldChannelStream } from '../common/fold-channel-stream';
 import { ChannelState, Envelope, evolve, initialState } from '../protocol';
 import { EVENT_STORE, type EventStore } from '../store/event-store.port';
@@ -18,7 +17,7 @@ const DEFAULT_CHANNEL_CACHE_SIZE = 1000;
  */
 @Injectable()
 export class ChannelStateCache {
-  private readonly states: LRUCache<string, ChannelState>;
+  private readonly states: StateCache<ChannelState>;
   /** Channels whose cached state stopped before a stored event the rules refuse. */
   private readonly stopped = new Set<string>();
   private readonly logger = new Logger('ChannelStateCache');
@@ -28,11 +27,7 @@ export class ChannelStateCache {
     @Optional() @Inject(CHANNEL_CACHE_SIZE) capacity?: number,
     @Optional() @Inject(CHANNEL_CACHE_WEIGHT) maxWeight?: number,
   ) {
-    this.states = new LRUCache({
-      max: capacity ?? DEFAULT_CHANNEL_CACHE_SIZE,
-      maxSize: maxWeight ?? MAX_CACHED_STATE_WEIGHT,
-      sizeCalculation: channelStateWeight,
-    });
+    this.states = new StateCache(capacity ?? DEFAULT_CHANNEL_CACHE_SIZE, maxWeight ?? MAX_CACHED_STATE_WEIGHT, channelStateWeight);
   }
 
   /** The cached state (possibly behind the store), or the channel caught up from the store. */
@@ -69,6 +64,6 @@ export class ChannelStateCache {
   }
 
   private touch(channel: string, state: ChannelState): void {
-    reweigh(this.states, channel, state); // inserted again, not only read: the state grew in place
+    this.states.set(channel, state); // inserted again, not only read: the state grew in place
   }
 }

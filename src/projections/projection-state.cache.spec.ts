@@ -28,4 +28,15 @@ describe("ProjectionStateCache", () => {
     expect(await cache.withLatest(a.channel, async (s) => s)).toBe(stateA); // folded in place to 8: 8 + 5 > 12, b goes
     expect(await cache.withLatest(b.channel, async (s) => s)).not.toBe(stateB);
   });
+
+  it('given a state heavier than the whole weight bound, then it stays cached: not folded again from its stream at every use', async () => {
+    const [a, b] = [0, 1].map(() => NegotiationBuilder.open({ notarySeed }));
+    for (let i = 0; i < 8; i++) a.request('ua.lead', 'ru'); // weight 13 > 12
+    for (const n of [a, b]) await storeLog(tmp.store, n, 0);
+    const cache = new ProjectionStateCache(tmp.store, 100, undefined, 12);
+    const heavy = await cache.withLatest(a.channel, async (s) => s);
+    const light = await cache.withLatest(b.channel, async (s) => s);
+    expect(await cache.withLatest(a.channel, async (s) => s)).toBe(heavy);
+    expect(await cache.withLatest(b.channel, async (s) => s)).toBe(light);
+  });
 });

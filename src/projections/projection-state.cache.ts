@@ -8,10 +8,9 @@
  * its stream up to the needed revision), never from the whole log. Restarts stay cheap for
  * many small channels and the read model tables stay the only persisted form; the price is
  * one stream replay per channel touched after a start. An LRU bounded by count and by weight
- * (channelStateWeight) caps memory.
+ * (channelStateWeight, StateCache) caps memory.
  */
-import { LRUCache } from 'lru-cache';
-import { channelStateWeight, MAX_CACHED_STATE_WEIGHT, reweigh } from '../common/channel-state-weight';
+import { channelStateWeight, MAX_CACHED_STATE_WEIGHT, StateCache } from '../common/channel-state-weight';
 import { ChannelState, foldStoredText, initialState, type Violation } from '../protocol';
 import { foldChannelStream, type RefusedEvent } from '../common/fold-channel-stream';
 import { type EventStore } from '../store/event-store.port';
@@ -30,7 +29,7 @@ export interface CachedChannel {
 }
 
 export class ProjectionStateCache {
-  private readonly entries: LRUCache<string, CachedChannel>;
+  private readonly entries: StateCache<CachedChannel>;
   /** One fold at a time per channel: two concurrent reads of a stream must not both evolve. */
   private readonly queue = new KeyedQueue();
 
@@ -41,7 +40,7 @@ export class ProjectionStateCache {
     private readonly onStopped?: (channel: string, seq: number, violation: Violation) => void,
     maxWeight = MAX_CACHED_STATE_WEIGHT,
   ) {
-    this.entries = new LRUCache({ max: maxChannels, maxSize: maxWeight, sizeCalculation: (e) => channelStateWeight(e.state) });
+    this.entries = new StateCache(maxChannels, maxWeight, (e) => channelStateWeight(e.state));
   }
 
   /**
@@ -110,7 +109,7 @@ export class ProjectionStateCache {
 
   /** Inserted again after a fold grew the state in place (reweigh), unless the entry left the cache meanwhile. */
   private reweigh(channel: string, entry: CachedChannel): void {
-    if (this.entries.get(channel) === entry) reweigh(this.entries, channel, entry);
+    if (this.entries.get(channel) === entry) this.entries.set(channel, entry);
   }
 
   /**
