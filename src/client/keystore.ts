@@ -11,6 +11,7 @@ import {
   fingerprint,
   identityFromSecrets,
   Identity,
+  isHex64,
   isParticipantId,
   isPartyId,
   isUuid,
@@ -228,7 +229,6 @@ function validSeen(seen: unknown): boolean {
       Object.keys(e).length === 2 &&
       Number.isSafeInteger((e as SeenEvent).seq) &&
       (e as SeenEvent).seq >= 0 &&
-      typeof (e as SeenEvent).hash === 'string' &&
-      /^[0-9a-f]{64}$/.test((e as SeenEvent).hash),
+      isHex64((e as SeenEvent).hash),
   );
 }

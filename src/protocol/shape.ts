@@ -20,12 +20,13 @@ export const LIMITS = {
   proposalRequests: 1000,
 } as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A lowercase uuid, the form of every id and channel (DESIGN.md 1.1). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PARTY_ID = /^[a-z][a-z0-9-]{0,31}$/;
 const PARTICIPANT_ID = /^[a-z][a-z0-9.-]{0,63}$/;
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-export const isUuid = (x: unknown): x is string => typeof x === 'string' && UUID.test(x);
+export const isUuid = (x: unknown): x is string => typeof x === 'string' && UUID_PATTERN.test(x);
 export const isPartyId = (x: unknown): x is string => typeof x === 'string' && PARTY_ID.test(x);
 export const isParticipantId = (x: unknown): x is string =>
   typeof x === 'string' && PARTICIPANT_ID.test(x) && x !== NOTARY;

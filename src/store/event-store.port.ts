@@ -4,6 +4,7 @@
  * one stream per channel, optimistic appends against an expected revision, idempotency by
  * event id, and one global log that can be read and followed from any position.
  */
+import { isUuid } from '../protocol';
 export * from './event-store.errors';
 
 /** Nest DI token for the EventStore instance. */
@@ -139,12 +140,11 @@ export function comparePositions(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const CHANNEL_STREAM_PREFIX = 'parley-channel-';
 
 /** The stream of a channel: `parley-channel-<uuid>`. */
 export function channelStream(channelId: string): string {
-  if (!UUID.test(channelId)) throw new TypeError(`not a channel uuid: ${channelId}`);
+  if (!isUuid(channelId)) throw new TypeError(`not a channel uuid: ${channelId}`);
   return CHANNEL_STREAM_PREFIX + channelId;
 }
 
@@ -152,5 +152,5 @@ export function channelStream(channelId: string): string {
 export function channelOfStream(stream: string): string | null {
   if (!stream.startsWith(CHANNEL_STREAM_PREFIX)) return null;
   const id = stream.slice(CHANNEL_STREAM_PREFIX.length);
-  return UUID.test(id) ? id : null;
+  return isUuid(id) ? id : null;
 }
