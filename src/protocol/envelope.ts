@@ -202,7 +202,7 @@ export function parseEnvelopeText(text: string): unknown {
     return value;
   }
   const parts = scanCanonicalParts(text, value !== undefined);
-  if (!parts) return parseStrictJson(text);
+  if (!parts) return parseStrictJson(text, { keepUnsafeIntegers: true });
   value ??= JSON.parse(text) as Record<string, unknown>;
   // Encoded once: the hash reads the signing input's bytes around the "sig" member.
   const signingInput = Buffer.from(EVENT_PREFIX + parts.head + parts.tail);

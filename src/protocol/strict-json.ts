@@ -24,6 +24,12 @@ export const MAX_JSON_DEPTH = 64;
 export interface StrictJsonOptions {
   /** Maximum nesting of objects and arrays (default MAX_JSON_DEPTH). */
   maxDepth?: number;
+  /**
+   * An integer above 2^53−1 parsed (to the nearest double) instead of refused. DESIGN.md 1.1
+   * does not list it among what strict parsing rejects: in an envelope it is a format
+   * error, which the shape check refuses as `malformed` with the envelope's own seq.
+   */
+  keepUnsafeIntegers?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -43,7 +49,7 @@ export function parseStrictJsonBytes(bytes: Uint8Array, options?: StrictJsonOpti
 }
 
 export function parseStrictJson(text: string, options?: StrictJsonOptions): Record<string, unknown> {
-  const p = new Parser(text, options?.maxDepth ?? MAX_JSON_DEPTH);
+  const p = new Parser(text, options?.maxDepth ?? MAX_JSON_DEPTH, options?.keepUnsafeIntegers === true);
   p.skipWs();
   if (text.charCodeAt(p.i) !== 0x7b /* { */) p.fail('the top level must be an object');
   const value = p.value(0) as Record<string, unknown>;
@@ -59,6 +65,7 @@ class Parser {
   constructor(
     private readonly s: string,
     private readonly maxDepth: number,
+    private readonly keepUnsafeIntegers: boolean,
   ) {}
 
   fail(message: string): never {
@@ -112,7 +119,7 @@ class Parser {
     if (c === 0x2e || c === 0x65 || c === 0x45) this.fail('only plain integers are allowed');
     if (this.i - start > 1 && s.charCodeAt(start) === 0x30) this.fail('leading zeros are not allowed');
     const n = Number(s.slice(start, this.i));
-    if (!Number.isSafeInteger(n)) this.fail('integer above 2^53-1');
+    if (!Number.isSafeInteger(n) && !this.keepUnsafeIntegers) this.fail('integer above 2^53-1');
     return n;
   }
 

@@ -71,6 +71,19 @@ describe('LogVerifier', () => {
     ]);
   });
 
+  it('given an integer above 2^53-1 in an envelope, then malformed at that envelope\'s seq (a format error, not a line that is no JSON), and its channel unverified after it', () => {
+    const f = new NegotiationFixture();
+    const log = [f.apply(f.opening({ quorum: 'sides', auditorsRead: false }))];
+    for (let i = 0; i < 3; i++) log.push(f.apply(f.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' })));
+    const lines = log.map((e) => canonical(e));
+    for (const big of ['9007199254740993', '1' + '0'.repeat(400)]) {
+      const changed = [...lines];
+      changed[2] = changed[2].replace('"v":1', `"v":${big}`);
+      const report = verifyLog(changed.join('\n'));
+      expect(report.violations).toEqual([{ channel: f.channel, seq: 2, code: 'malformed', message: 'v must be 1', index: 3 }]);
+    }
+  });
+
   it('given invalid UTF-8 bytes, then malformed rather than replaced', () => {
     const v = new LogVerifier();
     v.addLineBytes(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
