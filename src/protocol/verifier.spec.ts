@@ -73,7 +73,7 @@ describe('LogVerifier', () => {
 
   it('given an integer above 2^53-1 in an envelope, then malformed at that envelope\'s seq (a format error, not a line that is no JSON), and its channel unverified after it', () => {
     const f = new NegotiationFixture();
-    const log = [f.apply(f.opening({ quorum: 'sides', auditorsRead: false }))];
+    const log: Envelope[] = [f.apply(f.opening({ quorum: 'sides', auditorsRead: false }))];
     for (let i = 0; i < 3; i++) log.push(f.apply(f.build('ua.lead', 'MessagePosted', { audience: ['ru', 'ua'] }, { text: 'x' })));
     const lines = log.map((e) => canonical(e));
     for (const big of ['9007199254740993', '1' + '0'.repeat(400)]) {
