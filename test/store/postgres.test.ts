@@ -60,6 +60,22 @@ describe('PostgreSQL adapter', () => {
     expect(after.fastBatches).toBe(fast.fastBatches);
   });
 
+  it('given a session of a store stuck mid-transaction with the append lock (its process paused), then PostgreSQL ends it and appends go on', async () => {
+    expect((await a.pool.query('SHOW idle_in_transaction_session_timeout')).rows).toEqual([{ idle_in_transaction_session_timeout: '30s' }]);
+    const paused = await PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema: schema.name, pool: { idle_in_transaction_session_timeout: 300 } });
+    try {
+      const session = await paused.pool.connect();
+      session.on('error', () => {}); // PostgreSQL ends it: expected
+      await session.query('BEGIN');
+      await session.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.append, schemaLockKey(schema.name)]);
+      // Never committed: the other instance's append waits until PostgreSQL ends the session.
+      await expect(a.append(newStream(), [newEvent()], 'no_stream')).resolves.toMatchObject({ created: true });
+      session.release(true);
+    } finally {
+      await paused.close();
+    }
+  });
+
   it('serialises appends on the schema advisory lock, so positions become visible in commit order', async () => {
     const holder = new Client({ connectionString: POSTGRES_URL });
     await holder.connect();

@@ -91,6 +91,7 @@ interface SnapshotRow {
   same: boolean;
 }
 
+const IDLE_IN_TRANSACTION_MS = 30_000;
 const EVENT_COLUMNS = 'position, stream, revision, id, type, data, created_at';
 const EVENT_COLUMNS_WITHOUT_DATA = "position, stream, revision, id, type, '' AS data, created_at";
 
@@ -113,7 +114,15 @@ export class PostgresEventStore implements EventStore {
     this.schema = checkSchemaName(options.schema ?? 'parley');
     this.table = `"${this.schema}".events`;
     this.lockKey = schemaLockKey(this.schema);
-    this.pool = new Pool({ ...options.pool, connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    this.pool = new Pool({
+      // A transaction left open mid-way (a process paused between statements, its socket still
+      // up) would hold the schema's append lock, and every instance's appends with it: ended
+      // by PostgreSQL after this long idle in it, releasing the lock.
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+      ...options.pool,
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+    });
     // An idle client's connection dropping must not crash the process; the next query reconnects.
     this.pool.on('error', () => {});
     this.queue = new GroupCommitQueue((requests) => this.runBatch(requests), { enabled: options.groupCommit ?? true });
