@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { b64uDecode, b64uEncode, isB64u } from './encoding';
+import { b64uDecode, b64uEncode, canonical, isB64u } from './encoding';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -59,5 +59,18 @@ describe('isB64u', () => {
   ])('refuses a long text with %s', (_name, text) => {
     expect(text.length).toBeGreaterThan(256);
     expect(isB64u(text)).toBe(false);
+  });
+});
+
+describe('canonical', () => {
+  it('given a string with a lone surrogate, then refused: no strict parser, no recipient, could read the text', () => {
+    for (const bad of ['\ud83d', 'a\udc00b', '\\\ud800']) expect(() => canonical({ text: bad })).toThrow(/lone surrogate/);
+    expect(() => canonical({ [`k\ud800`]: 1 })).toThrow(/lone surrogate/);
+  });
+
+  it('given well-formed text, escapes that look alike included, then its canonical form', () => {
+    expect(canonical({ text: '\ud83d\ude00' })).toBe('{"text":"😀"}');
+    expect(canonical({ text: '\\ud83d' })).toBe('{"text":"\\\\ud83d"}');
+    expect(canonical({ text: '\\\\ud800', c: '\u0001' })).toBe('{"c":"\\u0001","text":"\\\\\\\\ud800"}');
   });
 });

@@ -77,8 +77,16 @@ export function sha256HexOf(bytes: Uint8Array): string {
 export function canonical(value: unknown): string {
   const text = canonicalize(value);
   if (text === undefined) throw new TypeError('value cannot be canonicalised');
+  // A lone surrogate comes out as an escape (\ud83d) that every strict parser refuses, the
+  // recipients' included, and RFC 8785 takes I-JSON (RFC 7493), whose strings hold none: so
+  // it is refused here, before anything is sealed or signed. Only it and control characters
+  // are written as \u escapes.
+  if (text.includes('\\u') && LONE_SURROGATE_ESCAPE.test(text)) throw new TypeError('a string holds a lone surrogate: not valid Unicode');
   return text;
 }
+
+/** A \uD800–\uDFFF escape whose backslash is not itself escaped. */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f]/;
 
 export const ZERO_HASH = '0'.repeat(64);
 

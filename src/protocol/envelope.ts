@@ -46,14 +46,6 @@ export function envelopeForms(env: Envelope): EnvelopeForms {
   return forms;
 }
 
-/**
- * Caches forms computed elsewhere for `env` — a worker thread that scanned the very text
- * `env` was parsed from — so that they are not computed again. The caller vouches for them.
- */
-export function adoptEnvelopeForms(env: object, forms: EnvelopeForms): void {
-  formsCache.set(env, forms);
-}
-
 export function signingInput(env: UnsignedEnvelope | Envelope): Buffer {
   const { sig: _sig, ...unsigned } = env as Envelope;
   return Buffer.from(EVENT_PREFIX + canonical(unsigned));
