@@ -6,11 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   b64uDecode,
+  canonical,
   ChannelState,
   ed25519Signer,
   Envelope,
   EventType,
   MetaByType,
+  parseEnvelopeText,
   requiredRecipients,
   sealBody,
   signEnvelope,
@@ -90,5 +92,8 @@ export function buildEnvelope<T extends EventType>(
     meta: d.meta,
     body,
   };
-  return signEnvelope(unsigned, ed25519Signer(seed)) as Envelope<T>;
+  // What is checked, sent and kept is the parse of the signed text, as every reader has it:
+  // no object of the caller's (changed after, or with inherited members and getters, which
+  // the signed canonical text leaves out), so the view is of exactly the bytes sent.
+  return parseEnvelopeText(canonical(signEnvelope(unsigned, ed25519Signer(seed)))) as Envelope<T>;
 }

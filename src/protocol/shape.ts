@@ -169,7 +169,7 @@ const META: Record<EventType, (meta: unknown, sender: string) => void> = {
   ParticipantRevoked(x) {
     const m = exactKeys(x, 'meta', ['participant'], ['replacement']);
     need(isParticipantId(m.participant), 'meta.participant must be a participant id');
-    if ('replacement' in m) participant(m.replacement, 'meta.replacement');
+    if (Object.hasOwn(m, 'replacement')) participant(m.replacement, 'meta.replacement');
   },
   MessagePosted(x) {
     const m = exactKeys(x, 'meta', ['audience']);
@@ -197,7 +197,7 @@ const META: Record<EventType, (meta: unknown, sender: string) => void> = {
     uuidField(m, 'proposal');
     const reqs = sortedList(m.requests, 'meta.requests', LIMITS.proposalRequests, isUuid, 'a uuid');
     need(reqs.length > 0, 'meta.requests must not be empty');
-    if ('supersedes' in m) uuidField(m, 'supersedes');
+    if (Object.hasOwn(m, 'supersedes')) uuidField(m, 'supersedes');
   },
   ProposalAccepted(x) {
     const m = exactKeys(x, 'meta', ['proposal', 'proposalHash']);
