@@ -101,6 +101,9 @@ export class ChannelSession {
         unknown = null; // the read answered and the event is not there: it was not stored
         return await this.send(buildEnvelope(this.view.state, this.member, make(this.view.state), { id, channel: this.channel }), attempt);
       } catch (err) {
+        // A read that fails after an append of unknown outcome leaves it unknown: said so, not
+        // as a refusal, which would have the user send the event again.
+        if (unknown && err instanceof ApiError && !isRetryable(err)) throw new AppendOutcomeUnknownError(unknown.server, err, unknown.envelopeId);
         if (!isRetryable(err)) throw err;
         if (err instanceof AppendOutcomeUnknownError) unknown = err;
         // Unreachable before anything went out: nothing to find out, so say so at once.
@@ -167,7 +170,9 @@ export class ChannelSession {
 function isRetryable(err: unknown): boolean {
   if (err instanceof ServerUnreachableError) return true;
   if (!(err instanceof ApiError)) return false;
-  return err.status === 503 || (err.status === 409 && CHAIN_CONFLICT_CODES.includes(err.code as ViolationCode));
+  // Any 5xx of a read (a proxy's 502 or 504, a server failing for a moment) may pass: the
+  // appends' own 5xx are AppendOutcomeUnknownError, decided by the next read.
+  return err.status >= 500 || (err.status === 409 && CHAIN_CONFLICT_CODES.includes(err.code as ViolationCode));
 }
 
 /** Backoff with full jitter, so two racing clients do not collide again in lockstep. */

@@ -38,6 +38,8 @@ export class AppendOutcomeUnknownError extends ServerUnreachableError {
   constructor(server: string, cause: unknown, readonly envelopeId: string) {
     super(server, cause);
     this.name = 'AppendOutcomeUnknownError';
+    // The server answered, but not whether the append was stored (a read refused after it).
+    if (cause instanceof ApiError) this.message = `${server} did not tell whether an append was stored (${cause.status} ${cause.code}: ${cause.message})`;
     this.message += `; event ${envelopeId} may have been stored: look for it (parley tail --json lists event ids) before sending it again`;
   }
 }

@@ -125,6 +125,53 @@ describe('ChannelSession against a running service', () => {
     });
   });
 
+  it.each([
+    [404, { error: 'not_found', message: 'no such channel' }],
+    [401, { error: 'unauthorized', message: 'no' }],
+  ])('given a 504 for an append the server stored and then a %i for the read that would tell, when I submit, then its outcome is unknown, not refused', async (status, json) => {
+    await throughProxy(async (proxy, s) => {
+      proxy.replaceNextAnswer('POST /v1/channels/', 504);
+      proxy.replaceNextAnswer('GET /v1/channels/', status, json);
+      const err = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: `504 then ${status}` })).catch((e: unknown) => e);
+      expect(proxy.replaced).toBe(2);
+      expect(err).toBeInstanceOf(AppendOutcomeUnknownError);
+      expect((err as Error).message).toMatch(new RegExp(`${status}.*may have been stored`));
+    });
+  });
+
+  it('given 5xx answers to the reads after an append the server stored, when I submit, then they are passed over and the event is found stored', async () => {
+    await throughProxy(async (proxy, s) => {
+      proxy.replaceNextAnswer('POST /v1/channels/', 504);
+      proxy.replaceNextAnswer('GET /v1/channels/', 502);
+      proxy.replaceNextAnswer('GET /v1/channels/', 500);
+      const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'behind 502 and 500' }));
+      expect(proxy.replaced).toBe(3);
+      expect(done.status).toBe(200);
+    });
+  });
+
+  it('given the objects of my draft changed after I submit, or holding members of their prototype, then my view is of the bytes sent, as every reader\'s', async () => {
+    const s = session(ua);
+    await s.sync();
+    const meta = { audience: ['ru', 'ua'] };
+    const sent = await s.submit(() => draft('MessagePosted', meta, { text: 'as sent' }));
+    meta.audience.push('zz');
+    expect(sent.envelope.meta).toEqual({ audience: ['ru', 'ua'] });
+    expect(s.view.entries[sent.seq].envelope.meta).toEqual({ audience: ['ru', 'ua'] });
+    // A member only on the prototype is not in the signed text: neither is it in the view.
+    const request = randomUUID();
+    await s.submit(() => draft('ReunificationRequested', { request, category: 'minor', holder: 'ru' }, { person: {}, family: {}, notes: '' }));
+    const [first, second] = [randomUUID(), randomUUID()];
+    await s.submit(() => draft('ProposalSubmitted', { proposal: first, requests: [request] }, { terms: 't', handover: {} }));
+    const inherited = Object.assign(Object.create({ supersedes: first }) as object, { proposal: second, requests: [request] });
+    const revised = await s.submit(() => draft('ProposalSubmitted', inherited as { proposal: string; requests: string[] }, { terms: 't2', handover: {} }));
+    expect(revised.envelope.meta).toEqual({ proposal: second, requests: [request] });
+    expect(s.view.state.proposals.get(first)!.status).toBe('pending');
+    const reader = session(ru);
+    await reader.sync();
+    expect(reader.view.state.proposals.get(first)!.status).toBe('pending');
+  });
+
   it('given a server that answers my append with another seq and hash, when I submit, then I am told the envelope\'s own', async () => {
     await throughProxy(async (proxy, s) => {
       proxy.replaceNextAnswer('POST /v1/channels/', 201, { seq: 4242, hash: 'f'.repeat(64), position: 'p' });
