@@ -41,7 +41,7 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-/** Exit codes: 0 ok, 1 a verdict or refusal (violations, 4xx), 2 unusable input or arguments, 3 server unreachable. */
+/** Exit codes: 0 ok, 1 a verdict or refusal (violations, 4xx), 2 unusable input or arguments, 3 server unreachable, 141 output closed. */
 export { EXIT };
 
 const HELP_AFTER = `
@@ -50,6 +50,7 @@ Exit codes:
   ${EXIT.refused}  refused: a rule violation (checked locally or by the server), a 4xx answer, a log that does not verify
   ${EXIT.usage}  unusable input or arguments, or a keystore that does not open (wrong passphrase)
   ${EXIT.unreachable}  the server cannot be reached
+  ${EXIT.outputClosed}  the reader of standard output went away (as after SIGPIPE: parley tail | head -1)
 
 Environment:
   PARLEY_SERVER      server URL (default http://127.0.0.1:3000), as --server
@@ -66,6 +67,12 @@ Run \`parley <command> --help\` for a command's options and examples.`;
  * Node's fetch keeps the process alive for a few hundred ms after the last request.
  */
 export async function run(argv: string[]): Promise<never> {
+  // Whoever reads the output went away (`parley tail | head -1`): the command ends there,
+  // quietly, with the status a shell gives a command SIGPIPE ended, not a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(EXIT.outputClosed);
+  });
   // `parley audit --sign` also answers with one JSON document, its failures included.
   const json = argv.includes('--json') || argv.includes('--sign');
   try {

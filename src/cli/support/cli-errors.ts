@@ -19,7 +19,8 @@ export class UsageError extends Error {
 }
 
 // Kept here (not imported from main.ts) so commands do not load the entry point.
-export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
+/** `outputClosed`: what a shell reports for a command ended by SIGPIPE (128 + 13). */
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, outputClosed: 141 } as const;
 
 export interface Failure {
   exit: number;
