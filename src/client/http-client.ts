@@ -519,12 +519,17 @@ function foreignAnswer(res: Response, text: string): string {
   return `${res.status} ${res.statusText}, not an answer of a Parley server (is the server address right?)${gist ? `; it says: ${gist}` : ''}`;
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener on `signal` either way. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
+    const aborted = () => {
+      clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', aborted, { once: true });
   });
 }

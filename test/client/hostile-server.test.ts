@@ -6,6 +6,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { getEventListeners } from 'node:events';
 import { ApiError, ParleyHttpClient, ServerTimeoutError, ServerUnreachableError, UnexpectedResponseError } from '../../src/client';
 import { serverLog } from '../../src/audit/server-log';
 import { describeFailure, EXIT } from '../../src/cli/support/cli-errors';
@@ -198,6 +199,24 @@ describe('reconnection pace', () => {
     await drain(stream);
     return seen;
   }
+
+  it('given a server down for many attempts, then the caller\'s abort signal gathers no listener per attempt', async () => {
+    const { url, requests } = await listen((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'unavailable', message: 'down' }));
+    });
+    const abort = new AbortController();
+    const stream = new ParleyHttpClient({ server: url, keys }).stream(channel, { signal: abort.signal, retryMs: 1 });
+    const drained = drain(stream);
+    try {
+      while (requests.length < 8) await new Promise((r) => setTimeout(r, 5));
+      // One for the wait under way at most, and one for the request's deadline: none left behind.
+      expect(getEventListeners(abort.signal, 'abort').length).toBeLessThanOrEqual(2);
+    } finally {
+      abort.abort();
+      await drained;
+    }
+  });
 
   it('given retry: 0 and a stream that ends at once, then the next attempt waits a second (the floor), not 0 ms', async () => {
     const { url, requests } = await listen((_req, res) => {

@@ -35,7 +35,11 @@ export function register(program: Command): void {
       let lost = false;
       const onConnection = (change: { connected: true } | { connected: false; reason: string; retryMs: number }) => {
         if (change.connected && lost) process.stderr.write(`parley: reconnected; following from seq ${session.state.nextSeq}\n`);
-        else if (!change.connected) process.stderr.write(printable(`parley: lost the stream (${change.reason}); reconnecting…`, true) + '\n');
+        else if (!change.connected) {
+          // Later attempts wait longer, up to a minute each; they are not said one by one.
+          const next = Math.max(1, Math.round(change.retryMs / 1000));
+          process.stderr.write(printable(`parley: lost the stream (${change.reason}); reconnecting (first try in about ${next} s, then less often)…`, true) + '\n');
+        }
         lost = !change.connected;
       };
       try {
