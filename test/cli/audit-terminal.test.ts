@@ -71,6 +71,16 @@ describe('parley audit progress on a terminal', () => {
     expect(WITHOUT_TOTAL.exec(bars.at(-1)!)![1]).toBe(String(EVENTS));
   });
 
+  it('given Ctrl-C while the bar is drawn, then the terminal gets its cursor and line wrap back, and the audit ends as interrupted (130)', async () => {
+    // Reading the terminal itself, the audit waits for lines until interrupted.
+    const run = await parleyInTerminal(['audit', '--file', '-', '--workers', '1'], {}, [['auditing', '\u0003']]);
+    expect(run.code).toBe(130);
+    const hidden = run.screen.indexOf('\u001b[?25l');
+    expect(hidden).toBeGreaterThanOrEqual(0);
+    expect(run.screen.indexOf('\u001b[?25h', hidden)).toBeGreaterThan(hidden); // the cursor shown again
+    expect(run.screen.indexOf('\u001b[?7h', hidden)).toBeGreaterThan(hidden); // line wrap on again
+  });
+
   describe('with --server', () => {
     const server = new ServerProcess();
     const notarySeed = newNotarySeed();

@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { auditStream, AuditProgress } from '../../audit/audit-stream';
 import { auditReportOf, formatAuditReport } from '../../audit/audit-report';
 import { UnusableInputError } from '../../audit/line-batches';
@@ -223,9 +223,31 @@ function progressBar(total: Total | null): SingleBar {
       ? 'auditing | {events} events | {rate} events/s'
       : 'auditing [{bar}] {percentage}% | {events} events | {rate} events/s | ETA {eta_formatted}';
   // A short bar keeps the ETA within 80 columns (the terminal clips a longer line, it does not wrap it).
-  const bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5, barsize: 16 });
+  const bar = new InterruptibleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5, barsize: 16 });
   bar.start(total?.n ?? 0, 0, { events: 0, rate: 0 });
   return bar;
+}
+
+/**
+ * A bar that gives the terminal back its cursor and line wrap (which it turns off while
+ * drawing) when the audit is interrupted (Ctrl-C, SIGTERM), then ends the process as the
+ * signal would have: 128 + its number.
+ */
+class InterruptibleBar extends SingleBar {
+  private readonly interrupted = (signal: NodeJS.Signals): void => {
+    super.stop();
+    process.exit(128 + osConstants.signals[signal]);
+  };
+
+  override start(total: number, startValue: number, payload?: object): void {
+    process.once('SIGINT', this.interrupted).once('SIGTERM', this.interrupted);
+    super.start(total, startValue, payload);
+  }
+
+  override stop(): void {
+    process.off('SIGINT', this.interrupted).off('SIGTERM', this.interrupted);
+    super.stop();
+  }
 }
 
 function verifyReportFile(file: string): number {
