@@ -19,6 +19,12 @@ export function readKeystoreFile(path: string, passphrase: string): { keys: Keys
   return { ...openKeystoreDocument(text, passphrase), version: versionOf(text) };
 }
 
+/** The keystore's contents if the file is no longer the version given (another command saved it), else null. */
+export function keystoreSavedSince(path: string, version: string, passphrase: string): Keys | null {
+  const text = readText(path);
+  return versionOf(text) === version ? null : openKeystoreDocument(text, passphrase).keys;
+}
+
 function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -37,6 +43,8 @@ export interface SaveOptions {
   scryptN: number;
   /** Channels whose remembered event this command replaced on purpose (mergeKeystores). */
   replaced?: ReadonlySet<string>;
+  /** The hash at a seq of a channel's log as this command verified it (mergeKeystores). */
+  hashAt?: (channel: string, seq: number) => string | null | undefined;
 }
 
 /**
@@ -65,7 +73,7 @@ export async function saveKeystore(path: string, keys: Keys, passphrase: string,
     let conflicts: SeenConflict[] = [];
     const current = readText(path);
     if (versionOf(current) !== options.version) {
-      ({ merged: contents, conflicts } = mergeKeystores(contentsOf(openKeystoreDocument(current, passphrase).keys), contents, options.replaced));
+      ({ merged: contents, conflicts } = mergeKeystores(contentsOf(openKeystoreDocument(current, passphrase).keys), contents, options.replaced, options.hashAt));
       keys.channels = contents.channels;
       keys.seen = contents.seen;
       keys.restores = contents.restores;

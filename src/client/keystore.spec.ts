@@ -97,6 +97,22 @@ describe('two commands on one keystore', () => {
     expect(conflicts).toEqual([{ channel: C1, kept: { seq: 4, hash: hash('b') }, dropped: { seq: 4, hash: hash('e') } }]);
   });
 
+  it('given the file\'s event at a seq this command verified, with another hash there, then the file\'s is kept and the conflict reported, whichever seq is later', () => {
+    // This command's log: hash('x') at every seq. The other command was served another.
+    const ourLog = (upTo: number) => (channel: string, seq: number) => (channel === C1 && seq <= upTo ? hash('x') : undefined);
+    const behind = mergeKeystores(at({ [C1]: { seq: 2, hash: hash('a') } }), at({ [C1]: { seq: 5, hash: hash('x') } }), new Set(), ourLog(5));
+    expect(behind).toEqual({ merged: at({ [C1]: { seq: 2, hash: hash('a') } }), conflicts: [{ channel: C1, kept: { seq: 2, hash: hash('a') }, dropped: { seq: 5, hash: hash('x') } }] });
+    // The file's later event, once this command's log was read on to it.
+    const ahead = mergeKeystores(at({ [C1]: { seq: 7, hash: hash('b') } }), at({ [C1]: { seq: 5, hash: hash('x') } }), new Set(), ourLog(7));
+    expect(ahead.conflicts).toEqual([{ channel: C1, kept: { seq: 7, hash: hash('b') }, dropped: { seq: 5, hash: hash('x') } }]);
+    // Of one log: no conflict, the later event kept.
+    const same = mergeKeystores(at({ [C1]: { seq: 7, hash: hash('x') } }), at({ [C1]: { seq: 5, hash: hash('x') } }), new Set(), ourLog(7));
+    expect(same).toEqual({ merged: at({ [C1]: { seq: 7, hash: hash('x') } }), conflicts: [] });
+    // This command's log, read on, ends before the file's event: served a shorter history.
+    const shorter = mergeKeystores(at({ [C1]: { seq: 9, hash: hash('b') } }), at({ [C1]: { seq: 5, hash: hash('x') } }), new Set(), () => null);
+    expect(shorter.conflicts).toEqual([{ channel: C1, kept: { seq: 9, hash: hash('b') }, dropped: { seq: 5, hash: hash('x') } }]);
+  });
+
   it('given this command accepted a restore of a channel, then its earlier event replaces the file\'s', () => {
     const ours = { ...at({ [C1]: { seq: 2, hash: hash('a') } }), restores: { [C1]: 1 } };
     const { merged } = mergeKeystores(at({ [C1]: { seq: 9, hash: hash('b') } }), ours, new Set([C1]));

@@ -158,7 +158,10 @@ export function contentsOf(keys: Keys): KeystoreContents {
   return { id, party, role, signSeed, boxSecret, channels: [...channels], ...(seen ? { seen: { ...seen } } : {}), ...(restores ? { restores: { ...restores } } : {}) };
 }
 
-/** A channel whose remembered event differs between two copies of one keystore at the same seq. */
+/**
+ * A channel whose remembered events in two copies of one keystore cannot both be of one log:
+ * two hashes at the same seq, or one copy's event not in the log the other command verified.
+ */
 export interface SeenConflict {
   channel: string;
   kept: SeenEvent;
@@ -172,13 +175,17 @@ export interface SeenConflict {
  * back — except where this command deliberately replaced it (`replaced`: an accepted restore),
  * and where the file records a restore accepted since this command read it (`restores`): its
  * event then stays, however late this command's is, since that one is of the history given up.
- * The same seq with two hashes means the two commands were served two histories: the file's
- * is kept, and the conflict reported. Throws if the file now holds another participant's keys.
+ * The same seq with two hashes means the two commands were served two histories; so does a
+ * file's event that this command's verified log, read on to it, does not hold (`hashAt`: that
+ * log's hash at a seq; null if it ends before; undefined if this command has no log of the
+ * channel). Then the file's is kept, and the conflict reported. Throws if the file now holds
+ * another participant's keys.
  */
 export function mergeKeystores(
   onDisk: KeystoreContents,
   ours: KeystoreContents,
   replaced: ReadonlySet<string> = new Set(),
+  hashAt: (channel: string, seq: number) => string | null | undefined = () => undefined,
 ): { merged: KeystoreContents; conflicts: SeenConflict[] } {
   if (onDisk.id !== ours.id || onDisk.signSeed !== ours.signSeed || onDisk.boxSecret !== ours.boxSecret) {
     throw new KeystoreError(`the keystore file now holds other keys (${onDisk.id}) than when this command read it (${ours.id}); not overwritten`);
@@ -191,8 +198,12 @@ export function mergeKeystores(
     const theirs = seen[channel];
     if (!theirs || replaced.has(channel)) seen[channel] = mine;
     else if (restoresOf(onDisk, channel) > restoresOf(ours, channel)) continue; // restored since: ours is of the old history
-    else if (mine.seq > theirs.seq) seen[channel] = mine;
-    else if (mine.seq === theirs.seq && mine.hash !== theirs.hash) conflicts.push({ channel, kept: theirs, dropped: mine });
+    else {
+      // Where this command's log reaches the other command's event, it must hold that very event.
+      const oursThere = mine.seq === theirs.seq ? mine.hash : hashAt(channel, theirs.seq);
+      if (oursThere !== undefined && oursThere !== theirs.hash) conflicts.push({ channel, kept: theirs, dropped: mine });
+      else if (mine.seq > theirs.seq) seen[channel] = mine;
+    }
   }
   const restores: Record<string, number> = { ...onDisk.restores };
   for (const [channel, n] of Object.entries(ours.restores ?? {})) restores[channel] = Math.max(n, restores[channel] ?? 0);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { b64uDecode, canonical, ed25519Signer, signEnvelope, verifyLog } from '../../src/protocol';
 import { buildEnvelope, ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
-import { readKeystore, readKeystoreFile, writeKeystore } from '../../src/client/keystore-file';
+import { readKeystore, readKeystoreFile, saveKeystore, writeKeystore } from '../../src/client/keystore-file';
 import { parley, parleyBackground, ServerProcess } from './parley-harness';
 import { FaultProxy } from '../support/fault-proxy';
 
@@ -47,6 +47,10 @@ describe('parley CLI against a running service', () => {
   // Polling goes through the SDK in-process (the mediator's own verified view): cheaper than a CLI run per poll.
   let probe: ChannelSession;
   const headSeq = async () => (await probe.http.head(channel)).seq - 1;
+  const probeHash = async (seq: number) => {
+    await probe.sync();
+    return probe.view.entries[seq]?.hash;
+  };
   const until = async (what: string, test: (s: ChannelSummary) => boolean) => {
     for (let i = 0; i < 100; i++) {
       await probe.sync();
@@ -315,6 +319,34 @@ describe('parley CLI against a running service', () => {
     const human = parleyBackground(['tail', '--last', '3', '--count', '0'], env('ua.lead'));
     expect(await human.exited).toBe(0);
     expect(human.stdout()).toMatch(/MessagePosted \(to ru,us\)  \[not recipient\]/);
+  });
+
+  it('given another command on the keystore remembered, meanwhile, an event not of the log tail verified, then tail\'s save says so and keeps it, rather than dropping one of the two', async () => {
+    const tail = parleyBackground(['tail', '--last', '0', '--count', '1', '--json'], env('ru.lead'));
+    while (!tail.stderr().includes('parley: following channel')) {
+      if (tail.child.exitCode !== null) throw new Error(`tail exited with ${await tail.exited}: ${tail.stderr()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const head = await headSeq();
+    // What a command served another history would have saved: an event past tail's view, at seq head + 2.
+    const other = readKeystoreFile(ks('ru.lead'), PASS);
+    const honest = other.keys.seen![channel];
+    other.keys.seen = { ...other.keys.seen, [channel]: { seq: head + 2, hash: 'f'.repeat(64) } };
+    await saveKeystore(ks('ru.lead'), other.keys, PASS, { version: other.version, scryptN: 1024 });
+    try {
+      await ok('us.envoy', ['message', 'Seen by tail', '--to', 'ru']);
+      await ok('ua.lead', ['message', 'After it']);
+      expect({ code: await tail.exited, stderr: tail.stderr() }).toEqual({
+        code: 0,
+        stderr: expect.stringMatching(new RegExp(`another command on this keystore remembered seq ${head + 2} of channel ${channel} as f{12}… \\(kept\\), which the log this command verified \\(to seq ${head + 1}, `)),
+      });
+      expect(readKeystore(ks('ru.lead'), PASS).seen?.[channel]).toEqual({ seq: head + 2, hash: 'f'.repeat(64) });
+    } finally {
+      // Put back what ru.lead really verified, for the tests that follow.
+      const now = readKeystoreFile(ks('ru.lead'), PASS);
+      now.keys.seen = { ...now.keys.seen, [channel]: { seq: head + 2, hash: (await probeHash(head + 2)) ?? honest.hash } };
+      await saveKeystore(ks('ru.lead'), now.keys, PASS, { version: now.version, scryptN: 1024 });
+    }
   });
 
   it('tail refuses a stream that shows another event at a seq it verified: the server is showing two histories', async () => {

@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
 import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl } from '../../client';
-import { readKeystoreFile, saveKeystore } from '../../client/keystore-file';
+import { keystoreSavedSince, readKeystoreFile, saveKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase } from './passphrase';
@@ -93,16 +93,22 @@ export class CliContext {
    */
   private async save(): Promise<void> {
     const { keys, passphrase, scryptN, version } = this.loaded!;
+    await this.reachEventsRememberedMeanwhile();
     const saved = await saveKeystore(this.keystorePath, keys, passphrase, {
       version,
       scryptN: Math.max(scryptN, scryptCostFromEnv()),
       replaced: this.replaced,
+      // null: this command's log of the channel, read on to the other's event, ends before it.
+      hashAt: (channel, seq) => {
+        const session = this.sessions.get(channel);
+        return session && (session.view.entries[seq]?.hash ?? null);
+      },
     });
     this.loaded!.version = saved.version;
     for (const c of saved.conflicts) {
       const message =
-        `parley: warning: another command on this keystore remembered another event at seq ${c.kept.seq} of channel ${c.channel} ` +
-        `(${c.kept.hash.slice(0, 12)}…, kept) than this one (${c.dropped.hash.slice(0, 12)}…): the server served the two different histories. ` +
+        `parley: warning: another command on this keystore remembered seq ${c.kept.seq} of channel ${c.channel} as ${c.kept.hash.slice(0, 12)}… (kept), ` +
+        `which the log this command verified (to seq ${c.dropped.seq}, ${c.dropped.hash.slice(0, 12)}…) does not hold: the server served two different histories. ` +
         `See which it serves now: parley status --channel ${c.channel}`;
       process.stderr.write(printable(message, true) + '\n');
     }
@@ -138,6 +144,8 @@ export class CliContext {
   private unsaved = false;
   /** Channels whose remembered event rememberHead replaced on purpose (an accepted restore). */
   private readonly replaced = new Set<string>();
+  /** The verified view of each channel this command remembers an event of, for the merge at save. */
+  private readonly sessions = new Map<string, ChannelSession>();
 
   /**
    * A session on the channel, caught up and verified, and continuing the log this keystore
@@ -185,6 +193,7 @@ export class CliContext {
    * each sealing costs a scrypt derivation.
    */
   async rememberHead(session: ChannelSession, options: { replace?: boolean } = {}): Promise<void> {
+    this.sessions.set(session.channel, session);
     const keys = await this.keys();
     const seen = keys.seen?.[session.channel];
     const last = session.view.entries.at(-1);
@@ -195,6 +204,21 @@ export class CliContext {
         keys.restores = { ...keys.restores, [session.channel]: (keys.restores?.[session.channel] ?? 0) + 1 };
       }
       this.unsaved = true;
+    }
+  }
+
+  /**
+   * Another command on this keystore (a long `tail`, say) may have saved since this one read
+   * it, remembering a later event of a channel than this command verified. This command's
+   * view is read on to that event, so that the merge can tell whether it is of this log: a
+   * server serving two histories to two commands at once is caught, not one pin dropped.
+   */
+  private async reachEventsRememberedMeanwhile(): Promise<void> {
+    const { passphrase, version } = this.loaded!;
+    const onDisk = keystoreSavedSince(this.keystorePath, version, passphrase);
+    for (const [channel, remembered] of Object.entries(onDisk?.seen ?? {})) {
+      const session = this.sessions.get(channel);
+      if (session && session.view.entries.length <= remembered.seq) await session.sync();
     }
   }
 
