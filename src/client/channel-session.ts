@@ -4,7 +4,7 @@
  * trip), then re-read and re-signed on a chain conflict (409) a bounded number of times.
  */
 import { randomUUID } from 'node:crypto';
-import { CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, LogReport, LogViolation, violation, Violation, ViolationCode } from '../protocol';
+import { canonical, CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, LogReport, LogViolation, violation, Violation, ViolationCode } from '../protocol';
 import { ChannelView } from './channel-view';
 import { ApiError, AppendOutcomeUnknownError, ChannelIntegrityError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError } from './errors';
 import { buildEnvelope, Draft } from './event-drafts';
@@ -70,14 +70,33 @@ export class ChannelSession {
     try {
       return await this.send(buildEnvelope(this.view.state, this.member, d, { channel: this.channel }), 1);
     } catch (err) {
-      // The server's 409 for a seq 0 that is not next: someone opened this channel id before.
-      if (err instanceof ApiError && err.status === 409 && err.code === 'seq_gap') {
-        const head = err.body.head as { seq?: unknown } | undefined;
+      // The server's 409 for a seq 0 that is not next: this channel id was opened before.
+      const taken = err instanceof ApiError && err.status === 409 && err.code === 'seq_gap';
+      // By this very member, on these very terms (an earlier attempt whose answer was lost): done.
+      if (taken || err instanceof AppendOutcomeUnknownError) {
+        const earlier = await this.ownOpening(d).catch(() => null);
+        if (earlier) return earlier;
+      }
+      if (taken) {
+        const head = (err as ApiError).body.head as { seq?: unknown } | undefined;
         const held = typeof head?.seq === 'number' ? ` (its log holds ${head.seq} event${head.seq === 1 ? '' : 's'})` : '';
         throw new RuleViolationError(violation('invalid_transition', `channel ${this.channel} is open already${held}: choose a new channel id`));
       }
       throw err;
     }
+  }
+
+  /**
+   * The channel's stored opening if this member sent it with the same meta and content as
+   * `d`: what a repeated `open` finds after its first attempt was stored but unanswered.
+   * Null if the log cannot be read (no key of ours in it) or its opening is another.
+   */
+  private async ownOpening(d: Draft<'ChannelOpened'>): Promise<Submitted<'ChannelOpened'> | null> {
+    await this.sync();
+    const first = this.view.entries[0];
+    if (!first || first.envelope.sender !== this.member.id || first.content === null) return null;
+    if (canonical(first.envelope.meta) !== canonical(d.meta) || canonical(first.content) !== canonical(d.content)) return null;
+    return { envelope: first.envelope as Envelope<'ChannelOpened'>, seq: 0, hash: first.hash, position: '', status: 200, attempts: 1 };
   }
 
   /**

@@ -72,6 +72,33 @@ describe('ChannelSession against a running service', () => {
     expect(err).toMatchObject({ code: 'invalid_transition', message: `channel ${channel} is open already (its log holds 1 event): choose a new channel id` });
   });
 
+  it('given my opening was stored and its answer lost, when I open again with the same terms, then it is recognised as mine; with other terms, refused', async () => {
+    const other = randomUUID();
+    const { signKey } = await new ParleyHttpClient({ server: server.url }).notary();
+    const participants = [ua, ru].map((m) => makeParticipant(other, m, { id: m.id, party: m.party, role: m.role }));
+    const meta = { parties: [{ id: 'ru', kind: 'side' as const }, { id: 'ua', kind: 'side' as const }], participants, notary: { signKey }, policy: { quorum: 'sides' as const, auditorsRead: false } };
+    const terms = draft('ChannelOpened', meta, { title: 'again', mandate: 'm' });
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    try {
+      proxy.cutNextAnswer('POST /v1/channels/');
+      // The same session finds out at once, by reading the channel its key is listed in.
+      const first = await new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, other).open(terms);
+      expect({ cut: proxy.cut, status: first.status, seq: first.seq }).toEqual({ cut: 1, status: 200, seq: 0 });
+    } finally {
+      await proxy.stop();
+    }
+    // So does a later run of the same command (a new session).
+    const again = await new ChannelSession(new ParleyHttpClient({ server: server.url, keys: ua }), ua, other).open(terms);
+    expect({ status: again.status, hash: again.hash }).toEqual({ status: 200, hash: (await session(ua).http.head(other)).prev });
+    // Other terms are another opening: the channel id is taken.
+    const otherTerms = draft('ChannelOpened', { ...meta, policy: { quorum: 'all', auditorsRead: false } }, { title: 'again', mandate: 'm' });
+    await expect(new ChannelSession(new ParleyHttpClient({ server: server.url, keys: ua }), ua, other).open(otherTerms)).rejects.toMatchObject({
+      constructor: RuleViolationError,
+      code: 'invalid_transition',
+    });
+  });
+
   it('given another client appends between my read and my append, when I submit, then I re-read, re-sign and land after it', async () => {
     const other = session(ru);
     const mine = session(ua, async () => {
