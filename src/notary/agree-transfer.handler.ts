@@ -2,10 +2,11 @@ import { Inject, Logger } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AppendEventCommand } from '../channels/commands/append-event.command';
 import { ProjectionStateCache } from '../projections/projection-state.cache';
-import { EVENT_STORE, type EventStore } from '../store/event-store.port';
+import { Envelope, eventHash, parseEnvelopeText, verifyEnvelopeSignature } from '../protocol';
+import { channelStream, EVENT_STORE, type EventStore } from '../store/event-store.port';
 import { AgreeTransferCommand, AgreementOutcome } from './agree-transfer.command';
 import { NOTARY_KEY, type NotaryKey } from './notary-key';
-import { agreementDecision, buildTransferAgreed } from './transfer-agreement';
+import { agreementDecision, buildTransferAgreed, vouchedEvents } from './transfer-agreement';
 
 export const NOTARY_ATTEMPTS = 5;
 
@@ -25,7 +26,7 @@ export class AgreeTransferHandler implements ICommandHandler<AgreeTransferComman
   private readonly states: ProjectionStateCache;
 
   constructor(
-    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(NOTARY_KEY) private readonly key: NotaryKey,
     private readonly commandBus: CommandBus,
   ) {
@@ -38,6 +39,11 @@ export class AgreeTransferHandler implements ICommandHandler<AgreeTransferComman
       const outcome = await this.states.withLatest(channel, async (state) => {
         const decision = state && agreementDecision(state, proposal, this.key.signKey);
         if (!state || !decision?.due) return 'not_due' as const;
+        const forged = await this.unverified(channel, vouchedEvents(state, decision.meta));
+        if (forged !== null) {
+          this.logger.error(`channel ${channel}: the stored event at seq ${forged} does not verify (written past the service?): no TransferAgreed signed on it`);
+          return 'refused' as const;
+        }
         const envelope = buildTransferAgreed(state, decision.meta, this.key.sign, new Date());
         try {
           await this.commandBus.execute(new AppendEventCommand(channel, envelope));
@@ -52,5 +58,15 @@ export class AgreeTransferHandler implements ICommandHandler<AgreeTransferComman
     }
     this.logger.error(`TransferAgreed for proposal ${proposal} of channel ${channel} not appended after ${NOTARY_ATTEMPTS} attempts`);
     return 'failed';
+  }
+
+  /** The seq of the first event that is not as stored and signed by its key, or null if all are. */
+  private async unverified(channel: string, events: ReturnType<typeof vouchedEvents>): Promise<number | null> {
+    for (const { ref, signKey } of events) {
+      const [stored] = await this.store.readStream(channelStream(channel), ref.seq, 1);
+      const env = stored && (parseEnvelopeText(stored.data) as Envelope);
+      if (!env || !signKey || eventHash(env) !== ref.hash || !verifyEnvelopeSignature(env, signKey)) return ref.seq;
+    }
+    return null;
   }
 }

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ChannelState,
   Envelope,
+  EventRef,
   expectedAcceptances,
   MetaByType,
   NOTARY,
@@ -33,6 +34,20 @@ export function agreementDecision(state: ChannelState, proposal: string, signKey
   const acceptances = expectedAcceptances(state, p);
   if (!acceptances) return { due: false, reason: 'quorum_not_met' };
   return { due: true, meta: { proposal, proposalHash: p.submitted.hash, acceptances } };
+}
+
+/**
+ * The stored events a TransferAgreed for `proposal` vouches for, each with the key that must
+ * have signed it: the proposal and the acceptances its meta lists. The state they come from
+ * was folded without checking signatures (foldStoredText: the service checked them at
+ * append); before the notary signs on them, they are checked again, so that a row written
+ * into the store past the service cannot obtain the notary's signature.
+ */
+export function vouchedEvents(state: ChannelState, meta: MetaByType['TransferAgreed']): { ref: EventRef; signKey: string | null }[] {
+  const p = state.proposals.get(meta.proposal)!;
+  const cited = new Set(meta.acceptances);
+  const refs = [p.submitted, ...Object.values(p.acceptances).filter((a) => cited.has(a.hash))];
+  return refs.map((ref) => ({ ref, signKey: state.participants.get(ref.sender)?.record.signKey ?? null }));
 }
 
 /** The signed TransferAgreed at the channel's head; `at` is the notary's own clock. */

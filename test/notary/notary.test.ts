@@ -124,6 +124,15 @@ describe('notary on one PostgreSQL store shared by two service instances', () =>
     expect(outcomes).toContain('not_due');
   });
 
+  it('given an acceptance written into the store past the service, its signature forged, then the notary signs nothing on it', async () => {
+    const { f, proposal, last } = negotiationAwaitingOneAcceptance();
+    const forged = { ...last, sig: last.sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
+    await appendAll(apps[0].store, [...f.lines(), JSON.stringify(forged)]);
+    const outcome = await apps[0].app.get(CommandBus).execute(new AgreeTransferCommand(f.channel, proposal));
+    expect(outcome).toBe('refused');
+    expect((await channelLog(apps[0].store, f.channel)).some((e) => e.type === 'TransferAgreed')).toBe(false);
+  });
+
   it('the start-up sweep agrees a quorum reached while no instance saw it (crash before the saga ran)', async () => {
     const { f, proposal, last } = negotiationAwaitingOneAcceptance();
     // Written straight to the store: no EventAppended, no saga.
