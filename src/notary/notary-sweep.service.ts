@@ -42,9 +42,15 @@ export class NotarySweepService implements OnApplicationBootstrap, OnModuleDestr
   async sweep(): Promise<AgreementOutcome[]> {
     const outcomes: AgreementOutcome[] = [];
     for (const channel of await this.queryBus.execute(new ChannelsAwaitingNotaryQuery())) {
-      const state = await this.queryBus.execute(new ChannelStateQuery(channel));
-      for (const p of state?.proposals.filter((x) => x.status === 'pending') ?? []) {
-        outcomes.push(await this.commandBus.execute(new AgreeTransferCommand(channel, p.proposal)));
+      try {
+        const state = await this.queryBus.execute(new ChannelStateQuery(channel));
+        for (const p of state?.proposals.filter((x) => x.status === 'pending') ?? []) {
+          outcomes.push(await this.commandBus.execute(new AgreeTransferCommand(channel, p.proposal)));
+        }
+      } catch (error) {
+        // One channel failing (its stream unreadable just now, say) must not keep the others waiting.
+        this.logger.error(`notary sweep of channel ${channel} failed: ${(error as Error).message}`);
+        outcomes.push('failed');
       }
     }
     return outcomes;
