@@ -58,6 +58,7 @@ Environment:
   PARLEY_PASSPHRASE  the keystore passphrase, when no --passphrase-file is given (else a prompt)
   PARLEY_CHANNEL     the channel, as --channel
   PARLEY_KEYSTORE_SCRYPT_N  scrypt cost for new keystores (power of two; default 131072; lower only for tests)
+  PARLEY_PROGRESS_DELAY_MS  after how long a command's read of a long channel shows its progress on a terminal (default 1000)
 
 Errors print the server's error code and message: parley: <code>: <message>.
 Run \`parley <command> --help\` for a command's options and examples.`;

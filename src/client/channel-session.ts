@@ -11,6 +11,9 @@ import { buildEnvelope, Draft } from './event-drafts';
 import { AppendResult, ParleyHttpClient } from './http-client';
 import type { SeenEvent } from './keystore';
 
+/** How many events a sync verifies between two calls of its onProgress. */
+export const SYNC_PROGRESS_EVERY = 250;
+
 export interface Member {
   id: string;
   signSeed: string;
@@ -42,12 +45,12 @@ export class ChannelSession {
     return this.view.state;
   }
 
-  /** Reads and verifies every event the view does not have yet. */
-  async sync(): Promise<number> {
+  /** Reads and verifies every event the view does not have yet; `onProgress` hears the count every SYNC_PROGRESS_EVERY. */
+  async sync(options: { onProgress?: (verified: number) => void } = {}): Promise<number> {
     let added = 0;
     for await (const { envelope } of this.http.events(this.channel, { from: this.view.state.nextSeq })) {
       this.view.apply(envelope);
-      added++;
+      if (++added % SYNC_PROGRESS_EVERY === 0) options.onProgress?.(added);
     }
     return added;
   }

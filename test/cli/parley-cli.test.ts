@@ -10,9 +10,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { b64uDecode, canonical, ed25519Signer, signEnvelope, verifyLog } from '../../src/protocol';
-import { buildEnvelope, ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel } from '../../src/client';
+import { buildEnvelope, ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel, SYNC_PROGRESS_EVERY } from '../../src/client';
 import { readKeystore, readKeystoreFile, saveKeystore, writeKeystore } from '../../src/client/keystore-file';
-import { parley, parleyBackground, ServerProcess } from './parley-harness';
+import { parley, parleyBackground, parleyInTerminal, ServerProcess } from './parley-harness';
 import { FaultProxy } from '../support/fault-proxy';
 
 jest.setTimeout(60_000);
@@ -680,5 +680,17 @@ describe('parley CLI against a running service', () => {
     expect(await ok('ru.lead', ['reject', forged.meta.proposal, '--reason', 'unreadable', '--channel', other])).toMatchObject({ ok: true, type: 'ProposalRejected' });
     // Whoever could open it is told nothing.
     expect((await parley(['status', '--channel', other], env('ua.lead'))).stderr).toBe('');
+  });
+
+  it('on a terminal, a command reading a long channel says how many events it has verified, then clears the line', async () => {
+    // The last test: the channel grows by SYNC_PROGRESS_EVERY messages.
+    for (let i = 0; i < SYNC_PROGRESS_EVERY; i++) await probe.submit(() => draft('MessagePosted', { audience: ['us'] }, { text: `note ${i}` }));
+    const run = await parleyInTerminal(['status'], env('ru.lead', { PARLEY_PROGRESS_DELAY_MS: '0' }), []);
+    if (run.code !== 0) throw new Error(`status exited ${run.code}: ${run.screen}`);
+    const said = run.screen.indexOf(`parley: verifying channel ${channel}: ${SYNC_PROGRESS_EVERY} events…`);
+    expect(said).toBeGreaterThan(0);
+    expect(run.screen.indexOf('\r\u001b[2K', said)).toBeGreaterThan(said); // cleared before the answer
+    // Not on a terminal: nothing of it.
+    expect((await parley(['status'], env('ru.lead', { PARLEY_PROGRESS_DELAY_MS: '0' }))).stderr).toBe('');
   });
 });

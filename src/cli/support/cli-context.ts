@@ -159,7 +159,12 @@ export class CliContext {
     const keys = await this.keys();
     const channel = options.channel ?? (await this.channel());
     const session = new ChannelSession(await this.http(), keys, channel);
-    await session.sync();
+    const progress = verifyingProgress(channel);
+    try {
+      await session.sync({ onProgress: progress.update });
+    } finally {
+      progress.done();
+    }
     // Said by every command, for as long as the channel holds them: the sender cheated this reader.
     for (const e of session.view.entries) {
       if (e.readability !== 'bad_body') continue;
@@ -228,6 +233,29 @@ export class CliContext {
     await this.save();
     this.unsaved = false;
   }
+}
+
+/**
+ * On a terminal, a read of a long channel (every command verifies the whole log) says how far
+ * it got, once it has taken more than PARLEY_PROGRESS_DELAY_MS (default 1 s): a silent wait
+ * of seconds cannot be told from a hang. One line on standard error, cleared at the end.
+ */
+function verifyingProgress(channel: string): { update: (verified: number) => void; done: () => void } {
+  const delayMs = Number(process.env.PARLEY_PROGRESS_DELAY_MS ?? 1000);
+  if (!process.stderr.isTTY || !(delayMs >= 0)) return { update: () => undefined, done: () => undefined };
+  const started = Date.now();
+  let drawnAt = 0;
+  return {
+    update: (verified) => {
+      const now = Date.now();
+      if (now - started < delayMs || now - drawnAt < 200) return;
+      drawnAt = now;
+      process.stderr.write(`\r\u001b[2Kparley: verifying channel ${channel}: ${verified} events…`);
+    },
+    done: () => {
+      if (drawnAt > 0) process.stderr.write('\r\u001b[2K');
+    },
+  };
 }
 
 /**
