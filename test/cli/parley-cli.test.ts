@@ -65,7 +65,10 @@ describe('parley CLI against a running service', () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-e2e-cli-'));
     // A global auditor (server configuration) may read every channel: GET /v1/export.
     const global = await ok('global.audit', ['keygen', '--id', 'global.audit', '--party', 'audit', '--role', 'auditor']);
-    await server.start({ PARLEY_AUDITORS: `${global.signKey}:${global.boxKey}` });
+    // As the README has the operator do it: whoami's auditorEntry.
+    const { auditorEntry } = await ok('global.audit', ['whoami']);
+    expect(auditorEntry).toBe(`${global.signKey}:${global.boxKey}`);
+    await server.start({ PARLEY_AUDITORS: auditorEntry });
     const keygens = [
       ['ua.lead', 'ua', 'negotiator'],
       ['ru.lead', 'ru', 'negotiator'],

@@ -6,7 +6,7 @@ import { findProposal, noteOptions, optionalNote, registerEventCommand } from '.
 export function register(program: Command): void {
   registerEventCommand<{ note?: string; content?: string }>(program, {
     name: 'accept <proposal>',
-    summary: "Accept a pending proposal for your party (bound to the proposal's hash); the notary agrees the transfer once every side has",
+    summary: "Accept a pending proposal for your party (bound to the proposal's hash); the notary agrees the transfer once the channel's quorum has: every side (quorum sides), or every side and mediator (quorum all)",
     examples: ['parley accept 0d3075a3', 'parley accept 0d3075a3 --note "Agreed for ua."'],
     options: (cmd) => noteOptions(cmd),
     draft: ({ state, view, options, args: [ref] }) => {

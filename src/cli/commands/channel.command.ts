@@ -41,6 +41,9 @@ export function register(program: Command): void {
       '    "parties": [{"id":"ua","kind":"side"},{"id":"ru","kind":"side"},{"id":"us","kind":"mediator"}],',
       '    "participants": [ <records from `parley whoami --record <uuid>`> ],',
       '    "policy": {"quorum":"sides","auditorsRead":false} }',
+      'Party kinds: side, mediator, observer (at least two sides). Roles: negotiator, observer, auditor.',
+      'policy.quorum: "sides" (every side accepts a proposal) or "all" (every side and mediator).',
+      'policy.auditorsRead: true seals every event to the active auditors too; false keeps content from them.',
       'The notary key is fetched from the server (GET /v1/notary).',
     ].join('\n'));
   open.action(

@@ -24,7 +24,9 @@ export function register(program: Command): void {
         return;
       }
       const { id, party, role, fingerprint, channels } = keys;
-      ctx.out.result({ id, party, role, fingerprint, safetyNumber: safetyNumber(fingerprint), signKey: keys.identity.signKey, boxKey: keys.identity.boxKey, channels }, () =>
+      const { signKey, boxKey } = keys.identity;
+      // auditorEntry: this key as a server's operator lists it in PARLEY_AUDITORS (global auditors).
+      ctx.out.result({ id, party, role, fingerprint, safetyNumber: safetyNumber(fingerprint), signKey, boxKey, auditorEntry: `${signKey}:${boxKey}`, channels }, () =>
         [
           `${id}, ${role} of party ${party}`,
           `Safety number: ${safetyNumber(fingerprint)}`,
