@@ -288,6 +288,9 @@ describe('parley CLI against a running service', () => {
 
   it('withdraws a proposal, cancels an agreed transfer (its request returns to open)', async () => {
     const p4 = (await ok('us.envoy', ['propose', '--requests', r3, '--terms', 'Child Three alone'])).proposal;
+    // A proposal's withdrawal has no reason in its meta: one given is refused, not lost.
+    const reasoned = await parley(['withdraw', p4, '--reason', 'duplicate'], env('us.envoy'));
+    expect({ code: reasoned.code, stderr: reasoned.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: usage: --reason is for a request; a proposal is withdrawn without one/) });
     await ok('us.envoy', ['withdraw', p4]);
     const p5 = (await ok('us.envoy', ['propose', '--requests', r3, '--terms', 'Child Three, next week'])).proposal;
     await ok('ua.lead', ['accept', p5]);
@@ -578,6 +581,8 @@ describe('parley CLI against a running service', () => {
       code: 2,
       out: { ok: false, error: 'usage', message: expect.stringContaining('must be an http:// or https:// URL') },
     });
+    const twoSources = await parley(['audit', '--file', join(dir, 'none.ndjson'), '--channel', channel], env('ru.lead'));
+    expect({ code: twoSources.code, stderr: twoSources.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: usage: give --file, or --channel or --all, not both/) });
     const down = await parley(['status'], env('ru.lead', { PARLEY_SERVER: 'http://127.0.0.1:9' }));
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('unreachable');

@@ -95,6 +95,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
   let bar: SingleBar | null = null;
   try {
     const sources = [options.file !== undefined, options.channel !== undefined || options.all === true].filter(Boolean).length;
+    if (sources === 2) throw new UsageError('give --file, or --channel or --all, not both: --file audits a log on disk, --channel and --all the one --server serves');
     if (sources !== 1) throw new UsageError('give --file, or --channel or --all (the log then comes from --server)');
     if (options.channel !== undefined && options.all) throw new UsageError('give --channel or --all, not both');
     if (options.channel !== undefined && !isUuid(options.channel)) throw new UsageError('--channel must be a channel uuid');
