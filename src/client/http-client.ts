@@ -83,6 +83,11 @@ export function serverUrl(value: string): string {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new TypeError(`the server must be an http:// or https:// URL (e.g. http://127.0.0.1:3000), not ${JSON.stringify(value)}`);
   }
+  // Request paths are appended to it: a query or fragment would swallow them, and credentials
+  // in it would travel with every request (requests are signed instead).
+  if (url.search || url.hash || url.username || url.password) {
+    throw new TypeError(`the server URL must hold no query, fragment or credentials (e.g. http://127.0.0.1:3000), not ${JSON.stringify(value)}`);
+  }
   return value.replace(/\/+$/, '');
 }
 

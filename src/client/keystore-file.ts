@@ -106,7 +106,14 @@ function writeText(path: string, text: string, overwrite: boolean): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fd = openSync(tmp, 'wx', 0o600);
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'wx', 0o600);
+    } catch (err) {
+      // Said of the keystore asked for, not of the temporary file beside it.
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new KeystoreError(`cannot write ${path}: ${code === 'ENOENT' ? `no directory ${dir}` : code === 'EACCES' ? `no permission to write in ${dir}` : (code ?? err)}`);
+    }
     try {
       writeSync(fd, text);
       fsyncSync(fd);

@@ -586,6 +586,15 @@ describe('parley CLI against a running service', () => {
     const down = await parley(['status'], env('ru.lead', { PARLEY_SERVER: 'http://127.0.0.1:9' }));
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('unreachable');
+    const withQuery = await parley(['status'], env('ru.lead', { PARLEY_SERVER: `${server.url}?x=1` }));
+    expect({ code: withQuery.code, stderr: withQuery.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/must hold no query, fragment or credentials/) });
+    writeFileSync(join(dir, 'taken.ndjson'), 'evidence\n');
+    const taken = await parley(['export', '--out', join(dir, 'taken.ndjson')], env('ru.lead'));
+    expect({ code: taken.code, stderr: taken.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: usage: --out .*taken\.ndjson exists already: export never overwrites a file/) });
+    expect(readFileSync(join(dir, 'taken.ndjson'), 'utf8')).toBe('evidence\n');
+    const nowhere = await parley(['keygen', '--keystore', join(dir, 'no', 'such', 'k.keystore'), '--id', 'ua.x', '--party', 'ua'], { PARLEY_PASSPHRASE: PASS, PARLEY_KEYSTORE_SCRYPT_N: '1024' });
+    expect({ code: nowhere.code, stderr: nowhere.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: keystore: cannot write .*k\.keystore: no directory /) });
+    expect(nowhere.stderr).not.toMatch(/\.tmp/);
     const badId = await parley(['keygen', '--keystore', join(dir, 'never.keystore'), '--id', 'bad id!', '--party', 'ua'], {});
     expect(badId.code).toBe(2);
     expect(badId.stderr).toMatch(/^parley: usage: option '--id <participant>' argument 'bad id!' is invalid/);

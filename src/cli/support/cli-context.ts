@@ -29,8 +29,9 @@ export function serverOption(description = 'Parley server'): Option {
       if (value === '') return DEFAULT_SERVER; // PARLEY_SERVER= set but empty: as if unset
       try {
         return serverUrl(value);
-      } catch {
-        throw new InvalidArgumentError('It must be an http:// or https:// URL, e.g. http://127.0.0.1:3000.');
+      } catch (err) {
+        // serverUrl's reason, which quotes the value already: "the server must be …".
+        throw new InvalidArgumentError(`${(err as Error).message.replace(/^the server (URL )?m/, 'It m').replace(/, not ".*"$/s, '')}.`);
       }
     });
 }
