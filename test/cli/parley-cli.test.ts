@@ -109,6 +109,10 @@ describe('parley CLI against a running service', () => {
     expect(fromFile.stderr).toBe(`parley: warning: the passphrase file ${join(dir, 'pass.txt')} is readable or writable by others (mode 644): chmod 600 ${join(dir, 'pass.txt')}\n`);
     chmodSync(join(dir, 'pass.txt'), 0o600);
     expect((await parley(['whoami', '--passphrase-file', join(dir, 'pass.txt')], env('ua.lead', { PARLEY_PASSPHRASE: '' }))).stderr).toBe('');
+    // The keystore itself, made readable to others (a copy lets anyone try passphrases offline).
+    chmodSync(ks('ua.lead'), 0o644);
+    expect((await parley(['whoami'], env('ua.lead'))).stderr).toBe(`parley: warning: the keystore ${ks('ua.lead')} is readable or writable by others (mode 644): chmod 600 ${ks('ua.lead')}\n`);
+    chmodSync(ks('ua.lead'), 0o600);
     const none = await parley(['whoami'], env('ua.lead', { PARLEY_PASSPHRASE: '' }));
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('a passphrase is needed');

@@ -9,7 +9,7 @@ import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, Keys, ParleyHttp
 import { keystoreSavedSince, readKeystoreFile, saveKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
-import { passphrase } from './passphrase';
+import { passphrase, warnIfShared } from './passphrase';
 import { Output, printable } from './output';
 
 export interface CommonOptions {
@@ -68,6 +68,7 @@ export class CliContext {
   async keys(): Promise<Keys> {
     if (!this.loaded) {
       const path = this.keystorePath;
+      warnIfShared('the keystore', path);
       const pass = await passphrase(this.options, path);
       this.loaded = { ...readKeystoreFile(path, pass), passphrase: pass };
     }

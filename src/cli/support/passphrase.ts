@@ -20,11 +20,7 @@ export async function passphrase(source: PassphraseSource, purpose: string, opti
       throw new UsageError(`cannot read the passphrase file: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
     // As ssh says of a key file: others who can read it hold the keystore too.
-    const mode = statSync(source.passphraseFile).mode & 0o777;
-    if (mode & 0o077) {
-      const file = source.passphraseFile;
-      process.stderr.write(printable(`parley: warning: the passphrase file ${file} is readable or writable by others (mode ${mode.toString(8)}): chmod 600 ${file}`, true) + '\n');
-    }
+    warnIfShared('the passphrase file', source.passphraseFile);
     return nonEmpty(text.replace(/\r?\n$/, ''));
   }
   const env = process.env.PARLEY_PASSPHRASE;
@@ -69,4 +65,18 @@ function prompt(question: string): Promise<string> {
     };
     stdin.on('data', onData);
   });
+}
+
+/**
+ * Warns when a file of secrets is readable or writable by others (as ssh does of a key
+ * file): a keystore is sealed, but a copy lets anyone try passphrases offline.
+ */
+export function warnIfShared(what: string, file: string): void {
+  let mode: number;
+  try {
+    mode = statSync(file).mode & 0o777;
+  } catch {
+    return; // reading it says what is wrong
+  }
+  if (mode & 0o077) process.stderr.write(printable(`parley: warning: ${what} ${file} is readable or writable by others (mode ${mode.toString(8)}): chmod 600 ${file}`, true) + '\n');
 }
