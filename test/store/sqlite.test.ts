@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { backupSqliteStore } from '../../src/store/sqlite/sqlite-backup';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
@@ -42,6 +42,30 @@ describe('SQLite adapter', () => {
     } finally {
       await own.close();
     }
+  });
+
+  it('given a file that appears at the backup\'s destination while it copies, then the backup fails and the file is left as it was', async () => {
+    const big = join(dir.path, 'big.sqlite');
+    const own = SqliteEventStore.open({ file: big });
+    try {
+      const pad = JSON.stringify({ pad: 'p'.repeat(4096) });
+      for (let i = 0; i < 5; i++) await own.append(newStream(), Array.from({ length: 1000 }, () => newEvent('MessagePosted', pad)), 'no_stream');
+    } finally {
+      await own.close();
+    }
+    const target = join(dir.path, 'raced', 'copy.sqlite');
+    mkdirSync(dirname(target), { recursive: true });
+    // As soon as the copy's partial file shows, someone else writes the destination.
+    const watcher = watch(dirname(target), (_event, name) => {
+      if (String(name).startsWith('copy.sqlite.partial-') && !existsSync(target)) writeFileSync(target, 'PRECIOUS');
+    });
+    try {
+      await expect(backupSqliteStore(big, target)).rejects.toThrow(/appeared during the copy; a backup never overwrites/);
+    } finally {
+      watcher.close();
+    }
+    expect(readFileSync(target, 'utf8')).toBe('PRECIOUS');
+    expect(readdirSync(dirname(target))).toEqual(['copy.sqlite']); // no partial file left
   });
 
   it('runs WAL with synchronous=FULL', () => {

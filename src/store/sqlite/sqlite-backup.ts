@@ -6,7 +6,7 @@
  * `PRAGMA integrity_check`, so a file at the destination is always a whole backup.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, rmSync } from 'node:fs';
 
 export interface SqliteBackupResult {
   file: string;
@@ -42,11 +42,17 @@ export async function backupSqliteStore(source: string, destination: string): Pr
   }
   try {
     const summary = checkCopy(partial);
-    renameSync(partial, destination);
+    // Published by a link, which fails if the name was taken meanwhile (a rename would replace
+    // whatever appeared there during the copy); the partial name is removed below either way.
+    try {
+      linkSync(partial, destination);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SqliteBackupError(`${destination} appeared during the copy; a backup never overwrites`);
+      throw err;
+    }
     return { file: destination, ...summary };
-  } catch (err) {
+  } finally {
     rmSync(partial, { force: true });
-    throw err;
   }
 }
 
