@@ -43,6 +43,16 @@ describe('signed audit reports', () => {
     expect(verifyAuditReport(JSON.stringify({ ...forged, signature }))).toEqual({ valid: false, reason: 'signedAt must be a UTC time YYYY-MM-DDTHH:MM:SS.sssZ' });
   });
 
+  it('given the bytes of a signed report, then valid; with a byte that is no UTF-8 in place of a U+FFFD it holds, then not valid', () => {
+    const replaced = { ...report, violations: [{ ...report.violations[0], message: 'a \ufffd b' }] };
+    const bytes = Buffer.from(JSON.stringify(signAuditReport(replaced, keys)));
+    expect(verifyAuditReport(bytes)).toMatchObject({ valid: true });
+    const at = bytes.indexOf(Buffer.from('\ufffd'));
+    const altered = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + 3)]);
+    expect(altered.toString('utf8')).toBe(bytes.toString('utf8')); // a lax decoder reads the same text
+    expect(verifyAuditReport(altered)).toMatchObject({ valid: false, reason: expect.stringContaining('invalid UTF-8') });
+  });
+
   it('given text that is not strict JSON, then not valid with the reason', () => {
     expect(verifyAuditReport('{"ok":true,"ok":false}')).toMatchObject({ valid: false, reason: expect.stringContaining('strict JSON') });
   });

@@ -16,6 +16,7 @@ import {
   isParticipantId,
   isTime,
   parseStrictJson,
+  parseStrictJsonBytes,
 } from '../protocol';
 import type { AuditReport } from './audit-report';
 
@@ -56,10 +57,11 @@ export function signAuditReport(report: AuditReport, keys: SigningKeys, now = ne
 export type ReportCheck = { valid: true; report: SignedAuditReport } | { valid: false; reason: string };
 
 /** Checks a signed report's text: strict JSON, its shape, the signer's fingerprint, the signature. */
-export function verifyAuditReport(text: string): ReportCheck {
+export function verifyAuditReport(text: string | Uint8Array): ReportCheck {
   let doc: Record<string, unknown>;
   try {
-    doc = parseStrictJson(text);
+    // Bytes are decoded strictly: a file's invalid UTF-8 is refused, not read as U+FFFD.
+    doc = typeof text === 'string' ? parseStrictJson(text) : parseStrictJsonBytes(text);
   } catch (err) {
     return { valid: false, reason: `not strict JSON: ${(err as Error).message}` };
   }

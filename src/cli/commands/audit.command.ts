@@ -252,9 +252,9 @@ class InterruptibleBar extends SingleBar {
 }
 
 function verifyReportFile(file: string): number {
-  let text: string;
+  let text: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file); // bytes: verifyAuditReport decodes them strictly
   } catch (err) {
     process.stderr.write(`parley audit verify-report: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return EXIT.usage;
