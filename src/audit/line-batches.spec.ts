@@ -30,6 +30,14 @@ describe('lineBatches', () => {
   it('given a line longer than the limit, then the input is unusable', async () => {
     await expect(collect(lineBatches(chunksOf('x'.repeat(1000) + '\n', 100), 10, 500))).rejects.toThrow(UnusableInputError);
   });
+
+  it.each([
+    ['ending in the chunk after the one it began in', '{"a":1}\n' + 'x'.repeat(12) + '\n{"b":2}\n', 8],
+    ['wholly within one chunk', '{"a":1}\n' + 'x'.repeat(12) + '\n{"b":2}\n', 64],
+  ])('given a line longer than the limit %s, then the input is unusable', async (_where, input, size) => {
+    await expect(collect(lineBatches(chunksOf(input, size), 4, 10))).rejects.toThrow(UnusableInputError);
+    await expect(collect(lineBatches(chunksOf(input, size), 4, 12))).resolves.toEqual(expect.any(Array)); // at the limit: usable
+  });
 });
 
 describe('splitLines', () => {

@@ -41,6 +41,11 @@ export async function* lineBatches(
   for await (const chunk of chunks) {
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const nl = buf.lastIndexOf(0x0a);
+    // Every line is measured: the one this chunk ends (the carried bytes and those before its
+    // first newline), those wholly within it, and the one it leaves partial.
+    if (nl >= 0 && (partial + buf.indexOf(0x0a) > maxLineBytes || (buf.length > maxLineBytes && longestLine(buf, nl) > maxLineBytes))) {
+      throw new UnusableInputError(`a line is longer than ${maxLineBytes} bytes`);
+    }
     partial = nl < 0 ? partial + buf.length : buf.length - nl - 1;
     if (partial > maxLineBytes) throw new UnusableInputError(`a line is longer than ${maxLineBytes} bytes`);
     parts.push(buf);
@@ -53,4 +58,15 @@ export async function* lineBatches(
     size = partial;
   }
   if (size > 0) yield Buffer.concat(parts, size);
+}
+
+/** The longest line wholly within `buf`, between its newlines up to the last (at `lastNl`). */
+function longestLine(buf: Buffer, lastNl: number): number {
+  let longest = 0;
+  for (let start = buf.indexOf(0x0a) + 1; start <= lastNl; ) {
+    const end = buf.indexOf(0x0a, start);
+    longest = Math.max(longest, end - start);
+    start = end + 1;
+  }
+  return longest;
 }
