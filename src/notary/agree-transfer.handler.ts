@@ -24,6 +24,7 @@ const errorCode = (error: unknown): string =>
 export class AgreeTransferHandler implements ICommandHandler<AgreeTransferCommand> {
   private readonly logger = new Logger('Notary');
   private readonly states: ProjectionStateCache;
+  private readonly toldOtherNotary = new Set<string>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -38,6 +39,7 @@ export class AgreeTransferHandler implements ICommandHandler<AgreeTransferComman
       // Holding the channel: two acceptances of one channel arriving together are decided in turn.
       const outcome = await this.states.withLatest(channel, async (state) => {
         const decision = state && agreementDecision(state, proposal, this.key.signKey);
+        if (decision && !decision.due && decision.reason === 'other_notary') this.otherNotary(channel, state!.notaryKey);
         if (!state || !decision?.due) return 'not_due' as const;
         const forged = await this.unverified(channel, vouchedEvents(state, decision.meta));
         if (forged !== null) {
@@ -58,6 +60,20 @@ export class AgreeTransferHandler implements ICommandHandler<AgreeTransferComman
     }
     this.logger.error(`TransferAgreed for proposal ${proposal} of channel ${channel} not appended after ${NOTARY_ATTEMPTS} attempts`);
     return 'failed';
+  }
+
+  /**
+   * A quorum this instance cannot agree: the channel names another notary key. Said once per
+   * channel and process, loudly: after a restore without the data directory's notary.key (or
+   * with instances given different seeds) no agreement would ever come, and nobody be told.
+   */
+  private otherNotary(channel: string, named: string | null): void {
+    if (this.toldOtherNotary.has(channel)) return;
+    this.toldOtherNotary.add(channel);
+    this.logger.error(
+      `channel ${channel} names notary key ${named}, not this server's (${this.key.signKey}): its transfers cannot be agreed here. ` +
+        'If the server was restored, restore notary.key (or PARLEY_NOTARY_SEED) too (docs/reliability.md, Restore)',
+    );
   }
 
   /** The seq of the first event that is not as stored and signed by its key, or null if all are. */

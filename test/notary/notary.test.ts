@@ -4,6 +4,7 @@
  * acceptance and the TransferAgreed. The store is read back to count TransferAgreed events;
  * one case runs the whole path over HTTP (POST to one instance, GET from the other).
  */
+import { Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,6 +131,26 @@ describe('notary on one PostgreSQL store shared by two service instances', () =>
     await appendAll(apps[0].store, [...f.lines(), JSON.stringify(forged)]);
     const outcome = await apps[0].app.get(CommandBus).execute(new AgreeTransferCommand(f.channel, proposal));
     expect(outcome).toBe('refused');
+    expect((await channelLog(apps[0].store, f.channel)).some((e) => e.type === 'TransferAgreed')).toBe(false);
+  });
+
+  it('given a quorum in a channel naming another notary key (a restore without notary.key), then nothing is signed and the operator is told, once', async () => {
+    const other = notaryKeyFromSeed(b64uDecode(b64uEncode(ed25519KeyPair().secretKey), 32)!);
+    const f = RecordedNegotiation.start(other.signKey);
+    const proposal = f.propose([f.request()]);
+    f.accept(proposal, 'ua.lead');
+    f.accept(proposal, 'ru.lead');
+    await appendAll(apps[0].store, f.lines());
+    const told = jest.spyOn(Logger.prototype, 'error');
+    try {
+      const bus = apps[0].app.get(CommandBus);
+      expect(await bus.execute(new AgreeTransferCommand(f.channel, proposal))).toBe('not_due');
+      expect(await bus.execute(new AgreeTransferCommand(f.channel, proposal))).toBe('not_due');
+      const said = told.mock.calls.map(([m]) => String(m)).filter((m) => m.includes(f.channel));
+      expect(said).toEqual([expect.stringMatching(/names notary key .*not this server's.*restore notary\.key/)]);
+    } finally {
+      told.mockRestore();
+    }
     expect((await channelLog(apps[0].store, f.channel)).some((e) => e.type === 'TransferAgreed')).toBe(false);
   });
 
