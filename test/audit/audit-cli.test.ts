@@ -219,6 +219,17 @@ describe('parley audit', () => {
       writeFileSync(forged, readFileSync(reportFile, 'utf8').replace('"events": ', '"events": 1'));
       expect((await parley(['audit', 'verify-report', forged])).code).toBe(1);
       expect((await parley(['audit', 'verify-report', join(dir, 'missing.json')])).code).toBe(2);
+
+      // With --json, one document either way.
+      const okJson = await parley(['audit', 'verify-report', reportFile, '--json']);
+      expect({ code: okJson.code, out: JSON.parse(okJson.stdout) }).toEqual({
+        code: 0,
+        out: { valid: true, signer: 'icrc.audit', fingerprint: report.signer.fingerprint, safetyNumber: expect.any(String), signedAt: report.signedAt, ok: false, events: report.events, channels: report.channels.length, violations: report.violations.length },
+      });
+      const badJson = await parley(['audit', 'verify-report', forged, '--json']);
+      expect({ code: badJson.code, out: JSON.parse(badJson.stdout) }).toEqual({ code: 1, out: { valid: false, reason: expect.any(String) } });
+      const missingJson = await parley(['audit', 'verify-report', join(dir, 'missing.json'), '--json']);
+      expect({ code: missingJson.code, out: JSON.parse(missingJson.stdout) }).toEqual({ code: 2, out: { ok: false, error: 'usage', message: expect.stringContaining('missing.json') } });
     });
 
     it('given --channel and no --server nor PARLEY_SERVER, then the log is fetched from http://127.0.0.1:3000, as by every command', async () => {

@@ -86,8 +86,10 @@ export function register(program: Command): void {
         'parley audit --file export.ndjson --keystore auditor.keystore --sign > report.json && parley audit verify-report report.json',
       ]) + '\n\nExit: 0 valid, 1 not valid, 2 the file cannot be read.',
     )
-    .action((file: string) => {
-      process.exitCode = verifyReportFile(file);
+    .option('--json', 'the verdict as one JSON document: { valid, reason } or { valid, signer, fingerprint, safetyNumber, signedAt, ok, events, channels, violations }')
+    .action((file: string, _options: unknown, cmd: Command) => {
+      // --json may land on `audit` itself, which has one too.
+      process.exitCode = verifyReportFile(file, cmd.optsWithGlobals<{ json?: boolean }>().json === true);
     });
 }
 
@@ -251,25 +253,31 @@ class InterruptibleBar extends SingleBar {
   }
 }
 
-function verifyReportFile(file: string): number {
+function verifyReportFile(file: string, json: boolean): number {
   let text: Buffer;
   try {
     text = readFileSync(file); // bytes: verifyAuditReport decodes them strictly
   } catch (err) {
-    process.stderr.write(`parley audit verify-report: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    printFailure({ exit: EXIT.usage, code: 'usage', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }, json);
     return EXIT.usage;
   }
   const check = verifyAuditReport(text);
   if (!check.valid) {
-    process.stdout.write(printable(`NOT VALID: ${check.reason}`, true) + '\n');
+    process.stdout.write(json ? JSON.stringify({ valid: false, reason: check.reason }) + '\n' : printable(`NOT VALID: ${check.reason}`, true) + '\n');
     return EXIT.refused;
   }
   const { report } = check;
+  const { id, fingerprint } = report.signer;
+  if (json) {
+    const verdict = { ok: report.ok, events: report.events, channels: report.channels.length, violations: report.violations.length };
+    process.stdout.write(JSON.stringify({ valid: true, signer: id, fingerprint, safetyNumber: safetyNumber(fingerprint), signedAt: report.signedAt, ...verdict }) + '\n');
+    return EXIT.ok;
+  }
   // Checked fields only, and escaped all the same: a report is a file anyone may have written.
   process.stdout.write(
-    printable(`VALID: signed by ${report.signer.id} at ${report.signedAt}`, true) +
+    printable(`VALID: signed by ${id} at ${report.signedAt}`, true) +
       '\n' +
-      `  fingerprint ${safetyNumber(report.signer.fingerprint)} (compare it with the auditor out of band)\n` +
+      `  fingerprint ${safetyNumber(fingerprint)} (compare it with the auditor out of band)\n` +
       `  verdict: ${report.ok ? 'no violation' : `${report.violations.length} violation(s)`} in ${report.events} event(s) of ${report.channels.length} channel(s)\n`,
   );
   return EXIT.ok;
