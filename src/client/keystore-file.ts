@@ -19,10 +19,17 @@ export function readKeystoreFile(path: string, passphrase: string): { keys: Keys
   return { ...openKeystoreDocument(text, passphrase), version: versionOf(text) };
 }
 
-/** The keystore's contents if the file is no longer the version given (another command saved it), else null. */
-export function keystoreSavedSince(path: string, version: string, passphrase: string): Keys | null {
+/** A keystore file as opened, with its version. */
+export interface OpenedKeystore {
+  keys: Keys;
+  version: string;
+}
+
+/** The keystore as now on disk if it is no longer the version given (another command saved it), else null. */
+export function keystoreSavedSince(path: string, version: string, passphrase: string): OpenedKeystore | null {
   const text = readText(path);
-  return versionOf(text) === version ? null : openKeystoreDocument(text, passphrase).keys;
+  const now = versionOf(text);
+  return now === version ? null : { keys: openKeystoreDocument(text, passphrase).keys, version: now };
 }
 
 function readText(path: string): string {
@@ -45,6 +52,8 @@ export interface SaveOptions {
   replaced?: ReadonlySet<string>;
   /** The hash at a seq of a channel's log as this command verified it (mergeKeystores). */
   hashAt?: (channel: string, seq: number) => string | null | undefined;
+  /** The file as this command already opened it (keystoreSavedSince): not opened again, each opening costing a scrypt derivation, if unchanged since. */
+  opened?: OpenedKeystore | null;
 }
 
 /**
@@ -73,7 +82,8 @@ export async function saveKeystore(path: string, keys: Keys, passphrase: string,
     let conflicts: SeenConflict[] = [];
     const current = readText(path);
     if (versionOf(current) !== options.version) {
-      ({ merged: contents, conflicts } = mergeKeystores(contentsOf(openKeystoreDocument(current, passphrase).keys), contents, options.replaced, options.hashAt));
+      const onDisk = options.opened?.version === versionOf(current) ? options.opened.keys : openKeystoreDocument(current, passphrase).keys;
+      ({ merged: contents, conflicts } = mergeKeystores(contentsOf(onDisk), contents, options.replaced, options.hashAt));
       keys.channels = contents.channels;
       keys.seen = contents.seen;
       keys.restores = contents.restores;

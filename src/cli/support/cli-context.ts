@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
 import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl } from '../../client';
-import { keystoreSavedSince, readKeystoreFile, saveKeystore } from '../../client/keystore-file';
+import { keystoreSavedSince, type OpenedKeystore, readKeystoreFile, saveKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase, warnIfShared } from './passphrase';
@@ -95,9 +95,10 @@ export class CliContext {
    */
   private async save(): Promise<void> {
     const { keys, passphrase, scryptN, version } = this.loaded!;
-    await this.reachEventsRememberedMeanwhile();
+    const opened = await this.reachEventsRememberedMeanwhile();
     const saved = await saveKeystore(this.keystorePath, keys, passphrase, {
       version,
+      opened,
       scryptN: Math.max(scryptN, scryptCostFromEnv()),
       replaced: this.replaced,
       // null: this command's log of the channel, read on to the other's event, ends before it.
@@ -220,13 +221,14 @@ export class CliContext {
    * view is read on to that event, so that the merge can tell whether it is of this log: a
    * server serving two histories to two commands at once is caught, not one pin dropped.
    */
-  private async reachEventsRememberedMeanwhile(): Promise<void> {
+  private async reachEventsRememberedMeanwhile(): Promise<OpenedKeystore | null> {
     const { passphrase, version } = this.loaded!;
     const onDisk = keystoreSavedSince(this.keystorePath, version, passphrase);
-    for (const [channel, remembered] of Object.entries(onDisk?.seen ?? {})) {
+    for (const [channel, remembered] of Object.entries(onDisk?.keys.seen ?? {})) {
       const session = this.sessions.get(channel);
       if (session && session.view.entries.length <= remembered.seq) await session.sync();
     }
+    return onDisk; // for the save, which then need not open the file again
   }
 
   /** Re-seals the keystore if the command changed what it remembers (action calls it as the command ends). */
