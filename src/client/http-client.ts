@@ -69,25 +69,31 @@ export interface ParleyHttpClientOptions {
 }
 
 /**
+ * What is wrong with `value` as a server address, as a predicate ("must be …"), or null: it
+ * must be an http or https URL, and hold no query, fragment or credentials (request paths are
+ * appended to it: a query or fragment would swallow them, and credentials in it would travel
+ * with every request; requests are signed instead).
+ */
+export function serverUrlProblem(value: string): string | null {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // not a URL at all
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return 'must be an http:// or https:// URL';
+  if (url.search || url.hash || url.username || url.password) return 'must hold no query, fragment or credentials';
+  return null;
+}
+
+/**
  * A server address as requests are built from it: an http or https URL, without trailing
  * slashes. Anything else (`127.0.0.1:3000`, say) throws here, naming the value, rather than
  * failing later as an unreachable server.
  */
 export function serverUrl(value: string): string {
-  let url: URL | null = null;
-  try {
-    url = new URL(value);
-  } catch {
-    // not a URL at all: the error below
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new TypeError(`the server must be an http:// or https:// URL (e.g. http://127.0.0.1:3000), not ${JSON.stringify(value)}`);
-  }
-  // Request paths are appended to it: a query or fragment would swallow them, and credentials
-  // in it would travel with every request (requests are signed instead).
-  if (url.search || url.hash || url.username || url.password) {
-    throw new TypeError(`the server URL must hold no query, fragment or credentials (e.g. http://127.0.0.1:3000), not ${JSON.stringify(value)}`);
-  }
+  const problem = serverUrlProblem(value);
+  if (problem) throw new TypeError(`the server ${problem} (e.g. http://127.0.0.1:3000), not ${JSON.stringify(value)}`);
   return value.replace(/\/+$/, '');
 }
 

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
-import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl } from '../../client';
+import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl, serverUrlProblem } from '../../client';
 import { keystoreSavedSince, type OpenedKeystore, readKeystoreFile, saveKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
@@ -27,12 +27,10 @@ export function serverOption(description = 'Parley server'): Option {
     .default(DEFAULT_SERVER)
     .argParser((value) => {
       if (value === '') return DEFAULT_SERVER; // PARLEY_SERVER= set but empty: as if unset
-      try {
-        return serverUrl(value);
-      } catch (err) {
-        // serverUrl's reason, which quotes the value already: "the server must be …".
-        throw new InvalidArgumentError(`${(err as Error).message.replace(/^the server (URL )?m/, 'It m').replace(/, not ".*"$/s, '')}.`);
-      }
+      // Commander quotes the value itself.
+      const problem = serverUrlProblem(value);
+      if (problem) throw new InvalidArgumentError(`It ${problem} (e.g. http://127.0.0.1:3000).`);
+      return serverUrl(value);
     });
 }
 
