@@ -51,6 +51,7 @@ import {
 import { GroupCommitQueue, type BatchOutcome } from '../group-commit.queue';
 import { PollingSubscription } from '../polling-subscription';
 import { checkLimit, checkRevision, DEFAULT_READ_ALL_LIMIT } from '../read-arguments';
+import { EVENT_COLUMNS, EVENT_COLUMNS_WITHOUT_DATA } from '../sql-columns';
 import { decodeSqlPosition, encodeSqlPosition } from '../sql-position';
 import { checkSchemaName, LOCK_CLASS, migrationSql, notifyChannel, schemaLockKey } from './postgres-schema';
 
@@ -92,8 +93,6 @@ interface SnapshotRow {
 }
 
 const IDLE_IN_TRANSACTION_MS = 30_000;
-const EVENT_COLUMNS = 'position, stream, revision, id, type, data, created_at';
-const EVENT_COLUMNS_WITHOUT_DATA = "position, stream, revision, id, type, '' AS data, created_at";
 
 export class PostgresEventStore implements EventStore {
   /** The pool, for tables that must live in the same database (read models, …). */

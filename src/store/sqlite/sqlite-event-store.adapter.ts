@@ -29,6 +29,7 @@ import {
 import { GroupCommitQueue, type BatchOutcome } from '../group-commit.queue';
 import { PollingSubscription } from '../polling-subscription';
 import { checkLimit, checkRevision, DEFAULT_READ_ALL_LIMIT } from '../read-arguments';
+import { EVENT_COLUMNS, EVENT_COLUMNS_WITHOUT_DATA } from '../sql-columns';
 import { decodeSqlPosition, encodeSqlPosition } from '../sql-position';
 import { SQLITE_SCHEMA, sqlitePragmas, type SqliteSynchronous } from './sqlite-schema';
 
@@ -55,8 +56,9 @@ interface EventRow {
   created_at: number;
 }
 
-const EVENT_COLUMNS = 'position, stream, revision, id, type, data, created_at';
-const EVENT_COLUMNS_WITHOUT_DATA = "position, stream, revision, id, type, '' AS data, created_at";
+/** readAll's statement: all events after a position, or (`ofTypes`) those of the types in a JSON array. */
+const readAllSql = (columns: string, ofTypes: boolean) =>
+  `SELECT ${columns} FROM events WHERE position > ?${ofTypes ? ' AND type IN (SELECT value FROM json_each(?))' : ''} ORDER BY position LIMIT ?`;
 
 export class SqliteEventStore implements EventStore {
   /** The better-sqlite3 handle, for tables that must live in the same file (read models, …). */
@@ -105,16 +107,12 @@ export class SqliteEventStore implements EventStore {
       readStream: db.prepare(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
-      readAll: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
-      readAllWithoutData: db.prepare(`SELECT ${EVENT_COLUMNS_WITHOUT_DATA} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      readAll: db.prepare(readAllSql(EVENT_COLUMNS, false)),
+      readAllWithoutData: db.prepare(readAllSql(EVENT_COLUMNS_WITHOUT_DATA, false)),
       logEnd: db.prepare('SELECT max(position) AS position FROM events'),
       // The types as one JSON array: one statement for any number of them.
-      readAllOfTypes: db.prepare(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
-      ),
-      readAllOfTypesWithoutData: db.prepare(
-        `SELECT ${EVENT_COLUMNS_WITHOUT_DATA} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
-      ),
+      readAllOfTypes: db.prepare(readAllSql(EVENT_COLUMNS, true)),
+      readAllOfTypesWithoutData: db.prepare(readAllSql(EVENT_COLUMNS_WITHOUT_DATA, true)),
       purgeNonces: db.prepare('DELETE FROM used_nonces WHERE expires_at <= ?'),
       insertNonce: db.prepare('INSERT OR IGNORE INTO used_nonces (keyid, nonce, expires_at) VALUES (?, ?, ?)'),
     };
