@@ -12,3 +12,4 @@ export * from './http-client';
 export * from './ndjson';
 export * from './sse';
 export * from './channel-summary';
+export * from './shared-document';

@@ -202,6 +202,35 @@ describe('parley CLI against a running service', () => {
     expect(wrong.stderr).toMatch(/--kind.*details, health, location, document/s);
   });
 
+  it('save writes a shared document to a new owner-only file; never over a file, never outside the directory it runs in', async () => {
+    const two = (await status('ru.lead')).requests.find((r: { id: string }) => r.id === r2);
+    const seq = String(two.information[0].seq);
+    const human = await parley(['status'], env('ru.lead'));
+    expect(human.stdout).toContain(`document: document "doc.txt" (11 bytes) at #${seq}`);
+    expect(human.stdout).not.toContain('Y2VydGlmaWNhdGU'); // the bytes (base64url of "certificate") are not shown
+    const into = mkdtempSync(join(dir, 'save-'));
+    // By default under the sender's name, in the current directory.
+    const saved = await parley(['save', seq, '--json'], env('ru.lead'), { cwd: into });
+    expect(saved.json).toEqual({ ok: true, seq: Number(seq), name: 'doc.txt', size: 11, out: 'doc.txt' });
+    expect(readFileSync(join(into, 'doc.txt'), 'utf8')).toBe('certificate');
+    expect(statSync(join(into, 'doc.txt')).mode & 0o777).toBe(0o600);
+    const again = await parley(['save', seq], env('ru.lead'), { cwd: into });
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: usage: doc\.txt \(the name its sender gave\) exists already: save never overwrites/) });
+    const out = await parley(['save', seq, '--out', '-'], env('ru.lead'));
+    expect({ code: out.code, stdout: out.stdout }).toEqual({ code: 0, stdout: 'certificate' });
+    expect((await parley(['save', seq, '--out', join(into, 'copy.txt')], env('ru.lead'))).stdout).toBe(`saved doc.txt (11 bytes, shared by ua.lead at seq ${seq}) to ${join(into, 'copy.txt')}\n`);
+    // A sender's software may name the document anything: a path is refused, and nothing written.
+    writeFileSync(join(dir, 'escape.json'), JSON.stringify({ document: { name: '../escaped.txt', size: 1, data: 'eA' } }));
+    const hostile = await ok('ua.lead', ['share', r2, '--kind', 'document', '--content', join(dir, 'escape.json')]);
+    const escape = await parley(['save', String(hostile.seq)], env('ru.lead'), { cwd: into });
+    expect({ code: escape.code, stderr: escape.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('is not a bare file name') });
+    expect(existsSync(join(dir, 'escaped.txt'))).toBe(false);
+    const notADocument = await parley(['save', '0'], env('ru.lead'));
+    expect({ code: notADocument.code, stderr: notADocument.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('(ChannelOpened) holds no document') });
+    const noSuchEvent = await parley(['save', '100000'], env('ru.lead'));
+    expect(noSuchEvent.stderr).toMatch(/the channel has no event at seq 100000 \(its last is \d+\)/);
+  });
+
   it('a back-channel message reaches its audience only: the other side sees it closed', async () => {
     await ok('us.envoy', ['message', 'Back channel: the first two cases?', '--to', 'ru']);
     const msg = (s: { messages: { text: string | null }[] }) => s.messages[s.messages.length - 1].text;

@@ -1,11 +1,11 @@
-import { createWriteStream, openSync, rmSync, WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command } from 'commander';
 import { checkRemembered, LogLine, rememberedOf } from '../../client';
 import { eventHash } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
-import { UsageError } from '../support/cli-errors';
 import { examples } from '../support/event-command';
+import { createNewFile } from '../support/new-file';
 import { warnRememberedAbsent } from '../support/output';
 
 export function register(program: Command): void {
@@ -28,7 +28,7 @@ export function register(program: Command): void {
       // Line k of a channel in the export is its event at seq k: by position, not by the seq a
       // line claims (an export is not verified here; a cut log must not pass for a whole one).
       const linesOf = new Map<string, number>();
-      const sink: NodeJS.WritableStream = o.out ? createWriteStream(o.out, { fd: createOnly(o.out) }) : process.stdout;
+      const sink: NodeJS.WritableStream = o.out ? createWriteStream(o.out, { fd: createNewFile(o.out, 'export', `--out ${o.out}`) }) : process.stdout;
       let n = 0;
       try {
         for await (const { raw, envelope } of lines) {
@@ -61,15 +61,4 @@ export function register(program: Command): void {
       else process.stderr.write(`exported ${n} events${o.out ? ` to ${o.out}` : ''}\n`);
     }),
   );
-}
-
-/** A new file for --out: export never overwrites one (an earlier export may be evidence). */
-function createOnly(path: string): number {
-  try {
-    return openSync(path, 'wx', 0o600);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new UsageError(`--out ${path} exists already: export never overwrites a file; choose another name`);
-    throw new UsageError(`--out ${path}: cannot create it (${code ?? (err as Error).message})`);
-  }
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
-import { b64uEncode, InformationKind } from '../../protocol';
-import { draft } from '../../client';
+import { InformationKind } from '../../protocol';
+import { documentContent, draft } from '../../client';
 import { UsageError } from '../support/cli-errors';
 import { contentFile, findRequest, registerEventCommand } from '../support/event-command';
 
@@ -21,7 +21,7 @@ export function register(program: Command): void {
     summary: 'Share encrypted information about a request: details, health, location or a document',
     examples: [
       'parley share 42505acb --kind health --text "Vaccinations up to date; asthma, inhaler supplied."',
-      'parley share 42505acb --kind document --file birth-certificate.pdf',
+      'parley share 42505acb --kind document --file birth-certificate.pdf   # recipients keep it with parley save <seq>',
     ],
     options: (cmd) =>
       cmd
@@ -31,19 +31,23 @@ export function register(program: Command): void {
         .option('--content <file>', 'encrypted content as a JSON object'),
     draft: ({ state, options: o, args: [ref] }) => {
       const request = findRequest(state, ref).id;
-      const content = { ...(o.text !== undefined && { text: o.text }), ...(o.file && documentContent(o.file)), ...contentFile(o.content) };
+      const content = { ...(o.text !== undefined && { text: o.text }), ...(o.file && fileContent(o.file)), ...contentFile(o.content) };
       if (Object.keys(content).length === 0) throw new UsageError('nothing to share: give --text, --file or --content');
       return draft('RequestInformationShared', { request, kind: o.kind }, content);
     },
   });
 }
 
-function documentContent(path: string): Record<string, unknown> {
+function fileContent(path: string): Record<string, unknown> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (err) {
     throw new UsageError(`--file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
-  return { document: { name: basename(path), size: bytes.length, data: b64uEncode(bytes) } };
+  try {
+    return documentContent({ name: basename(path), bytes });
+  } catch (err) {
+    throw new UsageError(`--file ${path}: ${(err as Error).message}`);
+  }
 }

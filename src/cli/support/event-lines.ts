@@ -1,5 +1,5 @@
 /** One line per event for `tail` and the demo: who did what, with what it says if readable. */
-import type { ViewEntry } from '../../client';
+import { documentLabel, type ViewEntry } from '../../client';
 import { printable, short } from './output';
 
 export function eventLine(e: ViewEntry): string {
@@ -20,6 +20,8 @@ export function eventLine(e: ViewEntry): string {
 }
 
 function contentText(c: Record<string, unknown>): string {
+  const doc = documentLabel(c);
+  if (doc) return typeof c.text === 'string' && c.text ? `${c.text} [${doc}]` : `[${doc}]`;
   for (const k of ['text', 'terms', 'title', 'reason', 'note']) if (typeof c[k] === 'string' && c[k]) return c[k] as string;
   const person = c.person as { fullName?: unknown } | undefined;
   if (typeof person?.fullName === 'string') return person.fullName;

@@ -1,6 +1,6 @@
 /** The decrypted agreement state as tables for people (`parley status`, the demo). */
 import { safetyNumber } from '../../protocol';
-import type { ChannelSummary } from '../../client';
+import { type ChannelSummary, documentLabel } from '../../client';
 import { short, table } from './output';
 
 const CLOSED = '(closed to you)';
@@ -12,7 +12,15 @@ function personLine(p: Record<string, unknown> | null): string {
 }
 
 function infoLine(info: ChannelSummary['requests'][number]['information']): string {
-  return info.map((i) => `${i.kind}: ${i.content ? (typeof i.content.text === 'string' ? i.content.text : JSON.stringify(i.content)) : CLOSED}`).join('; ');
+  return info.map((i) => `${i.kind}: ${i.content ? infoText(i.content, i.seq) : CLOSED}`).join('; ');
+}
+
+/** A document by its name and seq (what `parley save` takes), never its bytes. */
+function infoText(content: Record<string, unknown>, seq: number): string {
+  const doc = documentLabel(content);
+  const text = typeof content.text === 'string' ? content.text : null;
+  if (doc) return `${doc} at #${seq}${text ? ` ${text}` : ''}`;
+  return text ?? JSON.stringify(content);
 }
 
 export function statusTables(s: ChannelSummary, options: { messages?: boolean } = {}): string {
