@@ -7,6 +7,7 @@ import { ErrorDto } from '../channels/api-responses';
 import { ChannelParamsDto } from '../channels/dto/channel-params.dto';
 import type { ChannelAudit } from './audit-report';
 import { AuditChannelQuery } from './queries/audit-channel.query';
+import { NoQuery } from '../common/no-query.decorator';
 
 class AuditViolationDto {
   @ApiPropertyOptional({ nullable: true, description: 'the seq written in the offending envelope (null for a line that is not an envelope)' })
@@ -39,7 +40,7 @@ export class AuditController {
   @ApiResponse({ status: 200, type: ChannelAuditDto })
   @ApiResponse({ status: 401, type: ErrorDto })
   @ApiResponse({ status: 404, type: ErrorDto })
-  async audit(@Param() { channel }: ChannelParamsDto, @Res({ passthrough: true }) res: ServerResponse): Promise<ChannelAudit> {
+  async audit(@Param() { channel }: ChannelParamsDto, @NoQuery() _query: void, @Res({ passthrough: true }) res: ServerResponse): Promise<ChannelAudit> {
     // A replay takes one of few slots (seconds for a long channel): a caller that leaves gives it back.
     const gone = new AbortController();
     const left = () => {

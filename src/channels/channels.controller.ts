@@ -19,6 +19,7 @@ import { FollowChannelQuery } from './queries/follow-channel.query';
 import { GetHeadQuery } from './queries/get-head.query';
 import { ReadEventsQuery } from './queries/read-events.query';
 import type { RecordedEvent } from '../store/event-store.port';
+import { NoQuery } from '../common/no-query.decorator';
 
 const SIGNED = 'RFC 9421 signature (DESIGN.md Part 3): keyid = participant fingerprint';
 
@@ -42,6 +43,7 @@ export class ChannelsController {
   @ApiResponse({ status: 422, type: ErrorDto, description: 'any other violation, with seq' })
   async append(
     @Param() { channel }: ChannelParamsDto,
+    @NoQuery() _query: void,
     @Body() _edgeChecked: EnvelopeDto,
     @ReceivedBody() envelope: unknown,
     @Res() res: ServerResponse,
@@ -56,7 +58,7 @@ export class ChannelsController {
   @ApiResponse({ status: 200, type: HeadDto })
   @ApiResponse({ status: 401, type: ErrorDto })
   @ApiResponse({ status: 404, type: ErrorDto })
-  head(@Param() { channel }: ChannelParamsDto): Promise<HeadDto> {
+  head(@Param() { channel }: ChannelParamsDto, @NoQuery() _query: void): Promise<HeadDto> {
     return this.queryBus.execute(new GetHeadQuery(channel));
   }
 
@@ -84,6 +86,7 @@ export class ChannelsController {
   @ApiResponse({ status: 503, type: ErrorDto, description: 'unavailable: the server serves PARLEY_MAX_STREAMS streams already; retry' })
   async stream(
     @Param() { channel }: ChannelParamsDto,
+    @NoQuery() _query: void,
     @RequestHeader('last-event-id', LastEventIdPipe) from: number,
     @CurrentCaller() caller: Caller,
     @Res() res: ServerResponse,

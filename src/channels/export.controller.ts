@@ -6,6 +6,7 @@ import { GlobalAuditorOnly, SignedRequestGuard } from '../auth/signed-request.gu
 import { sendNdjson } from '../common/backpressure-writer';
 import { ErrorDto } from './api-responses';
 import { ExportLogQuery } from './queries/export-log.query';
+import { NoQuery } from '../common/no-query.decorator';
 
 @ApiTags('audit')
 @ApiResponse({ status: 503, type: ErrorDto, description: 'unavailable: the event store cannot be reached just now (Retry-After)' })
@@ -21,7 +22,7 @@ export class ExportController {
   @ApiResponse({ status: 200, content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 401, type: ErrorDto })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'a known key that is not a global auditor' })
-  async export(@Res() res: ServerResponse): Promise<void> {
+  async export(@NoQuery() _query: void, @Res() res: ServerResponse): Promise<void> {
     await sendNdjson(res, await this.queryBus.execute(new ExportLogQuery()));
   }
 }

@@ -12,6 +12,7 @@ import { ChannelStateQuery } from './queries/channel-state.query';
 import { OpenRequestsQuery } from './queries/open-requests.query';
 import { ReunificationsQuery } from './queries/reunifications.query';
 import type { ChannelStateView, RequestItem, ReunificationItem } from './read-model-rows';
+import { NoQuery } from '../common/no-query.decorator';
 
 const SIGNED = 'RFC 9421 signature (DESIGN.md Part 3): keyid = participant fingerprint';
 
@@ -41,7 +42,7 @@ export class ReadModelsController {
   @Get('reunifications')
   @ApiOperation({ summary: "Completed reunifications in the caller's channels", description: SIGNED })
   @ApiOkResponse({ type: ReunificationsDto, description: 'request, parties, transfer, and the released/received/completed events' })
-  async reunifications(@CurrentCaller() caller: Caller): Promise<{ items: ReunificationItem[] }> {
+  async reunifications(@CurrentCaller() caller: Caller, @NoQuery() _query: void): Promise<{ items: ReunificationItem[] }> {
     return { items: await this.queryBus.execute(new ReunificationsQuery(channelsOf(caller))) };
   }
 
@@ -50,7 +51,7 @@ export class ReadModelsController {
   @ApiOkResponse({ type: ChannelStateDto, description: 'head, parties, participants, requests, proposals (acceptances by party), transfers' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed: a channel that is not a lowercase uuid' })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'not_found: no such channel, or the caller is no active participant' })
-  async state(@Param() { channel }: ChannelParamsDto): Promise<ChannelStateView> {
+  async state(@Param() { channel }: ChannelParamsDto, @NoQuery() _query: void): Promise<ChannelStateView> {
     const state = await this.queryBus.execute(new ChannelStateQuery(channel));
     if (!state) throw notFound(`channel ${channel} has no events`);
     return state;
