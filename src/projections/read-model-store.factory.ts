@@ -5,10 +5,10 @@
  * directory (rows and checkpoint still commit together; only the events live apart).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import type { EventStore } from '../store/event-store.port';
+import { createOwnerOnly } from '../store/sqlite/owner-only-file';
 import { PostgresReadModelStore } from './postgres/postgres-read-model.store';
 import type { ReadModelStore } from './read-model-store.port';
 import { SqliteReadModelStore } from './sqlite/sqlite-read-model.store';
@@ -22,8 +22,9 @@ const hasPool = (store: object): store is { pool: Pool; schema: string } => 'poo
 export function createReadModelStore(store: EventStore, dataDir: string): ReadModelStore {
   if (hasSqliteHandle(store)) return new SqliteReadModelStore(store.database);
   if (hasPool(store)) return new PostgresReadModelStore(store.pool, { schema: store.schema });
-  mkdirSync(dataDir, { recursive: true });
-  const own = new Database(join(dataDir, READ_MODELS_FILE));
+  const file = join(dataDir, READ_MODELS_FILE);
+  createOwnerOnly(file); // as the SQLite event store: parties, requests and their progress
+  const own = new Database(file);
   own.pragma('journal_mode = WAL');
   own.pragma('synchronous = FULL');
   const readModels = new SqliteReadModelStore(own);

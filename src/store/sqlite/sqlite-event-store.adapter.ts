@@ -8,8 +8,6 @@
  * it is rejected before it writes anything.
  */
 import Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { appendRequest, appendResult, planAppend, type AppendRequest, type StoredCopy } from '../append-plan';
 import { ChangeSignal } from '../change-signal';
 import {
@@ -32,6 +30,7 @@ import { checkLimit, checkRevision, DEFAULT_READ_ALL_LIMIT } from '../read-argum
 import { EVENT_COLUMNS, EVENT_COLUMNS_WITHOUT_DATA } from '../sql-columns';
 import { decodeSqlPosition, encodeSqlPosition } from '../sql-position';
 import { SQLITE_SCHEMA, sqlitePragmas, type SqliteSynchronous } from './sqlite-schema';
+import { createOwnerOnly } from './owner-only-file';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; its directory is created if missing. */
@@ -87,12 +86,7 @@ export class SqliteEventStore implements EventStore {
   private readonly writeBatch: (requests: AppendRequest[]) => BatchOutcome<AppendResult>[];
 
   private constructor(options: SqliteEventStoreOptions) {
-    if (options.file !== ':memory:') {
-      // Owner only: the file holds who negotiates with whom and when. SQLite gives its -wal and
-      // -shm files the database file's mode. Existing files and directories keep theirs.
-      mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-      closeSync(openSync(options.file, 'a', 0o600));
-    }
+    if (options.file !== ':memory:') createOwnerOnly(options.file);
     this.database = new Database(options.file);
     for (const pragma of sqlitePragmas(options.synchronous ?? 'FULL', options.busyTimeoutMs ?? 5000)) {
       this.database.pragma(pragma);
