@@ -87,6 +87,19 @@ export function serverUrlProblem(value: string): string | null {
 }
 
 /**
+ * Whether requests to `server` (a valid server URL) cross a network in clear: plain http to
+ * a host that is not this machine's loopback. Bodies stay sealed end to end, but envelopes'
+ * public meta (who sends which event when) and the signed reads do not.
+ */
+export function isPlainHttpToAnotherHost(server: string): boolean {
+  const url = new URL(server);
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.toLowerCase();
+  const loopback = host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return !loopback;
+}
+
+/**
  * A server address as requests are built from it: an http or https URL, without trailing
  * slashes. Anything else (`127.0.0.1:3000`, say) throws here, naming the value, rather than
  * failing later as an unreachable server.

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { b64uDecode, canonical, ed25519Signer, signEnvelope, verifyLog } from '../../src/protocol';
 import { buildEnvelope, ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel, SYNC_PROGRESS_EVERY } from '../../src/client';
@@ -229,6 +229,34 @@ describe('parley CLI against a running service', () => {
     expect({ code: notADocument.code, stderr: notADocument.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('(ChannelOpened) holds no document') });
     const noSuchEvent = await parley(['save', '100000'], env('ru.lead'));
     expect(noSuchEvent.stderr).toMatch(/the channel has no event at seq 100000 \(its last is \d+\)/);
+  });
+
+  it('plain http to another host than loopback is warned of once, before the first request; loopback and https are not', async () => {
+    const local = await parley(['status'], env('ru.lead'));
+    expect(local.stderr).not.toContain('plain http');
+    // This machine's name (this machine, so the request fails or succeeds at once); the warning comes first either way.
+    const named = server.url.replace('127.0.0.1', hostname());
+    const far = await parley(['status', '--server', named], env('ru.lead'));
+    const warning = `parley: warning: ${named} is plain http to another machine: bodies stay end-to-end encrypted, but each event's public meta (who sends what, when) and your signed requests cross the network in clear; use https://\n`;
+    expect(far.stderr.startsWith(warning)).toBe(true);
+    expect(far.stderr.split('plain http').length).toBe(2);
+  });
+
+  it('names and messages can come from standard input, off the command line (process list, shell history)', async () => {
+    const person = { person: { fullName: 'Child Four', dateOfBirth: '2016-01-01' }, family: { contactName: 'Parent Four' }, notes: 'asthma' };
+    const filed = await parley(['request', '--holder', 'ru', '--content', '-', '--json'], env('ua.lead'), { input: JSON.stringify(person) });
+    expect({ code: filed.code, ok: filed.json?.ok }).toEqual({ code: 0, ok: true });
+    const four = (await status('ru.lead')).requests.find((r: { id: string }) => r.id === filed.json.request);
+    expect(four).toMatchObject({ person: person.person });
+    await ok('ua.lead', ['withdraw', filed.json.request]); // out of the way of the listings below
+    const said = await parley(['message', '-', '--to', 'ru', '--json'], env('us.envoy'), { input: 'Read from standard input.\n' });
+    expect(said.code).toBe(0);
+    const messages = (await status('ru.lead')).messages;
+    expect(messages[messages.length - 1]).toMatchObject({ seq: said.json.seq, text: 'Read from standard input.' });
+    const both = await parley(['message', '-', '--content', '-'], env('us.envoy'), { input: '{}' });
+    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 2, stderr: 'parley: usage: standard input can be the text (-) or --content -, not both\n' });
+    const notJson = await parley(['request', '--holder', 'ru', '--content', '-'], env('ua.lead'), { input: '{"person": ' });
+    expect({ code: notJson.code, stderr: notJson.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: usage: --content -: /) });
   });
 
   it('a back-channel message reaches its audience only: the other side sees it closed', async () => {

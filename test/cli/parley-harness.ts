@@ -69,10 +69,10 @@ export interface CliResult {
   json: any;
 }
 
-/** Runs `parley <args>` with the environment given (PARLEY_SERVER, PARLEY_KEYSTORE, ...), in the repository root unless `cwd` says. */
-export function parley(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string } = {}): Promise<CliResult> {
+/** Runs `parley <args>` with the environment given (PARLEY_SERVER, PARLEY_KEYSTORE, ...), in the repository root unless `cwd` says, `input` on its standard input. */
+export function parley(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolvePromise) => {
-    execFile(process.execPath, [join(ROOT, 'bin', 'parley'), ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [join(ROOT, 'bin', 'parley'), ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? 1) : 0;
       let json: unknown = null;
       try {
@@ -82,6 +82,7 @@ export function parley(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: 
       }
       resolvePromise({ code: typeof code === 'number' ? code : 1, stdout, stderr, json });
     });
+    if (options.input !== undefined) child.stdin!.end(options.input);
   });
 }
 

@@ -19,7 +19,7 @@ import { ParleyHttpClient, RequestKeys } from '../../client/http-client';
 import { readKeystore } from '../../client/keystore-file';
 import { isUuid, safetyNumber } from '../../protocol';
 import { describeFailure, EXIT, Failure, printFailure, UsageError } from '../support/cli-errors';
-import { serverOption } from '../support/cli-context';
+import { serverOption, warnIfPlainHttp } from '../support/cli-context';
 import { examples } from '../support/event-command';
 import { passphrase } from '../support/passphrase';
 import { printable, warnRememberedAbsent } from '../support/output';
@@ -116,6 +116,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
       }
     } else {
       if (!keys) throw new UsageError('a server answers signed requests only: give --keystore');
+      warnIfPlainHttp(options.server);
       chunks = serverLog(options.server, keys.identity, options.all ? { all: true } : { channel: options.channel! });
       if (showBar && options.channel !== undefined) total = await channelLength(options.server, keys.identity, options.channel);
     }

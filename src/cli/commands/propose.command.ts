@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { draft, ProposalContent } from '../../client';
-import { contentFile, findProposal, findRequest, list, registerEventCommand } from '../support/event-command';
+import { contentFile, contentOption, findProposal, findRequest, list, registerEventCommand } from '../support/event-command';
 
 interface ProposeOptions {
   requests: string;
@@ -28,7 +28,7 @@ export function register(program: Command): void {
         .option('--from <date>', 'handover window start')
         .option('--until <date>', 'handover window end')
         .option('--supersedes <proposal>', 'the pending proposal this one replaces')
-        .option('--content <file>', 'extra encrypted fields, JSON'),
+        .addOption(contentOption('extra encrypted fields, JSON')),
     draft: ({ state, options: o, newId }) => {
       const requests = [...new Set(list(o.requests).map((r) => findRequest(state, r).id))].sort();
       const supersedes = o.supersedes ? findProposal(state, o.supersedes).id : undefined;

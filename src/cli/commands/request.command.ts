@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { draft, RequestContent } from '../../client';
 import { UsageError } from '../support/cli-errors';
-import { contentFile, registerEventCommand } from '../support/event-command';
+import { contentFile, contentOption, registerEventCommand } from '../support/event-command';
 
 interface RequestOptions {
   holder: string;
@@ -31,7 +31,7 @@ export function register(program: Command): void {
         .option('--contact <name>', 'the family contact')
         .option('--relation <relation>', "the contact's relation to the person")
         .option('--notes <text>', 'notes', '')
-        .option('--content <file>', 'encrypted content as JSON ({person, family, notes, ...}); overrides the flags'),
+        .addOption(contentOption('encrypted content as JSON ({person, family, notes, ...}); overrides the flags')),
     // A request must say whom it is for: a record with no detail at all can be matched to nobody.
     check: (o) => {
       if (o.content === undefined && [o.name, o.born, o.contact].every((v) => v === undefined) && !o.notes) {

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { InformationKind } from '../../protocol';
 import { documentContent, draft } from '../../client';
 import { UsageError } from '../support/cli-errors';
-import { contentFile, findRequest, registerEventCommand } from '../support/event-command';
+import { contentFile, contentOption, findRequest, registerEventCommand } from '../support/event-command';
 
 const KINDS: InformationKind[] = ['details', 'health', 'location', 'document'];
 
@@ -28,7 +28,7 @@ export function register(program: Command): void {
         .addOption(new Option('--kind <kind>', 'what is shared').choices(KINDS).makeOptionMandatory())
         .option('--text <text>', 'the information')
         .option('--file <file>', 'a document to attach (encrypted with the event)')
-        .option('--content <file>', 'encrypted content as a JSON object'),
+        .addOption(contentOption('encrypted content as a JSON object')),
     draft: ({ state, options: o, args: [ref] }) => {
       const request = findRequest(state, ref).id;
       const content = { ...(o.text !== undefined && { text: o.text }), ...(o.file && fileContent(o.file)), ...contentFile(o.content) };

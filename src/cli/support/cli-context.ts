@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
-import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, Keys, ParleyHttpClient, serverUrl, serverUrlProblem } from '../../client';
+import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, isPlainHttpToAnotherHost, Keys, ParleyHttpClient, serverUrl, serverUrlProblem } from '../../client';
 import { keystoreSavedSince, type OpenedKeystore, readKeystoreFile, saveKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
@@ -32,6 +32,21 @@ export function serverOption(description = 'Parley server'): Option {
       if (problem) throw new InvalidArgumentError(`It ${problem} (e.g. http://127.0.0.1:3000).`);
       return serverUrl(value);
     });
+}
+
+let warnedPlainHttp = false;
+
+/** Said once, on standard error, before a command first talks to a server over plain http on the network. */
+export function warnIfPlainHttp(server: string): void {
+  if (warnedPlainHttp || !isPlainHttpToAnotherHost(server)) return;
+  warnedPlainHttp = true;
+  process.stderr.write(
+    printable(
+      `parley: warning: ${server} is plain http to another machine: bodies stay end-to-end encrypted, but each event's public meta ` +
+        '(who sends what, when) and your signed requests cross the network in clear; use https://',
+      true,
+    ) + '\n',
+  );
 }
 
 /**
@@ -117,10 +132,12 @@ export class CliContext {
 
   async http(): Promise<ParleyHttpClient> {
     const keys = await this.keys();
+    warnIfPlainHttp(this.options.server);
     return new ParleyHttpClient({ server: this.options.server, keys: keys.identity });
   }
 
   unsignedHttp(): ParleyHttpClient {
+    warnIfPlainHttp(this.options.server);
     return new ParleyHttpClient({ server: this.options.server });
   }
 

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { ChannelState, parseStrictJson, ProposalState, RequestState, violation } from '../../protocol';
+import { Command, Option } from 'commander';
+import { ChannelState, decodeUtf8Strict, parseStrictJson, ProposalState, RequestState, violation } from '../../protocol';
 import { ChannelView, Draft, Keys, RuleViolationError, Submitted } from '../../client';
 import { action, CliContext, withCommonOptions } from './cli-context';
 import { UsageError } from './cli-errors';
@@ -28,8 +28,8 @@ export interface EventCommandSpec<O> {
   summary: string;
   examples: string[];
   options?: (cmd: Command) => void;
-  /** Checks of the options alone, before the keystore is opened or the server asked (throw UsageError). */
-  check?: (options: O) => void;
+  /** Checks of the options and arguments alone, before the keystore is opened or the server asked (throw UsageError). */
+  check?: (options: O, args: string[]) => void;
   draft: (input: DraftInput<O>) => Draft;
   /** Extra fields for the report (a new request's id, say). */
   report?: (input: DraftInput<O>, submitted: Submitted) => Record<string, string>;
@@ -42,7 +42,9 @@ export function registerEventCommand<O>(program: Command, spec: EventCommandSpec
   cmd.action(
     action(async (ctx: CliContext, ...args: string[]) => {
       const options = cmd.opts() as O;
-      spec.check?.(options);
+      spec.check?.(options, args);
+      // Read now, before a passphrase prompt may want the terminal.
+      if ((options as { content?: string }).content === '-') standardInput();
       const session = await ctx.session();
       const keys = await ctx.keys();
       const newId = randomUUID();
@@ -113,14 +115,38 @@ function describe(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
+/**
+ * `--content <file>`: encrypted fields as a JSON object, from a file or (`-`) standard input.
+ * Either keeps names and health details off the command line, where other users of the
+ * machine (the process list) and the shell history would see them.
+ */
+export function contentOption(description: string): Option {
+  return new Option('--content <file>', `${description}; - reads it from standard input`);
+}
+
 /** `--content <file>`: a JSON object merged over what the flags say. */
 export function contentFile(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   try {
-    return parseStrictJson(readFileSync(path, 'utf8'));
+    return parseStrictJson(path === '-' ? standardInput() : decodeUtf8Strict(readFileSync(path)));
   } catch (err) {
     throw new UsageError(`--content ${path}: ${(err as Error).message}`);
   }
+}
+
+let stdinText: string | undefined;
+
+/** Standard input as text, read once: a command drafts its event again on each attempt. */
+export function standardInput(): string {
+  if (stdinText === undefined) {
+    if (process.stdin.isTTY) process.stderr.write('parley: reading standard input; end it with Ctrl-D\n');
+    try {
+      stdinText = decodeUtf8Strict(readFileSync(0));
+    } catch (err) {
+      throw new UsageError(`standard input: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  return stdinText;
 }
 
 /** An optional body: `{note}` and/or `--content`, or no body at all. */
@@ -130,7 +156,7 @@ export function optionalNote(options: { note?: string; content?: string }, key =
 }
 
 export function noteOptions(cmd: Command, key = 'note'): void {
-  cmd.option(`--${key} <text>`, `an encrypted ${key} for the recipients`).option('--content <file>', 'encrypted content as a JSON object file');
+  cmd.option(`--${key} <text>`, `an encrypted ${key} for the recipients`).addOption(contentOption('encrypted content as a JSON object file'));
 }
 
 export const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
