@@ -60,17 +60,26 @@ describe('PostgreSQL adapter', () => {
     expect(after.fastBatches).toBe(fast.fastBatches);
   });
 
-  it('given a session of a store stuck mid-transaction with the append lock (its process paused), then PostgreSQL ends it and appends go on', async () => {
+  it('given a store stuck mid-transaction with the append lock (its process paused), then PostgreSQL ends its session, appends go on, and the paused store fails that transaction without crashing', async () => {
     expect((await a.pool.query('SHOW idle_in_transaction_session_timeout')).rows).toEqual([{ idle_in_transaction_session_timeout: '30s' }]);
     const paused = await PostgresEventStore.connect({ connectionString: POSTGRES_URL, schema: schema.name, pool: { idle_in_transaction_session_timeout: 300 } });
     try {
-      const session = await paused.pool.connect();
-      session.on('error', () => {}); // PostgreSQL ends it: expected
-      await session.query('BEGIN');
-      await session.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.append, schemaLockKey(schema.name)]);
-      // Never committed: the other instance's append waits until PostgreSQL ends the session.
+      let locked!: () => void;
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      const stuck = paused.withTransaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS.append, schemaLockKey(schema.name)]);
+        locked();
+        // Idle in the transaction past its timeout: PostgreSQL ends the session between statements,
+        // an 'error' on a checked-out client that nothing but the store listens for.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await client.query('SELECT 1');
+      });
+      await holding;
+      // The other instance's append waits until PostgreSQL ends the session, then goes on.
       await expect(a.append(newStream(), [newEvent()], 'no_stream')).resolves.toMatchObject({ created: true });
-      session.release(true);
+      await expect(stuck).rejects.toThrow();
+      // The broken client was discarded, not pooled: the paused store works on.
+      await expect(paused.append(newStream(), [newEvent()], 'no_stream')).resolves.toMatchObject({ created: true });
     } finally {
       await paused.close();
     }

@@ -14,6 +14,7 @@ import {
   type RequestFilter,
 } from '../read-model-store.port';
 import { normaliseRow, READ_MODEL_TABLES, statusCondition } from '../read-model-tables';
+import { pgTransaction } from '../../store/postgres/pg-transaction';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -236,18 +237,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     // The pool belongs to the event store, which ends it.
   }
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return pgTransaction(this.pool, work);
   }
 }

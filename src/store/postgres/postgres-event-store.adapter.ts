@@ -54,6 +54,7 @@ import { checkLimit, checkRevision, DEFAULT_READ_ALL_LIMIT } from '../read-argum
 import { EVENT_COLUMNS, EVENT_COLUMNS_WITHOUT_DATA } from '../sql-columns';
 import { decodeSqlPosition, encodeSqlPosition } from '../sql-position';
 import { checkSchemaName, LOCK_CLASS, migrationSql, notifyChannel, schemaLockKey } from './postgres-schema';
+import { pgTransaction } from './pg-transaction';
 
 export interface PostgresEventStoreOptions {
   /** postgres://… */
@@ -281,21 +282,8 @@ export class PostgresEventStore implements EventStore {
     return writtenOutcomes(requests.map(() => ({ kind: 'write' })), rows, inserted);
   }
 
-  /** `begin`, then `fn`, then the statement `commit` names for its result; ROLLBACK if anything throws. */
-  private async transaction<T>(begin: string, fn: (client: PoolClient) => Promise<T>, commit: (result: T) => string): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(begin);
-      const result = await fn(client);
-      await client.query(commit(result));
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(begin: string, fn: (client: PoolClient) => Promise<T>, commit: (result: T) => string): Promise<T> {
+    return pgTransaction(this.pool, fn, begin, commit);
   }
 
   /** Plans and writes as many of `requests` as planBatch allows (at least one). */
