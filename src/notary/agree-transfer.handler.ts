@@ -2,7 +2,7 @@ import { Inject, Logger } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AppendEventCommand } from '../channels/commands/append-event.command';
 import { ProjectionStateCache } from '../projections/projection-state.cache';
-import { Envelope, eventHash, parseEnvelopeText, verifyEnvelopeSignature } from '../protocol';
+import { Envelope, eventHash, parseEnvelopeText, verifyEnvelopeSignature, verifyParticipantProof } from '../protocol';
 import { channelStream, EVENT_STORE, type EventStore } from '../store/event-store.port';
 import { AgreeTransferCommand, AgreementOutcome } from './agree-transfer.command';
 import { NOTARY_KEY, type NotaryKey } from './notary-key';
@@ -31,13 +31,25 @@ export class AgreeTransferHandler implements ICommandHandler<AgreeTransferComman
     @Inject(NOTARY_KEY) private readonly key: NotaryKey,
     private readonly commandBus: CommandBus,
   ) {
-    this.states = new ProjectionStateCache(store, 1000);
+    // Every signature and participant proof checked as the state is folded (the projections
+    // check the rules only): a membership event written past the service must not make its
+    // key a signer the notary counts. Only channels with an agreement due are folded here.
+    this.states = new ProjectionStateCache(store, {
+      maxChannels: 1000,
+      fold: { verifySignature: verifyEnvelopeSignature, verifyProof: verifyParticipantProof },
+      onStopped: (channel, seq, violation) =>
+        this.logger.error(
+          `channel ${channel}: the stored event at seq ${seq} is refused (${violation.code}: ${violation.message}); written past the service? ` +
+            'No TransferAgreed is signed in this channel until it is repaired',
+        ),
+    });
   }
 
   async execute({ channel, proposal }: AgreeTransferCommand): Promise<AgreementOutcome> {
     for (let attempt = 1; attempt <= NOTARY_ATTEMPTS; attempt++) {
       // Holding the channel: two acceptances of one channel arriving together are decided in turn.
-      const outcome = await this.states.withLatest(channel, async (state) => {
+      const outcome = await this.states.withLatest(channel, async (state, stopped) => {
+        if (stopped) return 'refused' as const; // said once by onStopped
         const decision = state && agreementDecision(state, proposal, this.key.signKey);
         if (decision && !decision.due && decision.reason === 'other_notary') this.otherNotary(channel, state!.notaryKey);
         if (!state || !decision?.due) return 'not_due' as const;

@@ -9,7 +9,7 @@ describe("ProjectionStateCache", () => {
   it('given states heavier together than its weight bound, then the least recently used is folded again, though fewer channels are cached than its capacity', async () => {
     const [a, b, c] = [0, 1, 2].map(() => NegotiationBuilder.open({ notarySeed })); // 4 participants each: weight 5
     for (const n of [a, b, c]) await storeLog(tmp.store, n, 0);
-    const cache = new ProjectionStateCache(tmp.store, 100, undefined, 12);
+    const cache = new ProjectionStateCache(tmp.store, { maxChannels: 100, maxWeight: 12 });
     const stateA = await cache.withLatest(a.channel, async (s) => s);
     const stateB = await cache.withLatest(b.channel, async (s) => s);
     await cache.withLatest(c.channel, async (s) => s); // 15 > 12: drops a
@@ -20,7 +20,7 @@ describe("ProjectionStateCache", () => {
   it('given a cached state that grew by a fold, then its new weight counts', async () => {
     const [a, b] = [0, 1].map(() => NegotiationBuilder.open({ notarySeed }));
     for (const n of [a, b]) await storeLog(tmp.store, n, 0);
-    const cache = new ProjectionStateCache(tmp.store, 100, undefined, 12);
+    const cache = new ProjectionStateCache(tmp.store, { maxChannels: 100, maxWeight: 12 });
     const stateB = await cache.withLatest(b.channel, async (s) => s);
     const stateA = await cache.withLatest(a.channel, async (s) => s); // 5 + 5
     for (let i = 0; i < 3; i++) a.request('ua.lead', 'ru');
@@ -33,7 +33,7 @@ describe("ProjectionStateCache", () => {
     const [a, b] = [0, 1].map(() => NegotiationBuilder.open({ notarySeed }));
     for (let i = 0; i < 8; i++) a.request('ua.lead', 'ru'); // weight 13 > 12
     for (const n of [a, b]) await storeLog(tmp.store, n, 0);
-    const cache = new ProjectionStateCache(tmp.store, 100, undefined, 12);
+    const cache = new ProjectionStateCache(tmp.store, { maxChannels: 100, maxWeight: 12 });
     const heavy = await cache.withLatest(a.channel, async (s) => s);
     const light = await cache.withLatest(b.channel, async (s) => s);
     expect(await cache.withLatest(a.channel, async (s) => s)).toBe(heavy);

@@ -11,7 +11,7 @@
  * (channelStateWeight, StateCache) caps memory.
  */
 import { channelStateWeight, MAX_CACHED_STATE_WEIGHT, StateCache } from '../common/channel-state-weight';
-import { ChannelState, foldStoredText, initialState, type Violation } from '../protocol';
+import { ChannelState, type FoldOptions, foldStoredText, initialState, type Violation } from '../protocol';
 import { foldChannelStream, type RefusedEvent } from '../common/fold-channel-stream';
 import { type EventStore } from '../store/event-store.port';
 import { KeyedQueue } from '../common/keyed-queue';
@@ -28,19 +28,30 @@ export interface CachedChannel {
   stopped: RefusedEvent | null;
 }
 
+export interface ProjectionStateCacheOptions {
+  maxChannels?: number;
+  /** The bound on the cached states' weight (channelStateWeight). */
+  maxWeight?: number;
+  /** Told once per fold that stops a channel (a cached state evicted and folded again tells again). */
+  onStopped?: (channel: string, seq: number, violation: Violation) => void;
+  /** How stored events are checked as they are folded: the rules only, unless signature and proof checks are given (foldStored). */
+  fold?: FoldOptions;
+}
+
 export class ProjectionStateCache {
   private readonly entries: StateCache<CachedChannel>;
   /** One fold at a time per channel: two concurrent reads of a stream must not both evolve. */
   private readonly queue = new KeyedQueue();
+  private readonly onStopped?: ProjectionStateCacheOptions['onStopped'];
+  private readonly foldOptions?: FoldOptions;
 
   constructor(
     private readonly store: EventStore,
-    maxChannels = 10_000,
-    /** Told once per fold that stops a channel (a cached state evicted and folded again tells again). */
-    private readonly onStopped?: (channel: string, seq: number, violation: Violation) => void,
-    maxWeight = MAX_CACHED_STATE_WEIGHT,
+    options: ProjectionStateCacheOptions = {},
   ) {
-    this.entries = new StateCache(maxChannels, maxWeight, (e) => channelStateWeight(e.state));
+    this.entries = new StateCache(options.maxChannels ?? 10_000, options.maxWeight ?? MAX_CACHED_STATE_WEIGHT, (e) => channelStateWeight(e.state));
+    this.onStopped = options.onStopped;
+    this.foldOptions = options.fold;
   }
 
   /**
@@ -52,11 +63,15 @@ export class ProjectionStateCache {
   }
 
   /**
-   * Runs `work` with the channel's state caught up to the store's head (null if the channel
-   * has no event), holding the channel so that no other fold changes the state meanwhile.
+   * Runs `work` with the channel's state caught up to the store's head, holding the channel
+   * so that no other fold changes the state meanwhile. The state is null if the channel has
+   * no event, or if its folding stopped (`stopped` then says where and why).
    */
-  withLatest<T>(channel: string, work: (state: ChannelState | null) => Promise<T>): Promise<T> {
-    return this.queue.run(channel, async () => work(await this.foldLatest(channel)));
+  withLatest<T>(channel: string, work: (state: ChannelState | null, stopped: RefusedEvent | null) => Promise<T>): Promise<T> {
+    return this.queue.run(channel, async () => {
+      const { state, stopped } = await this.foldLatest(channel);
+      return work(state, stopped);
+    });
   }
 
   private async foldBefore(channel: string, revision: number): Promise<CachedChannel> {
@@ -71,16 +86,17 @@ export class ProjectionStateCache {
     return entry;
   }
 
-  private async foldLatest(channel: string): Promise<ChannelState | null> {
+  private async foldLatest(channel: string): Promise<{ state: ChannelState | null; stopped: RefusedEvent | null }> {
     const entry = this.touch(channel) ?? this.fresh(channel);
     await this.foldFromStore(channel, entry, Number.MAX_SAFE_INTEGER);
     this.reweigh(channel, entry);
-    if (entry.stopped) return null; // nothing may be decided on a channel whose log breaks the rules
+    // Nothing may be decided on a channel whose log breaks the rules.
+    if (entry.stopped) return { state: null, stopped: entry.stopped };
     if (entry.state.nextSeq === 0) {
       this.entries.delete(channel);
-      return null;
+      return { state: null, stopped: null };
     }
-    return entry.state;
+    return { state: entry.state, stopped: null };
   }
 
   /** Forgets every state: after a failed write their folds may be ahead of what was stored. */
@@ -118,7 +134,7 @@ export class ProjectionStateCache {
    */
   fold(channel: string, entry: CachedChannel, seq: number, data: string): boolean {
     if (entry.stopped) return false;
-    const violation = foldStoredText(entry.state, data, channel);
+    const violation = foldStoredText(entry.state, data, channel, this.foldOptions);
     if (violation) {
       entry.stopped = { seq, violation };
       this.onStopped?.(channel, seq, violation);
@@ -129,7 +145,7 @@ export class ProjectionStateCache {
 
   private async foldFromStore(channel: string, entry: CachedChannel, until: number): Promise<void> {
     if (entry.stopped) return;
-    const refused = await foldChannelStream(this.store, channel, entry.state, until);
+    const refused = await foldChannelStream(this.store, channel, entry.state, until, this.foldOptions);
     if (!refused) return;
     entry.stopped = refused;
     this.onStopped?.(channel, refused.seq, refused.violation);

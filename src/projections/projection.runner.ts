@@ -55,7 +55,7 @@ export class ProjectionRunner {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.states = new ProjectionStateCache(store, options.maxChannels, options.onStoppedChannel);
+    this.states = new ProjectionStateCache(store, { maxChannels: options.maxChannels, onStopped: options.onStoppedChannel });
   }
 
   /** The position of the last event this runner committed. */

@@ -13,7 +13,7 @@ import { AppendEventCommand } from '../../src/channels/commands/append-event.com
 import { AgreeTransferCommand } from '../../src/notary/agree-transfer.command';
 import { notaryKeyFromSeed } from '../../src/notary/notary-key.provider';
 import { NotarySweepService } from '../../src/notary/notary-sweep.service';
-import { b64uDecode, b64uEncode, ed25519KeyPair, Envelope, verifyLog } from '../../src/protocol';
+import { b64uDecode, b64uEncode, ed25519KeyPair, Envelope, evolve, verifyLog } from '../../src/protocol';
 import { channelStream, type EventStore } from '../../src/store/event-store.port';
 import { startServer as startApp, type TestServer as ParleyApp } from '../service/service-harness';
 import { post, signedGet } from '../service/service-test-kit';
@@ -131,6 +131,30 @@ describe('notary on one PostgreSQL store shared by two service instances', () =>
     await appendAll(apps[0].store, [...f.lines(), JSON.stringify(forged)]);
     const outcome = await apps[0].app.get(CommandBus).execute(new AgreeTransferCommand(f.channel, proposal));
     expect(outcome).toBe('refused');
+    expect((await channelLog(apps[0].store, f.channel)).some((e) => e.type === 'TransferAgreed')).toBe(false);
+  });
+
+  it('given an admission written into the store past the service, its signature forged, then the notary counts no acceptance by the key it admits, and says why once', async () => {
+    const f = RecordedNegotiation.start(notary.signKey);
+    const proposal = f.propose([f.request()]);
+    f.accept(proposal, 'ua.lead');
+    // "ru.lead admits ru.evil", signed by nobody ru.lead knows of; ru.evil then accepts with its own, valid key.
+    const admission = f.build('ru.lead', 'ParticipantAdmitted', { participant: f.participant('ru.evil', 'ru', 'negotiator') }, { note: 'x' });
+    const forged = { ...admission, sig: admission.sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
+    evolve(f.state, forged);
+    f.log.push(forged);
+    f.accept(proposal, 'ru.evil');
+    await appendAll(apps[0].store, f.lines());
+    const told = jest.spyOn(Logger.prototype, 'error');
+    try {
+      const bus = apps[0].app.get(CommandBus);
+      expect(await bus.execute(new AgreeTransferCommand(f.channel, proposal))).toBe('refused');
+      expect(await bus.execute(new AgreeTransferCommand(f.channel, proposal))).toBe('refused');
+      const said = told.mock.calls.map(([m]) => String(m)).filter((m) => m.includes(f.channel));
+      expect(said).toEqual([expect.stringMatching(new RegExp(`seq ${forged.seq} is refused \\(bad_signature: .*No TransferAgreed is signed in this channel`))]);
+    } finally {
+      told.mockRestore();
+    }
     expect((await channelLog(apps[0].store, f.channel)).some((e) => e.type === 'TransferAgreed')).toBe(false);
   });
 
