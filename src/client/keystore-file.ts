@@ -54,6 +54,12 @@ export interface SaveOptions {
   hashAt?: (channel: string, seq: number) => string | null | undefined;
   /** The file as this command already opened it (keystoreSavedSince): not opened again, each opening costing a scrypt derivation, if unchanged since. */
   opened?: OpenedKeystore | null;
+  /**
+   * Write nothing, and answer `behind`, if the file remembers an event past this command's
+   * log of a channel (hashAt null): another command saved it after this one last read on, so
+   * the caller reads on to it and saves again rather than reporting it as a fork.
+   */
+  unlessBehind?: boolean;
 }
 
 /**
@@ -62,7 +68,12 @@ export interface SaveOptions {
  * `message`, say) must not undo each other's saves. If another command saved since this one
  * read the file, the two are merged (mergeKeystores) rather than the later save winning.
  */
-export async function saveKeystore(path: string, keys: Keys, passphrase: string, options: SaveOptions): Promise<{ version: string; conflicts: SeenConflict[] }> {
+export async function saveKeystore(
+  path: string,
+  keys: Keys,
+  passphrase: string,
+  options: SaveOptions,
+): Promise<{ version: string; conflicts: SeenConflict[]; behind?: true }> {
   let release: () => Promise<void>;
   try {
     // Stale after 10 s (a command killed while holding it); a live holder keeps it fresh. Should
@@ -84,6 +95,7 @@ export async function saveKeystore(path: string, keys: Keys, passphrase: string,
     if (versionOf(current) !== options.version) {
       const onDisk = options.opened?.version === versionOf(current) ? options.opened.keys : openKeystoreDocument(current, passphrase).keys;
       ({ merged: contents, conflicts } = mergeKeystores(contentsOf(onDisk), contents, options.replaced, options.hashAt));
+      if (options.unlessBehind && conflicts.some((c) => c.reason === 'log_ends_before')) return { version: options.version, conflicts: [], behind: true };
       keys.channels = contents.channels;
       keys.seen = contents.seen;
       keys.restores = contents.restores;

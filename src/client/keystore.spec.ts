@@ -94,23 +94,23 @@ describe('two commands on one keystore', () => {
   it('given two events at one seq, then the file\'s is kept and the conflict reported: the server showed two histories', () => {
     const { merged, conflicts } = mergeKeystores(at({ [C1]: { seq: 4, hash: hash('b') } }), at({ [C1]: { seq: 4, hash: hash('e') } }));
     expect(merged.seen).toEqual({ [C1]: { seq: 4, hash: hash('b') } });
-    expect(conflicts).toEqual([{ channel: C1, kept: { seq: 4, hash: hash('b') }, dropped: { seq: 4, hash: hash('e') } }]);
+    expect(conflicts).toEqual([{ channel: C1, kept: { seq: 4, hash: hash('b') }, dropped: { seq: 4, hash: hash('e') }, reason: 'two_hashes' }]);
   });
 
   it('given the file\'s event at a seq this command verified, with another hash there, then the file\'s is kept and the conflict reported, whichever seq is later', () => {
     // This command's log: hash('x') at every seq. The other command was served another.
     const ourLog = (upTo: number) => (channel: string, seq: number) => (channel === C1 && seq <= upTo ? hash('x') : undefined);
     const behind = mergeKeystores(at({ [C1]: { seq: 2, hash: hash('a') } }), at({ [C1]: { seq: 5, hash: hash('x') } }), new Set(), ourLog(5));
-    expect(behind).toEqual({ merged: at({ [C1]: { seq: 2, hash: hash('a') } }), conflicts: [{ channel: C1, kept: { seq: 2, hash: hash('a') }, dropped: { seq: 5, hash: hash('x') } }] });
+    expect(behind).toEqual({ merged: at({ [C1]: { seq: 2, hash: hash('a') } }), conflicts: [{ channel: C1, kept: { seq: 2, hash: hash('a') }, dropped: { seq: 5, hash: hash('x') }, reason: 'two_hashes' }] });
     // The file's later event, once this command's log was read on to it.
     const ahead = mergeKeystores(at({ [C1]: { seq: 7, hash: hash('b') } }), at({ [C1]: { seq: 5, hash: hash('x') } }), new Set(), ourLog(7));
-    expect(ahead.conflicts).toEqual([{ channel: C1, kept: { seq: 7, hash: hash('b') }, dropped: { seq: 5, hash: hash('x') } }]);
+    expect(ahead.conflicts).toEqual([{ channel: C1, kept: { seq: 7, hash: hash('b') }, dropped: { seq: 5, hash: hash('x') }, reason: 'two_hashes' }]);
     // Of one log: no conflict, the later event kept.
     const same = mergeKeystores(at({ [C1]: { seq: 7, hash: hash('x') } }), at({ [C1]: { seq: 5, hash: hash('x') } }), new Set(), ourLog(7));
     expect(same).toEqual({ merged: at({ [C1]: { seq: 7, hash: hash('x') } }), conflicts: [] });
     // This command's log, read on, ends before the file's event: served a shorter history.
     const shorter = mergeKeystores(at({ [C1]: { seq: 9, hash: hash('b') } }), at({ [C1]: { seq: 5, hash: hash('x') } }), new Set(), () => null);
-    expect(shorter.conflicts).toEqual([{ channel: C1, kept: { seq: 9, hash: hash('b') }, dropped: { seq: 5, hash: hash('x') } }]);
+    expect(shorter.conflicts).toEqual([{ channel: C1, kept: { seq: 9, hash: hash('b') }, dropped: { seq: 5, hash: hash('x') }, reason: 'log_ends_before' }]);
   });
 
   it('given this command accepted a restore of a channel, then its earlier event replaces the file\'s', () => {
@@ -155,6 +155,25 @@ describe('two commands on one keystore', () => {
       expect({ seen: now.keys.seen, channels: now.keys.channels }).toEqual({ seen: { [C1]: { seq: 4, hash: hash('b') } }, channels: [C1, C2] });
       expect(now.version).toBe(saved.version);
       expect(readdirSync(dir)).toEqual(['me.keystore']); // no lock or temporary file left
+    });
+
+    it('given the file remembers an event past this command\'s log, when saving unlessBehind, then nothing is written and the caller is told to read on', async () => {
+      const ours = readKeystoreFile(path, 'pw');
+      const other = readKeystoreFile(path, 'pw');
+      other.keys.seen = { [C1]: { seq: 6, hash: hash('b') } };
+      await saveKeystore(path, other.keys, 'pw', { version: other.version, scryptN: LOW_N });
+      const before = readFileSync(path, 'utf8');
+      ours.keys.seen = { [C1]: { seq: 3, hash: hash('x') } };
+      const ourLog = (_: string, seq: number) => (seq <= 3 ? hash('x') : null); // not read on to seq 6 yet
+      const refused = await saveKeystore(path, ours.keys, 'pw', { version: ours.version, scryptN: LOW_N, hashAt: ourLog, unlessBehind: true });
+      expect(refused).toEqual({ version: ours.version, conflicts: [], behind: true });
+      expect(readFileSync(path, 'utf8')).toBe(before);
+      expect(ours.keys.seen).toEqual({ [C1]: { seq: 3, hash: hash('x') } }); // untouched, for the next round
+      // Read on, the log holds the other's event: merged, no conflict.
+      const readOn = (_: string, seq: number) => (seq === 6 ? hash('b') : hash('x'));
+      const saved = await saveKeystore(path, ours.keys, 'pw', { version: ours.version, scryptN: LOW_N, hashAt: readOn, unlessBehind: true });
+      expect(saved).toEqual({ version: expect.any(String), conflicts: [] });
+      expect(readKeystoreFile(path, 'pw').keys.seen).toEqual({ [C1]: { seq: 6, hash: hash('b') } });
     });
 
     it('given saves racing from one read, then each is merged into the next: none is lost', async () => {

@@ -166,6 +166,8 @@ export interface SeenConflict {
   channel: string;
   kept: SeenEvent;
   dropped: SeenEvent;
+  /** Two hashes at one seq, or this command's log (read on to the kept event) ends before it. */
+  reason: 'two_hashes' | 'log_ends_before';
 }
 
 /**
@@ -201,7 +203,9 @@ export function mergeKeystores(
     else {
       // Where this command's log reaches the other command's event, it must hold that very event.
       const oursThere = mine.seq === theirs.seq ? mine.hash : hashAt(channel, theirs.seq);
-      if (oursThere !== undefined && oursThere !== theirs.hash) conflicts.push({ channel, kept: theirs, dropped: mine });
+      if (oursThere !== undefined && oursThere !== theirs.hash) {
+        conflicts.push({ channel, kept: theirs, dropped: mine, reason: oursThere === null ? 'log_ends_before' : 'two_hashes' });
+      }
       else if (mine.seq > theirs.seq) seen[channel] = mine;
     }
   }

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
-import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, isPlainHttpToAnotherHost, Keys, ParleyHttpClient, serverUrl, serverUrlProblem } from '../../client';
+import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, isPlainHttpToAnotherHost, Keys, ParleyHttpClient, type SeenConflict, serverUrl, serverUrlProblem } from '../../client';
 import { keystoreSavedSince, type OpenedKeystore, readKeystoreFile, saveKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
@@ -68,6 +68,8 @@ export function withCommonOptions(cmd: Command, options: { channel?: boolean; se
 export class CliContext {
   readonly out: Output;
   private loaded: { keys: Keys; passphrase: string; scryptN: number; version: string } | null = null;
+  /** Channels whose log could not be read on at save (the server gone meanwhile): not compared. */
+  private readonly unreadable = new Set<string>();
 
   constructor(readonly options: CommonOptions) {
     this.out = new Output(options.json === true);
@@ -107,26 +109,28 @@ export class CliContext {
    * with what other commands saved meanwhile (saveKeystore).
    */
   private async save(): Promise<void> {
-    const { keys, passphrase, scryptN, version } = this.loaded!;
-    const opened = await this.reachEventsRememberedMeanwhile();
-    const saved = await saveKeystore(this.keystorePath, keys, passphrase, {
-      version,
-      opened,
-      scryptN: Math.max(scryptN, scryptCostFromEnv()),
-      replaced: this.replaced,
-      // null: this command's log of the channel, read on to the other's event, ends before it.
-      hashAt: (channel, seq) => {
-        const session = this.sessions.get(channel);
-        return session && (session.view.entries[seq]?.hash ?? null);
-      },
-    });
-    this.loaded!.version = saved.version;
-    for (const c of saved.conflicts) {
-      const message =
-        `parley: warning: another command on this keystore remembered seq ${c.kept.seq} of channel ${c.channel} as ${c.kept.hash.slice(0, 12)}… (kept), ` +
-        `which the log this command verified (to seq ${c.dropped.seq}, ${c.dropped.hash.slice(0, 12)}…) does not hold: the server served two different histories. ` +
-        `See which it serves now: parley status --channel ${c.channel}`;
-      process.stderr.write(printable(message, true) + '\n');
+    const { keys, passphrase, scryptN } = this.loaded!;
+    // Another command may save a later event between this one's reading on and its taking
+    // the lock: then this one reads on again (a few rounds), rather than call it a fork.
+    for (let round = 1; ; round++) {
+      const opened = await this.reachEventsRememberedMeanwhile();
+      const saved = await saveKeystore(this.keystorePath, keys, passphrase, {
+        version: this.loaded!.version,
+        opened,
+        scryptN: Math.max(scryptN, scryptCostFromEnv()),
+        replaced: this.replaced,
+        // null: this command's log of the channel, read on to the other's event, ends before it;
+        // undefined: no log to compare (not read here, or reading on failed).
+        hashAt: (channel, seq) => {
+          const session = this.sessions.get(channel);
+          return session && !this.unreadable.has(channel) ? (session.view.entries[seq]?.hash ?? null) : undefined;
+        },
+        unlessBehind: round < SAVE_ROUNDS,
+      });
+      if (saved.behind) continue;
+      this.loaded!.version = saved.version;
+      for (const c of saved.conflicts) process.stderr.write(printable(conflictWarning(c), true) + '\n');
+      return;
     }
   }
 
@@ -241,7 +245,13 @@ export class CliContext {
     const onDisk = keystoreSavedSince(this.keystorePath, version, passphrase);
     for (const [channel, remembered] of Object.entries(onDisk?.keys.seen ?? {})) {
       const session = this.sessions.get(channel);
-      if (session && session.view.entries.length <= remembered.seq) await session.sync();
+      if (!session || session.view.entries.length > remembered.seq || this.unreadable.has(channel)) continue;
+      try {
+        await session.sync();
+      } catch {
+        // The command's work is done: its keystore is saved all the same, the other pin kept unchecked.
+        this.unreadable.add(channel);
+      }
     }
     return onDisk; // for the save, which then need not open the file again
   }
@@ -252,6 +262,19 @@ export class CliContext {
     await this.save();
     this.unsaved = false;
   }
+}
+
+/** How often a save reads on to events other commands saved meanwhile before it reports a log that ends before one. */
+const SAVE_ROUNDS = 4;
+
+function conflictWarning(c: SeenConflict): string {
+  const kept = `another command on this keystore remembered seq ${c.kept.seq} of channel ${c.channel} as ${c.kept.hash.slice(0, 12)}… (kept)`;
+  const ours = `the log this command verified (to seq ${c.dropped.seq}, ${c.dropped.hash.slice(0, 12)}…)`;
+  const what =
+    c.reason === 'two_hashes'
+      ? `which ${ours} does not hold: the server served two different histories`
+      : `but ${ours}, read on, ends before it: the server cut the channel's log, or served two histories`;
+  return `parley: warning: ${kept}, ${what}. See which it serves now: parley status --channel ${c.channel}`;
 }
 
 /**
