@@ -26,9 +26,18 @@ export interface Submitted<T extends EventType = EventType> extends AppendResult
 }
 
 export interface SubmitOptions {
-  /** Attempts in all, the first included (default 5). */
+  /** At least this many attempts in all, the first included (default 5)... */
   attempts?: number;
+  /**
+   * ...and for at least this long (default 30 s): a busy channel's head can move under more
+   * than a few quick attempts, and a server restarting after an append of unknown outcome
+   * takes seconds. Retrying stops when both are spent.
+   */
+  retryForMs?: number;
 }
+
+export const DEFAULT_SUBMIT_ATTEMPTS = 5;
+export const DEFAULT_RETRY_FOR_MS = 30_000;
 
 export class ChannelSession {
   readonly view: ChannelView;
@@ -111,11 +120,14 @@ export class ChannelSession {
    * shows whether it was stored. Before giving up, the log is read once more for it.
    */
   async submit<T extends EventType>(make: (state: ChannelState) => Draft<T>, options: SubmitOptions = {}): Promise<Submitted<T>> {
-    const attempts = options.attempts ?? 5;
+    const minAttempts = options.attempts ?? DEFAULT_SUBMIT_ATTEMPTS;
+    const until = Date.now() + (options.retryForMs ?? DEFAULT_RETRY_FOR_MS);
     const id = randomUUID();
     let last: Error | null = null;
     let unknown: AppendOutcomeUnknownError | null = null;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    let attempt = 0;
+    while (attempt < minAttempts || Date.now() < until) {
+      attempt++;
       try {
         await this.sync();
         const stored = this.findOwn<T>(id);
@@ -131,7 +143,7 @@ export class ChannelSession {
         // Unreachable before anything went out: nothing to find out, so say so at once.
         else if (err instanceof ServerUnreachableError && !unknown) throw err;
         last = err as Error;
-        if (attempt < attempts) await jitter(attempt);
+        if (attempt < minAttempts || Date.now() < until) await jitter(attempt);
       }
     }
     // A 409 duplicate_id for our own fresh id, or an unknown outcome: an attempt may have
@@ -140,8 +152,8 @@ export class ChannelSession {
       () => this.findOwn<T>(id),
       () => null,
     );
-    if (stored) return { ...stored, attempts, status: 200 };
-    if (last instanceof ApiError && last.status === 409) throw new RetriesExhaustedError(attempts, last);
+    if (stored) return { ...stored, attempts: attempt, status: 200 };
+    if (last instanceof ApiError && last.status === 409) throw new RetriesExhaustedError(attempt, last);
     throw unknown ?? last!;
   }
 
@@ -197,9 +209,9 @@ function isRetryable(err: unknown): boolean {
   return err.status >= 500 || (err.status === 409 && CHAIN_CONFLICT_CODES.includes(err.code as ViolationCode));
 }
 
-/** Backoff with full jitter, so two racing clients do not collide again in lockstep. */
+/** Backoff with full jitter, so two racing clients do not collide again in lockstep; at most 2 s. */
 function jitter(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(1000, 25 * 2 ** attempt);
+  const ms = Math.random() * Math.min(2000, 25 * 2 ** attempt);
   return new Promise((r) => setTimeout(r, ms));
 }
 

@@ -89,7 +89,7 @@ export class ChannelIntegrityError extends Error {
 /** A chain conflict outlasted the retries (someone else keeps appending). */
 export class RetriesExhaustedError extends Error {
   constructor(attempts: number, readonly last: ApiError) {
-    super(`the channel head kept moving; gave up after ${attempts} attempts (${last.code}: ${last.message})`);
+    super(`the channel head kept moving; gave up after ${attempts} attempts (${last.code}: ${last.message}). Nothing was stored: it is safe to try again`);
     this.name = 'RetriesExhaustedError';
   }
 }

@@ -215,7 +215,7 @@ describe('ChannelSession against a running service', () => {
     const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
     await s.sync();
     proxy.cutNextAnswer('POST /v1/channels/');
-    const outcome = s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'unknown fate' }), { attempts: 2 });
+    const outcome = s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'unknown fate' }), { attempts: 2, retryForMs: 0 });
     // Once the first answer is cut, the proxy goes away: the next read cannot be made.
     while (proxy.cut === 0) await new Promise((r) => setTimeout(r, 5));
     await proxy.stop();
@@ -226,6 +226,28 @@ describe('ChannelSession against a running service', () => {
     await reader.sync();
     const stored = reader.view.entries.find((e) => e.content?.text === 'unknown fate');
     expect((err as AppendOutcomeUnknownError).envelopeId).toBe(stored!.envelope.id);
+  });
+
+  it('given the answer to my append is lost and the server is away for seconds (a restart), when I submit, then the session waits for it and finds its event, stored once', async () => {
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    try {
+      const s = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ua }), ua, channel);
+      await s.sync();
+      proxy.cutNextAnswer('POST /v1/channels/');
+      const outcome = s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'across a restart' }));
+      while (proxy.cut === 0) await new Promise((r) => setTimeout(r, 5));
+      await proxy.down(); // connections refused: five quick attempts would all fail
+      await new Promise((r) => setTimeout(r, 3000));
+      await proxy.up();
+      const done = await outcome;
+      expect(done.status).toBe(200); // found stored, not sent again
+      const reader = session(ru);
+      await reader.sync();
+      expect(reader.view.entries.filter((e) => e.content?.text === 'across a restart').map((e) => e.envelope.id)).toEqual([done.envelope.id]);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('given an event the rules refuse, when I submit, then RuleViolationError before anything is sent', async () => {

@@ -2,7 +2,8 @@
  * The SDK's bounded retries against a real service process: a rival really appends before
  * each of my appends reaches the server (a loopback proxy holds mine while the rival's goes
  * straight in), so every attempt meets a moved head (409), and the session gives up with
- * RetriesExhaustedError after exactly the attempts allowed, having stored nothing of mine.
+ * RetriesExhaustedError once the attempts and the time allowed are both spent, having stored
+ * nothing of mine.
  */
 import { randomUUID } from 'node:crypto';
 import { ApiError, ChannelSession, draft, ParleyHttpClient, RetriesExhaustedError } from '../../src/client';
@@ -52,15 +53,15 @@ describe('ChannelSession.submit when the head keeps moving', () => {
   };
 
   it.each([
-    ['given attempts: 3', { attempts: 3 }, 3],
-    ['given the default', {}, 5],
+    ['given attempts: 3 and no time to retry for', { attempts: 3, retryForMs: 0 }, 3],
+    ['given the default count and no time to retry for', { retryForMs: 0 }, 5],
   ])('%s and a rival ahead of every attempt, then RetriesExhaustedError after exactly that many appends, nothing of mine stored', async (_name, options, attempts) => {
     const before = rivals;
     const { mine, beatenAppends } = beaten(attempts + 1); // one more than allowed: the giving up is the session's
     const text = `mine, ${attempts} attempts`;
     const err = await mine.submit(message(text), options).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetriesExhaustedError);
-    expect((err as Error).message).toMatch(new RegExp(`gave up after ${attempts} attempts`));
+    expect((err as Error).message).toMatch(new RegExp(`gave up after ${attempts} attempts .*Nothing was stored: it is safe to try again$`));
     const last = (err as RetriesExhaustedError).last;
     expect(last).toBeInstanceOf(ApiError);
     expect(last.status).toBe(409);
@@ -71,9 +72,17 @@ describe('ChannelSession.submit when the head keeps moving', () => {
     proxy.disarm(); // the spare
   });
 
+  it('given a rival ahead of more attempts than the count, then the session goes on trying for the time given, and lands', async () => {
+    const { mine, beatenAppends } = beaten(8);
+    const done = await mine.submit(message('mine, ninth time'), { attempts: 3, retryForMs: 20_000 });
+    expect(done.attempts).toBe(9);
+    expect(beatenAppends()).toBe(8);
+    expect(await mineStored('mine, ninth time')).toBe(1);
+  });
+
   it('given the rival stops one attempt short of the limit, then the last attempt lands', async () => {
     const { mine, beatenAppends } = beaten(2);
-    const done = await mine.submit(message('mine, third time'), { attempts: 3 });
+    const done = await mine.submit(message('mine, third time'), { attempts: 3, retryForMs: 0 });
     expect(done.attempts).toBe(3);
     expect(beatenAppends()).toBe(2);
     expect(await mineStored('mine, third time')).toBe(1);
