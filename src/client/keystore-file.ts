@@ -1,8 +1,9 @@
 /** The keystore on disk (Node only): mode 0600, written atomically, never in clear. */
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { lock } from 'proper-lockfile';
+import { publishNewFile } from '../common/publish-new-file';
 import { contentsOf, Keys, KeystoreContents, mergeKeystores, openKeystoreDocument, sealKeystore, SeenConflict, withPublicHalves } from './keystore';
 import { KeystoreError } from './errors';
 
@@ -143,9 +144,9 @@ function writeText(path: string, text: string, overwrite: boolean): void {
       closeSync(fd);
     }
     try {
-      // A link never replaces an existing file (create-only); a rename atomically does.
+      // A rename atomically replaces the keystore; a new one never replaces an existing file.
       if (overwrite) renameSync(tmp, path);
-      else linkSync(tmp, path);
+      else publishNewFile(tmp, path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new KeystoreError(code === 'EEXIST' ? `${path} exists already; not overwriting a keystore` : `cannot write ${path}: ${code ?? err}`);

@@ -2,11 +2,12 @@
  * Online backup of the SQLite store with SQLite's backup API (better-sqlite3 `db.backup`):
  * it copies a consistent snapshot page by page while the server keeps appending (WAL lets
  * readers and the one writer run together), so no downtime is needed. The copy is written
- * under a temporary name and renamed only once it is complete and passes
- * `PRAGMA integrity_check`, so a file at the destination is always a whole backup.
+ * under a temporary name and given the destination's name only once it is complete and
+ * passes `PRAGMA integrity_check` (publishNewFile), so a file there is always a whole backup.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, linkSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { publishNewFile } from '../../common/publish-new-file';
 
 export interface SqliteBackupResult {
   file: string;
@@ -42,10 +43,10 @@ export async function backupSqliteStore(source: string, destination: string): Pr
   }
   try {
     const summary = checkCopy(partial);
-    // Published by a link, which fails if the name was taken meanwhile (a rename would replace
-    // whatever appeared there during the copy); the partial name is removed below either way.
+    // Published without replacing whatever appeared at the destination during the copy; the
+    // partial name is removed below either way.
     try {
-      linkSync(partial, destination);
+      publishNewFile(partial, destination);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SqliteBackupError(`${destination} appeared during the copy; a backup never overwrites`);
       throw err;
