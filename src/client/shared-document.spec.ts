@@ -1,4 +1,4 @@
-import { documentContent, documentLabel, sharedDocument } from './shared-document';
+import { documentContent, documentLabel, isSafeDefaultName, sharedDocument } from './shared-document';
 
 const bytes = Buffer.from('%PDF-1.7 birth certificate');
 
@@ -28,6 +28,8 @@ describe('shared documents', () => {
     ['a newline', 'line\nbreak'],
     ['a NUL', 'nul\u0000'],
     ['256 characters', 'x'.repeat(256)],
+    ['a right-to-left override', 'invoice\u202efdp.exe'],
+    ['a zero-width space', 'cert\u200b.pdf'],
   ])(
     'given a document named with %s, then it is refused both ways: it could be written outside the directory, or hide in a listing',
     (_, name) => {
@@ -35,6 +37,18 @@ describe('shared documents', () => {
       expect(() => sharedDocument({ document: { name, size: 1, data: 'eA' } })).toThrow('is not a bare file name');
     },
   );
+
+  it.each([
+    ['.bash_profile', false],
+    ['-', false],
+    ['-rf', false],
+    [' cert.pdf', false],
+    ['cert.pdf ', false],
+    ['birth certificate.pdf', true],
+    ['свидетельство.pdf', true],
+  ])('given the sender named it %j, then saving under that name by default is allowed: %s', (name, allowed) => {
+    expect(isSafeDefaultName(name)).toBe(allowed);
+  });
 
   it.each([
     [{ name: 'a.txt', size: 2, data: 'eA' }, 'holds 1 bytes where its sender said 2'],

@@ -43,14 +43,23 @@ export function sharedDocument(content: Record<string, unknown> | null): SharedD
 }
 
 /**
- * A name another party chose, to be used as a file name here: a single path component of
- * printable characters, not `.` or `..` (so that a hostile sender cannot make `parley save`
- * write outside the directory it is run in).
+ * A name another party chose, to be used as a file name here: a single path component, not
+ * `.` or `..`, without control or invisible formatting characters (bidirectional overrides
+ * would make `cert.pdf` of `fdp.trec`), so that a hostile sender cannot make `parley save`
+ * write outside the directory it is run in or show one name for another.
  */
 function safeName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (name === '' || name === '.' || name === '..' || name.length > 255 || /[/\\\u0000-\u001f\u007f]/.test(name)) {
+  if (name === '' || name === '.' || name === '..' || name.length > 255 || /[/\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) {
     throw new Error(`the document name ${JSON.stringify(name)} is not a bare file name`);
   }
   return name;
+}
+
+/**
+ * Whether the sender's name may also be the name `parley save` writes under by default: not
+ * hidden (`.bash_profile` in a home directory would run at the next login) and not read as
+ * an option or as standard output (`-…`). Other names need the reader's own `--out`.
+ */
+export function isSafeDefaultName(name: string): boolean {
+  return !name.startsWith('.') && !name.startsWith('-') && name.trim() === name;
 }

@@ -9,10 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { b64uDecode, canonical, ed25519Signer, signEnvelope, verifyLog } from '../../src/protocol';
+import { b64uDecode, canonical, ed25519Signer, eventHash, signEnvelope, verifyLog } from '../../src/protocol';
 import { buildEnvelope, ChannelSession, ChannelSummary, draft, ParleyHttpClient, summarizeChannel, SYNC_PROGRESS_EVERY } from '../../src/client';
 import { readKeystore, readKeystoreFile, saveKeystore, writeKeystore } from '../../src/client/keystore-file';
 import { lock } from 'proper-lockfile';
+import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
+import { channelStream } from '../../src/store/event-store.port';
 import { parley, parleyBackground, parleyInTerminal, ServerProcess } from './parley-harness';
 import { FaultProxy } from '../support/fault-proxy';
 
@@ -219,6 +221,9 @@ describe('parley CLI against a running service', () => {
     expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: usage: doc\.txt \(the name its sender gave\) exists already: save never overwrites/) });
     const out = await parley(['save', seq, '--out', '-'], env('ru.lead'));
     expect({ code: out.code, stdout: out.stdout }).toEqual({ code: 0, stdout: 'certificate' });
+    // Another party's bytes are not written to a terminal (they could drive it).
+    const onTerminal = await parleyInTerminal(['save', seq, '--out', '-'], env('ru.lead'), []);
+    expect({ code: onTerminal.code, screen: onTerminal.screen }).toEqual({ code: 2, screen: expect.stringContaining('standard output is a terminal: redirect it') });
     expect((await parley(['save', seq, '--out', join(into, 'copy.txt')], env('ru.lead'))).stdout).toBe(`saved doc.txt (11 bytes, shared by ua.lead at seq ${seq}) to ${join(into, 'copy.txt')}\n`);
     // A sender's software may name the document anything: a path is refused, and nothing written.
     writeFileSync(join(dir, 'escape.json'), JSON.stringify({ document: { name: '../escaped.txt', size: 1, data: 'eA' } }));
@@ -226,6 +231,14 @@ describe('parley CLI against a running service', () => {
     const escape = await parley(['save', String(hostile.seq)], env('ru.lead'), { cwd: into });
     expect({ code: escape.code, stderr: escape.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('is not a bare file name') });
     expect(existsSync(join(dir, 'escaped.txt'))).toBe(false);
+    // A hidden or option-like name is not written by default (.bash_profile in a home directory runs at the next login).
+    writeFileSync(join(dir, 'hidden.json'), JSON.stringify({ document: { name: '.bash_profile', size: 1, data: 'eA' } }));
+    const hidden = await ok('ua.lead', ['share', r2, '--kind', 'document', '--content', join(dir, 'hidden.json')]);
+    const refused = await parley(['save', String(hidden.seq)], env('ru.lead'), { cwd: into });
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('named the document ".bash_profile", which is not saved under its own name (a hidden file, or one read as an option): give --out <file>') });
+    expect(existsSync(join(into, '.bash_profile'))).toBe(false);
+    expect((await parley(['save', String(hidden.seq), '--out', 'profile.txt'], env('ru.lead'), { cwd: into })).code).toBe(0);
+    expect(readFileSync(join(into, 'profile.txt'), 'utf8')).toBe('x');
     const notADocument = await parley(['save', '0'], env('ru.lead'));
     expect({ code: notADocument.code, stderr: notADocument.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('(ChannelOpened) holds no document') });
     const noSuchEvent = await parley(['save', '100000'], env('ru.lead'));
@@ -254,6 +267,11 @@ describe('parley CLI against a running service', () => {
     expect(said.code).toBe(0);
     const messages = (await status('ru.lead')).messages;
     expect(messages[messages.length - 1]).toMatchObject({ seq: said.json.seq, text: 'Read from standard input.' });
+    // Typed at a terminal, ended with Ctrl-D.
+    const typed = await parleyInTerminal(['message', '-', '--to', 'ru', '--json'], env('us.envoy'), [['end it with Ctrl-D', 'Typed at a terminal.\r\u0004']]);
+    expect(typed.code).toBe(0);
+    const after = (await status('ru.lead')).messages;
+    expect(after[after.length - 1]).toMatchObject({ text: 'Typed at a terminal.' });
     const both = await parley(['message', '-', '--content', '-'], env('us.envoy'), { input: '{}' });
     expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 2, stderr: 'parley: usage: standard input can be the text (-) or --content -, not both\n' });
     const notJson = await parley(['request', '--holder', 'ru', '--content', '-'], env('ua.lead'), { input: '{"person": ' });
@@ -411,6 +429,51 @@ describe('parley CLI against a running service', () => {
       expect(readKeystore(ks('ru.lead'), PASS).seen?.[channel]).toEqual(later);
     } finally {
       if (held) await release();
+    }
+  });
+
+  it('given the log no longer verifies when a save reads on to an event another command remembered, then the save says so', async () => {
+    // A server, channel and members of their own: this log is broken on purpose.
+    const other = new ServerProcess();
+    await other.start();
+    await Promise.all([['ua.c3', 'ua'], ['ru.c3', 'ru']].map(([id, party]) => ok(id, ['keygen', '--id', id, '--party', party])));
+    const c3 = randomUUID();
+    const inC3 = (id: string) => env(id, { PARLEY_CHANNEL: c3, PARLEY_SERVER: other.url });
+    const records = await Promise.all(['ua.c3', 'ru.c3'].map((id) => ok(id, ['whoami', '--record', c3])));
+    const parties = [{ id: 'ru', kind: 'side' }, { id: 'ua', kind: 'side' }];
+    writeFileSync(join(dir, 'c3.json'), JSON.stringify({ channel: c3, title: 'T', mandate: 'M', parties, participants: records, policy: { quorum: 'sides', auditorsRead: false } }));
+    expect((await parley(['channel', 'open', '--file', join(dir, 'c3.json')], inC3('ua.c3'))).code).toBe(0);
+    const ua = readKeystore(ks('ua.c3'), PASS);
+    const reader = new ChannelSession(new ParleyHttpClient({ server: other.url, keys: ua.identity }), ua, c3);
+    const ruKs = ks('ru.c3');
+    const release = await lock(ruKs, { realpath: false });
+    let held = true;
+    const store = SqliteEventStore.open({ file: other.storeFile });
+    try {
+      const racing = parleyBackground(['message', 'Before a forged event', '--json'], inC3('ru.c3'));
+      for (;;) {
+        await reader.sync();
+        if (reader.view.entries.length === 2) break;
+        if (racing.child.exitCode !== null) throw new Error(`message exited with ${await racing.exited}: ${racing.stderr()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Written into the database past the service: ua.c3's message under another key's signature.
+      const wrongKey = { id: 'ua.c3', signSeed: readKeystore(ruKs, PASS).identity.signSeed };
+      const forged = buildEnvelope(reader.view.state, wrongKey, draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'forged' }), { channel: c3 });
+      await store.append(channelStream(c3), [{ id: forged.id, type: forged.type, data: canonical(forged) }], forged.seq - 1);
+      // Another command on ru.c3's keystore remembers it, as if it had seen it.
+      const other = readKeystoreFile(ruKs, PASS);
+      writeKeystore(ruKs, { ...other.keys, seen: { ...other.keys.seen, [c3]: { seq: forged.seq, hash: eventHash(forged) } } }, PASS, { overwrite: true, scryptN: 1024 });
+      await release();
+      held = false;
+      expect({ code: await racing.exited, stderr: racing.stderr() }).toEqual({
+        code: 0,
+        stderr: expect.stringContaining(`parley: warning: channel ${c3}, read on to seq ${forged.seq} (which another command on this keystore remembered): bad_signature: `),
+      });
+    } finally {
+      if (held) await release();
+      await store.close();
+      await other.stop();
     }
   });
 

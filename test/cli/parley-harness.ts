@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SQLITE_FILE_NAME } from '../../src/store/event-store.factory';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -48,6 +49,11 @@ export class ServerProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the server did not answer within 20 s:\n${this.output}`);
+  }
+
+  /** The server's SQLite store file (to write past the service, as a tampered database would). */
+  get storeFile(): string {
+    return join(this.dataDir!, SQLITE_FILE_NAME);
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,18 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isUuid } from '../../protocol';
-import { ChannelIntegrityError, ChannelSession, DEFAULT_SERVER, isPlainHttpToAnotherHost, Keys, ParleyHttpClient, type SeenConflict, serverUrl, serverUrlProblem } from '../../client';
+import {
+  ChannelIntegrityError,
+  ChannelSession,
+  DEFAULT_SERVER,
+  isPlainHttpToAnotherHost,
+  Keys,
+  ParleyHttpClient,
+  type SeenConflict,
+  ServerUnreachableError,
+  serverUrl,
+  serverUrlProblem,
+} from '../../client';
 import { keystoreSavedSince, type OpenedKeystore, readKeystoreFile, saveKeystore } from '../../client/keystore-file';
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
@@ -248,9 +259,14 @@ export class CliContext {
       if (!session || session.view.entries.length > remembered.seq || this.unreadable.has(channel)) continue;
       try {
         await session.sync();
-      } catch {
-        // The command's work is done: its keystore is saved all the same, the other pin kept unchecked.
+      } catch (err) {
+        // The command's work is done: its keystore is saved all the same, the other pin kept
+        // unchecked. A server gone meanwhile is not worth a word; a log that does not verify is.
         this.unreadable.add(channel);
+        if (!(err instanceof ServerUnreachableError)) {
+          const { code, message } = describeFailure(err);
+          process.stderr.write(printable(`parley: warning: channel ${channel}, read on to seq ${remembered.seq} (which another command on this keystore remembered): ${code}: ${message}`, true) + '\n');
+        }
       }
     }
     return onDisk; // for the save, which then need not open the file again

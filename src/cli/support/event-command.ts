@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { Command, Option } from 'commander';
 import { ChannelState, decodeUtf8Strict, parseStrictJson, ProposalState, RequestState, violation } from '../../protocol';
 import { ChannelView, Draft, Keys, RuleViolationError, Submitted } from '../../client';
@@ -139,7 +140,9 @@ let stdinText: string | undefined;
 /** Standard input as text, read once: a command drafts its event again on each attempt. */
 export function standardInput(): string {
   if (stdinText === undefined) {
-    if (process.stdin.isTTY) process.stderr.write('parley: reading standard input; end it with Ctrl-D\n');
+    // isatty, not process.stdin.isTTY: that would open fd 0 as a non-blocking tty stream, and
+    // the read below would then fail with EAGAIN before anything was typed.
+    if (isatty(0)) process.stderr.write('parley: reading standard input; end it with Ctrl-D\n');
     try {
       stdinText = decodeUtf8Strict(readFileSync(0));
     } catch (err) {
