@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { type ChannelState, fingerprint, foldStoredText, initialState, type ParticipantState } from '../protocol';
+import { type ChannelState, fingerprint, foldStoredText, initialState, MEMBERSHIP_TYPES, type ParticipantState } from '../protocol';
 import { channelOfStream, comparePositions, EVENT_STORE, type EventStore, type RecordedEvent } from '../store/event-store.port';
 import { type KeyDirectory, KeyMembership } from './key-directory';
 
@@ -110,4 +110,3 @@ export class LogKeyDirectory implements KeyDirectory, OnApplicationBootstrap {
   }
 }
 
-const MEMBERSHIP_TYPES = ['ChannelOpened', 'ParticipantAdmitted', 'ParticipantRevoked'] as const;

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ChannelState, type FoldOptions, foldStoredText, type Violation } from '../protocol';
 import { channelStream, type EventStore, StreamNotFoundError } from '../store/event-store.port';
 
@@ -38,6 +39,7 @@ export async function foldChannelStream(
       if (violation) return { seq: e.revision, violation };
     }
     if (events.length < want) return null;
+    await nextTurn(); // a long stream read page by page (synchronous on SQLite) lets requests in between
   }
   return null;
 }

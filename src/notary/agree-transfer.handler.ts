@@ -2,13 +2,15 @@ import { Inject, Logger } from '@nestjs/common';
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AppendEventCommand } from '../channels/commands/append-event.command';
 import { ProjectionStateCache } from '../projections/projection-state.cache';
-import { Envelope, eventHash, parseEnvelopeText, verifyEnvelopeSignature, verifyParticipantProof } from '../protocol';
+import { Envelope, eventHash, type EventType, MEMBERSHIP_TYPES, parseEnvelopeText, verifyEnvelopeSignature, verifyParticipantProof } from '../protocol';
 import { channelStream, EVENT_STORE, type EventStore } from '../store/event-store.port';
 import { AgreeTransferCommand, AgreementOutcome } from './agree-transfer.command';
 import { NOTARY_KEY, type NotaryKey } from './notary-key';
 import { agreementDecision, buildTransferAgreed, vouchedEvents } from './transfer-agreement';
 
 export const NOTARY_ATTEMPTS = 5;
+
+const MEMBERSHIP: ReadonlySet<EventType> = new Set(MEMBERSHIP_TYPES);
 
 const errorCode = (error: unknown): string =>
   (error as { code?: unknown }).code !== undefined ? String((error as { code: unknown }).code) : (error as Error).name;
@@ -31,12 +33,15 @@ export class AgreeTransferHandler implements ICommandHandler<AgreeTransferComman
     @Inject(NOTARY_KEY) private readonly key: NotaryKey,
     private readonly commandBus: CommandBus,
   ) {
-    // Every signature and participant proof checked as the state is folded (the projections
-    // check the rules only): a membership event written past the service must not make its
-    // key a signer the notary counts. Only channels with an agreement due are folded here.
+    // The membership events' signatures and participant proofs are checked as the state is
+    // folded (the projections check the rules only): one written past the service must not
+    // make its key a signer the notary counts. The proposal and acceptances a TransferAgreed
+    // cites are verified before signing (vouchedEvents); the other events decide nothing the
+    // notary signs, and verifying them all would cost a long channel's first agreement after
+    // a start several times over.
     this.states = new ProjectionStateCache(store, {
       maxChannels: 1000,
-      fold: { verifySignature: verifyEnvelopeSignature, verifyProof: verifyParticipantProof },
+      fold: { verifySignature: (env, signKey) => !MEMBERSHIP.has(env.type) || verifyEnvelopeSignature(env, signKey), verifyProof: verifyParticipantProof },
       onStopped: (channel, seq, violation) =>
         this.logger.error(
           `channel ${channel}: the stored event at seq ${seq} is refused (${violation.code}: ${violation.message}); written past the service? ` +

@@ -39,9 +39,9 @@ export function agreementDecision(state: ChannelState, proposal: string, signKey
 /**
  * The stored events a TransferAgreed for `proposal` vouches for, each with the key that must
  * have signed it: the proposal and the acceptances its meta lists. The notary folds its
- * state with every signature checked; these are read back and checked once more right
- * before it signs, so that a row changed in the store past the service after it was folded
- * cannot obtain the notary's signature either.
+ * state checking the signatures of membership events only (the keys below come from them);
+ * these are read back and verified right before it signs, so that a row written into the
+ * store past the service cannot obtain the notary's signature.
  */
 export function vouchedEvents(state: ChannelState, meta: MetaByType['TransferAgreed']): { ref: EventRef; signKey: string | null }[] {
   const p = state.proposals.get(meta.proposal)!;

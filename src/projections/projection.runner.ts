@@ -188,6 +188,10 @@ export class ProjectionRunner {
       }
       if (!this.running) return;
       await this.apply(batch);
+      // A turn of the event loop between batches: SQLite reads and commits are synchronous, so
+      // a long catch-up (a rebuild, a start behind a large log) would otherwise keep the server
+      // from accepting connections, health checks included, until it ended.
+      await nextTurn();
     }
   }
 

@@ -36,6 +36,9 @@ export interface Body {
   keys: KeyEntry[];
 }
 
+/** The events that change who is a participant of a channel, and with which keys (DESIGN.md 1.4). */
+export const MEMBERSHIP_TYPES = ['ChannelOpened', 'ParticipantAdmitted', 'ParticipantRevoked'] as const satisfies readonly EventType[];
+
 export const EVENT_TYPES = [
   'ChannelOpened',
   'ParticipantAdmitted',
