@@ -49,7 +49,7 @@ Exit codes:
   ${EXIT.ok}  ok
   ${EXIT.refused}  refused: a rule violation (checked locally or by the server), a 4xx answer, a log that does not verify
   ${EXIT.usage}  unusable input or arguments, or a keystore that does not open (wrong passphrase)
-  ${EXIT.unreachable}  the server cannot be reached
+  ${EXIT.unreachable}  the server cannot be reached, or is failing for now (5xx, unavailable): try again later
   ${EXIT.outputClosed}  the reader of standard output went away (as after SIGPIPE: parley tail | head -1)
 
 Environment:

@@ -232,7 +232,7 @@ export class ParleyHttpClient {
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream' };
         if (lastEventId !== null) headers['last-event-id'] = lastEventId;
-        const res = await this.exchange('GET', `/v1/channels/${channel}/stream`, { headers }, deadline);
+        const res = await this.exchange('GET', `/v1/channels/${channel}/stream`, { headers, retryUnavailable: false }, deadline);
         tell(true);
         openedAt = Date.now();
         const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -389,6 +389,28 @@ export class ParleyHttpClient {
    * whatever server a 3xx names, and that server's answer be taken for this one's.
    */
   private async exchange(method: string, target: string, options: RequestOptions, deadline: Deadline): Promise<Response> {
+    // A read answered 503 (the store unreachable for a moment, a full disk being cleared) is
+    // asked again after its Retry-After, signed afresh, for up to READ_RETRY_MS.
+    const retryUntil = method === 'GET' && options.retryUnavailable !== false ? Date.now() + READ_RETRY_MS : 0;
+    for (;;) {
+      const res = await this.fetchOnce(method, target, options, deadline);
+      if (res.status === 503 && Date.now() < retryUntil) {
+        const wait = retryAfterMs(res.headers.get('retry-after'));
+        if (Date.now() + wait < retryUntil) {
+          await res.body?.cancel().catch(() => undefined);
+          try {
+            await sleep(wait, deadline.signal);
+          } catch (err) {
+            throw this.failure(err, deadline);
+          }
+          continue;
+        }
+      }
+      return this.accepted(res);
+    }
+  }
+
+  private async fetchOnce(method: string, target: string, options: RequestOptions, deadline: Deadline): Promise<Response> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.signed !== false) {
@@ -404,12 +426,15 @@ export class ParleyHttpClient {
       });
       Object.assign(headers, signed);
     }
-    let res: Response;
     try {
-      res = await this.fetchImpl(this.server + target, { method, headers, body: options.body, signal: deadline.signal, redirect: 'manual' });
+      return await this.fetchImpl(this.server + target, { method, headers, body: options.body, signal: deadline.signal, redirect: 'manual' });
     } catch (err) {
       throw this.failure(err, deadline);
     }
+  }
+
+  /** A 2xx answer as it is; anything else thrown as ApiError. */
+  private async accepted(res: Response): Promise<Response> {
     if (res.ok) return res;
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel().catch(() => undefined);
@@ -450,6 +475,17 @@ interface RequestOptions {
   body?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** A GET answered 503 is asked again (READ_RETRY_MS) unless false: the live stream has its own reconnecting. */
+  retryUnavailable?: boolean;
+}
+
+/** How long a read answered 503 is asked again. */
+export const READ_RETRY_MS = 30_000;
+
+/** Retry-After in seconds (RFC 9110), kept between 1 and 5 s; 1 s when absent or a date. */
+function retryAfterMs(value: string | null): number {
+  const seconds = value !== null && /^\d{1,6}$/.test(value) ? Number(value) : 1;
+  return Math.min(Math.max(seconds, 1), 5) * 1000;
 }
 
 /**

@@ -57,6 +57,30 @@ describe('ParleyHttpClient on the wire', () => {
     expect(seen).toHaveLength(vectors.cases.length);
   });
 
+  it('given a read answered 503 with Retry-After, then it is asked again after the wait, signed afresh, and the answer returned; an append is not asked again here', async () => {
+    let refusals = 2;
+    const { server, url, seen } = await listen((req, res) => {
+      if (req.method === 'POST' || refusals-- > 0) {
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+        res.end(JSON.stringify({ error: 'unavailable', message: 'the event store cannot be reached just now' }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ seq: 3, prev: 'a'.repeat(64) }));
+    });
+    try {
+      const client = new ParleyHttpClient({ server: url, keys: signer });
+      expect(await client.head('c')).toEqual({ seq: 3, prev: 'a'.repeat(64) });
+      expect(seen.map((s) => s.url)).toEqual(['/v1/channels/c/head', '/v1/channels/c/head', '/v1/channels/c/head']);
+      expect(new Set(seen.map((s) => s.headers['signature'])).size).toBe(3); // each attempt its own signature (its own nonce)
+      const append = await client.append({ channel: 'c' } as never).catch((e: unknown) => e);
+      expect(append).toMatchObject({ status: 503, code: 'unavailable' });
+      expect(seen).toHaveLength(4);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('given 5 stored lines, when reading with pages of 2, then it pages from 0, 2, 4 and keeps every line exactly', async () => {
     const lines = ['{"seq":0}', '{"seq":1,"t":"é"}', '{"seq":2}', '{"seq":3}', '{"seq":4}'];
     const { server, url, seen } = await listen((req, res) => {

@@ -182,7 +182,7 @@ async function runAudit(options: AuditOptions): Promise<number> {
  * refusal too (for other commands a refusal is a verdict, 1). Null for a bug.
  */
 function auditFailure(err: unknown): Failure | null {
-  if (err instanceof ServerUnreachableError) return { ...describeFailure(err), exit: EXIT.unreachable };
+  if (err instanceof ServerUnreachableError || (err instanceof ApiError && err.status >= 500)) return { ...describeFailure(err), exit: EXIT.unreachable };
   if (err instanceof ChannelIntegrityError) return describeFailure(err); // the log does not verify: 1
   if (err instanceof UnusableInputError) return { exit: EXIT.usage, code: 'unusable_input', message: err.message };
   if (err instanceof UsageError || err instanceof KeystoreError || err instanceof ApiError) return { ...describeFailure(err), exit: EXIT.usage };

@@ -34,7 +34,9 @@ export interface Failure {
 export function describeFailure(err: unknown): Failure {
   if (err instanceof ApiError) {
     const seq = typeof err.body.seq === 'number' ? err.body.seq : undefined;
-    return { exit: EXIT.refused, code: err.code, message: err.message, status: err.status, seq };
+    // A 5xx is the server failing for now (unavailable: its store unreachable, a full disk),
+    // not a verdict on the request: exit 3, as for a server that cannot be reached.
+    return { exit: err.status >= 500 ? EXIT.unreachable : EXIT.refused, code: err.code, message: err.message, status: err.status, seq };
   }
   if (err instanceof RuleViolationError) return { exit: EXIT.refused, code: err.code, message: err.message };
   if (err instanceof ChannelIntegrityError) return { exit: EXIT.refused, code: err.code, message: err.message, seq: err.seq };
