@@ -116,6 +116,15 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Learns the log's end from the store, for the lag gauge: appends of other processes (the
+   * other instances on one PostgreSQL schema) reach it no other way until they are projected.
+   */
+  async refreshLag(): Promise<void> {
+    const end = await this.store.logEnd();
+    if (end !== undefined) this.noteAppended(end);
+  }
+
   /** An append this process made: lets the lag gauge know the log grew. */
   noteAppended(position: string): void {
     if (this.knownHead === null || comparePositions(position, this.knownHead) > 0) this.knownHead = position;

@@ -7,6 +7,9 @@ import { READ_MODEL_STORE, type ReadModelStore } from './read-model-store.port';
 /** How long a query waits for the read models to include the log's head (read-your-writes). */
 export const READ_YOUR_WRITES_MS = 2000;
 
+/** How often the lag gauge learns the log's end from the store (other instances' appends included). */
+const LAG_REFRESH_MS = 5000;
+
 /**
  * The read model projection of this service instance. It starts at module init (before any
  * bootstrap hook, so the notary's sweep finds it running) and stops before the store closes.
@@ -15,11 +18,12 @@ export const READ_YOUR_WRITES_MS = 2000;
 export class ProjectionService implements OnModuleInit, OnModuleDestroy {
   readonly runner: ProjectionRunner;
   private readonly logger = new Logger(ProjectionService.name);
+  private lagTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(READ_MODEL_STORE) readonly readModels: ReadModelStore,
-    @Optional() metrics?: ParleyMetrics,
+    @Optional() private readonly metrics?: ParleyMetrics,
   ) {
     const lag = metrics?.projectionLag.labels('read_models');
     this.runner = new ProjectionRunner(store, readModels, {
@@ -33,9 +37,14 @@ export class ProjectionService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.runner.start();
+    if (this.metrics) {
+      this.lagTimer = setInterval(() => void this.runner.refreshLag().catch(() => undefined), LAG_REFRESH_MS);
+      this.lagTimer.unref();
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
+    if (this.lagTimer) clearInterval(this.lagTimer);
     await this.runner.stop();
     await this.readModels.close();
   }
