@@ -1,6 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParleyMetrics } from '../ops/parley-metrics';
+import type { StoreOutage } from '../ops/store-outage';
 import { isStoreUnavailable } from '../store/store-unavailable';
 import { ApiError } from './api-error';
 
@@ -33,7 +34,10 @@ const RETRY_AFTER_S = 1;
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('AllExceptionsFilter');
 
-  constructor(private readonly metrics?: ParleyMetrics) {}
+  constructor(
+    private readonly metrics?: ParleyMetrics,
+    private readonly outage?: StoreOutage,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<ServerResponse>();
@@ -73,6 +77,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const err = exception as Error;
     if (isStoreUnavailable(exception)) {
+      this.outage?.noteUnavailable();
       // The driver's words only (a code and an address, never a password or a body).
       this.logger.warn(`event store unavailable: ${err.message}`);
       return { status: 503, body: { error: 'unavailable', message: STORE_UNAVAILABLE } };

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ParleyMetrics } from '../ops/parley-metrics';
+import { StoreOutage } from '../ops/store-outage';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { answerClientErrors } from './client-error';
 
@@ -46,7 +47,7 @@ export function configureApp(app: INestApplication, timeouts: Partial<RequestTim
   answerClientErrors(server);
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new AllExceptionsFilter(app.get(ParleyMetrics)));
+  app.useGlobalFilters(new AllExceptionsFilter(app.get(ParleyMetrics), app.get(StoreOutage)));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

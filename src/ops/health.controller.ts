@@ -1,11 +1,13 @@
 import { Controller, Get, Inject, Logger } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore } from '../store/event-store.port';
+import { StoreOutage } from './store-outage';
 
 const STORE_TIMEOUT_MS = 2000;
 
-/** Liveness (the process answers) and readiness (the event store answers a read in time). */
+/** Liveness (the process answers) and readiness (the event store answers a read in time, and takes a write after calls failed for its sake). */
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
@@ -15,6 +17,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly outage: StoreOutage,
   ) {}
 
   @Get()
@@ -44,19 +47,34 @@ export class HealthController {
 
   private async storeReachable() {
     const session = this.indicator.check('store');
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.store.streamHead('parley-health-probe'),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS))),
-      ]);
-      return session.up();
+      await inTime(this.store.streamHead('parley-health-probe'));
     } catch (err) {
       // The cause in the log only: a store's error may name hosts or users, and /health is public.
       this.logger.warn(`readiness: the store does not answer: ${(err as Error).message}`);
       return session.down({ message: 'the store does not answer' });
-    } finally {
-      clearTimeout(timer);
     }
+    // Calls failed for the store's sake lately: a store that answers reads may still refuse
+    // every write (a full disk), and then every append and every signed read fails. A nonce of
+    // its own proves a write; it expires like any other.
+    if (this.outage.recent()) {
+      try {
+        await inTime(this.store.rememberNonce('parley-readiness-probe', randomUUID(), Date.now() + STORE_TIMEOUT_MS));
+      } catch (err) {
+        this.logger.error(`readiness: the store answers reads but refuses writes (a full disk?): ${(err as Error).message}`);
+        return session.down({ message: 'the store refuses writes' });
+      }
+    }
+    return session.up();
+  }
+}
+
+/** `work`, or a rejection once STORE_TIMEOUT_MS pass without its answer. */
+async function inTime<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -7,6 +7,7 @@ import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { loggingParams } from './logging';
 import { MetricsController } from './metrics.controller';
 import { ParleyMetrics } from './parley-metrics';
+import { StoreOutage } from './store-outage';
 
 /** Health, metrics and logs. Global so that any module can move a metric. */
 @Global()
@@ -16,8 +17,8 @@ import { ParleyMetrics } from './parley-metrics';
     LoggerModule.forRootAsync({ inject: [PARLEY_CONFIG], useFactory: (config: ParleyConfig) => loggingParams(config) }),
   ],
   controllers: [HealthController, MetricsController],
-  providers: [ParleyMetrics],
-  exports: [ParleyMetrics],
+  providers: [ParleyMetrics, StoreOutage],
+  exports: [ParleyMetrics, StoreOutage],
 })
 export class OpsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
