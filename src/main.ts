@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp } from './common/configure-app';
 import { SQLITE_FILE_NAME } from './store/event-store.factory';
-import { ConfigError, loadConfig, ParleyConfig } from './config/parley-config';
+import { ConfigError, configWarnings, loadConfig, ParleyConfig } from './config/parley-config';
 
 async function main(): Promise<void> {
   let config: ParleyConfig;
@@ -32,9 +32,20 @@ async function main(): Promise<void> {
     // The port bound, which PORT=0 leaves to the system.
     const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
     new Logger('Parley').log(`listening on http://${config.HOST}:${port} (store: ${store}; API docs at /docs)`);
+    for (const warning of configWarnings(config)) new Logger('Parley').warn(warning);
   } catch (err) {
-    fail(`parley: cannot start: ${(err as Error).message}`);
+    fail(`parley: cannot start: ${listenProblem(err, config) ?? (err as Error).message}`);
   }
+}
+
+/** A listen failure in the terms of the variables that caused it. */
+function listenProblem(err: unknown, config: ParleyConfig): string | null {
+  const { code, syscall } = err as NodeJS.ErrnoException;
+  if (syscall !== 'listen' && syscall !== 'getaddrinfo') return null;
+  if (code === 'EADDRINUSE') return `PORT ${config.PORT} on ${config.HOST} is in use by another process`;
+  if (code === 'EACCES') return `PORT ${config.PORT} needs privileges this process does not have (ports below 1024)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') return `HOST ${config.HOST} is not an address of this machine (${code})`;
+  return null;
 }
 
 function fail(message: string): never {

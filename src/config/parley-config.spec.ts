@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './parley-config';
+import { ConfigError, configWarnings, loadConfig } from './parley-config';
 
 describe('loadConfig', () => {
   it('given an empty environment, then the defaults: embedded SQLite in ./data on port 3000', () => {
@@ -34,5 +34,15 @@ describe('loadConfig', () => {
       new ConfigError('invalid configuration:\n  PORT must be a whole number in plain digits\n  PARLEY_MAX_ENVELOPE_BYTES must be a whole number in plain digits'),
     );
     expect(() => loadConfig({ PORT: '70000' })).toThrow(new ConfigError('invalid configuration:\n  PORT must not be greater than 65535'));
+  });
+
+  it('given a store URL for a store not chosen, then a warning naming both variables; given the store chosen, then none', () => {
+    expect(configWarnings(loadConfig({ PARLEY_POSTGRES_URL: 'postgres://db/parley' }))).toEqual([
+      'PARLEY_POSTGRES_URL is set but PARLEY_STORE is sqlite: this instance does not use PostgreSQL (set PARLEY_STORE=postgres if it should)',
+    ]);
+    expect(configWarnings(loadConfig({ PARLEY_STORE: 'postgres', PARLEY_POSTGRES_URL: 'postgres://db/parley', PARLEY_ESDB_URL: 'esdb://h:2113' }))).toEqual([
+      'PARLEY_ESDB_URL is set but PARLEY_STORE is postgres: this instance does not use EventStoreDB (set PARLEY_STORE=eventstoredb if it should)',
+    ]);
+    expect(configWarnings(loadConfig({ PARLEY_STORE: 'postgres', PARLEY_POSTGRES_URL: 'postgres://db/parley' }))).toEqual([]);
   });
 });

@@ -74,8 +74,8 @@ export class ParleyConfig {
   @WholeNumber(1, 3600)
   PARLEY_SIGNATURE_WINDOW_S = 300;
 
-  /** How far in the future an envelope's `at` may be, in seconds. */
-  @WholeNumber(0)
+  /** How far in the future an envelope's `at` may be, in seconds (at most a day: more would turn the check off). */
+  @WholeNumber(0, 86_400)
   PARLEY_MAX_CLOCK_SKEW_S = 300;
 
   /** Live streams (SSE) this process serves at once; one more is answered 503, to be retried. */
@@ -111,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
   if (config.PARLEY_STORE === 'eventstoredb' && !config.PARLEY_ESDB_URL) {
     problems.push('PARLEY_ESDB_URL is required when PARLEY_STORE=eventstoredb');
   }
+
   // The patterns check the form; keys of the right form must also decode (canonical b64u of 32 bytes).
   const malformed = new Set(errors.map((e) => e.property));
   if (config.PARLEY_NOTARY_SEED && !malformed.has('PARLEY_NOTARY_SEED') && !b64uDecode(config.PARLEY_NOTARY_SEED, 32)) {
@@ -123,4 +124,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
+}
+
+/**
+ * What a valid configuration may still get wrong, said at start: a URL for a store not chosen
+ * is likely a unit file short of a line, and an instance on its own SQLite file beside others
+ * on the shared store splits the log. (Warned, not refused: a shell may export one for tools.)
+ */
+export function configWarnings(config: ParleyConfig): string[] {
+  const warnings: string[] = [];
+  if (config.PARLEY_POSTGRES_URL && config.PARLEY_STORE !== 'postgres') {
+    warnings.push(`PARLEY_POSTGRES_URL is set but PARLEY_STORE is ${config.PARLEY_STORE}: this instance does not use PostgreSQL (set PARLEY_STORE=postgres if it should)`);
+  }
+  if (config.PARLEY_ESDB_URL && config.PARLEY_STORE !== 'eventstoredb') {
+    warnings.push(`PARLEY_ESDB_URL is set but PARLEY_STORE is ${config.PARLEY_STORE}: this instance does not use EventStoreDB (set PARLEY_STORE=eventstoredb if it should)`);
+  }
+  return warnings;
 }

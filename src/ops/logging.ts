@@ -37,8 +37,14 @@ export function loggingParams(config: ParleyConfig): Params {
             path: (req.url ?? '').split('?')[0],
           }),
           res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+          // pino-http makes an Error for every 5xx; its stack says nothing (where pino-http made
+          // it). What failed is logged where it failed: an unexpected error with its stack by
+          // the exception filter, an outage at warn.
+          err: (err: Error) => ({ message: err.message }),
         },
-        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+        // 503 is an outage or a limit, said at warn where it is met; other 5xx are errors.
+        customLogLevel: (_req, res, err) =>
+          res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
       },
       destination({ dest: 1, sync: true }),
     ],

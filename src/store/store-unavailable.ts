@@ -9,7 +9,7 @@
  * reports SQLSTATE class 08 (connection exception) and 57P0x (shutting down, starting up);
  * better-sqlite3 carries SQLite's result code.
  */
-import { EventStoreUnavailableError } from './event-store.errors';
+import { EventStoreClosedError, EventStoreUnavailableError } from './event-store.errors';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const POSTGRES_STATES = /^(08...|57P0[1-3]|53300)$/;
@@ -17,7 +17,9 @@ const POSTGRES_MESSAGES = /^(Connection terminated|timeout exceeded when trying 
 const SQLITE_CODES = /^SQLITE_(BUSY|FULL|IOERR)/;
 
 export function isStoreUnavailable(error: unknown): boolean {
-  if (error instanceof EventStoreUnavailableError) return true;
+  // Closed: this process is shutting down under a call in flight; another instance, or this
+  // one restarted, takes the retry.
+  if (error instanceof EventStoreUnavailableError || error instanceof EventStoreClosedError) return true;
   // Read by shape, not `instanceof Error`: errors from Node's core may come from another realm.
   if (typeof error !== 'object' || error === null) return false;
   const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };

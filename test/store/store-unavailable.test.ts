@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { isStoreUnavailable } from '../../src/store/store-unavailable';
-import { EventStoreUnavailableError } from '../../src/store/event-store.errors';
+import { EventStoreClosedError, EventStoreUnavailableError } from '../../src/store/event-store.errors';
+import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
 import { freePort } from '../service/service-harness';
 import { POSTGRES_URL, tempDir } from './store-test-kit';
 
@@ -91,6 +92,14 @@ describe('isStoreUnavailable', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('given a store closed under a call (the process shutting down), then unavailable: the client retries, as elsewhere', async () => {
+    const store = SqliteEventStore.open({ file: join(dir.path, 'closed.sqlite') });
+    await store.close();
+    const err = await store.streamHead('s').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EventStoreClosedError);
+    expect(isStoreUnavailable(err)).toBe(true);
   });
 
   it('given the port error EventStoreUnavailableError, then unavailable; given any other error or a non-error, then not', () => {

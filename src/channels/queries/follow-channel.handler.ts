@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { KEY_DIRECTORY, type KeyDirectory } from '../../auth/key-directory';
 import { malformed, notFound, unavailable } from '../../common/api-error';
@@ -16,6 +16,8 @@ export class FollowChannelHandler implements IQueryHandler<FollowChannelQuery, A
   /** Streams being served; each holds a socket, a poll of the store and its buffers. */
   private live = 0;
   private readonly maxLive: number;
+  private readonly logger = new Logger('LiveStreams');
+  private warnedAtLimit = -Infinity;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -37,7 +39,15 @@ export class FollowChannelHandler implements IQueryHandler<FollowChannelQuery, A
     }
     // Anyone may open a channel and so hold a key: without a bound, streams would take the
     // process's memory and file descriptors. Clients retry a 503 (the SDK does).
-    if (this.live >= this.maxLive) throw unavailable(`this server is serving ${this.maxLive} live streams, its limit: retry in a moment`);
+    if (this.live >= this.maxLive) {
+      // For the operator, at most once a minute: the limit is theirs to raise.
+      const now = Date.now();
+      if (now - this.warnedAtLimit >= 60_000) {
+        this.warnedAtLimit = now;
+        this.logger.warn(`serving ${this.maxLive} live streams, PARLEY_MAX_STREAMS: further streams are refused (503) until some end; raise it if the host has the memory and file descriptors`);
+      }
+      throw unavailable(`this server is serving ${this.maxLive} live streams, its limit: retry in a moment`);
+    }
     this.live++;
     let held = true;
     const release = () => {
