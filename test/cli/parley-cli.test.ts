@@ -407,6 +407,24 @@ describe('parley CLI against a running service', () => {
     expect(human.stdout()).toMatch(/MessagePosted \(to ru,us\)  \[not recipient\]/);
   });
 
+  it('tail, told by the server that it no longer holds the last event shown (restored from an older backup), says how to take the log as it is now', async () => {
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    try {
+      const said = "Last-Event-ID 9 is past the channel's last event, seq 3: this server does not hold what you saw";
+      proxy.replaceNextAnswer(`GET /v1/channels/${channel}/stream`, 400, { error: 'malformed', message: said });
+      const r = await parley(['tail', '--last', '0'], env('ru.lead', { PARLEY_SERVER: proxy.url }));
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 1,
+        stderr: expect.stringMatching(
+          new RegExp(`^parley: seq_gap: the channel log does not verify at seq \\d+: ${said.replace(/[.]/g, '\\.')}\\. If its operator restored it from a backup, see what was lost with parley status, then take the log as it is now with parley status --accept-restore$`, 'm'),
+        ),
+      });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('given another command saved a later event of this very log while this one waited for the keystore lock, then this one reads on to it and saves: no fork is reported', async () => {
     const before = await headSeq();
     // Held as another command's save holds it: this command reads the file, unchanged, then waits.

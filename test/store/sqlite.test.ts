@@ -68,9 +68,10 @@ describe('SQLite adapter', () => {
     expect(readdirSync(dirname(target))).toEqual(['copy.sqlite']); // no partial file left
   });
 
-  it('runs WAL with synchronous=FULL', () => {
+  it('runs WAL with synchronous=FULL, the WAL truncated to 64 MiB past a checkpoint', () => {
     expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.database.pragma('synchronous', { simple: true })).toBe(2);
+    expect(store.database.pragma('journal_size_limit', { simple: true })).toBe(64 * 1024 * 1024);
   });
 
   it('group-commits concurrent appends into one transaction, each checked against the batch so far', async () => {

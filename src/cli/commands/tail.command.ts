@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { Envelope, eventHash, parseStrictJson } from '../../protocol';
-import { checkRemembered, UnexpectedResponseError, ViewEntry } from '../../client';
+import { ApiError, ChannelIntegrityError, checkRemembered, UnexpectedResponseError, ViewEntry } from '../../client';
 import { action, withCommonOptions } from '../support/cli-context';
 import { UsageError } from '../support/cli-errors';
 import { examples } from '../support/event-command';
@@ -63,6 +63,17 @@ export function register(program: Command): void {
             break;
           }
         }
+      } catch (err) {
+        // The stream resumes after the last seq shown (Last-Event-ID, always digits): a 400 then
+        // means the server no longer holds it, as after a restore from an older backup.
+        if (err instanceof ApiError && err.status === 400 && session.view.entries.length > 0) {
+          throw new ChannelIntegrityError(
+            'seq_gap',
+            session.view.entries.length - 1,
+            `${err.message}. If its operator restored it from a backup, see what was lost with parley status, then take the log as it is now with parley status --accept-restore`,
+          );
+        }
+        throw err;
       } finally {
         // Remembered however it ends (Ctrl-C too); the keystore is sealed as the command ends.
         await ctx.rememberHead(session);

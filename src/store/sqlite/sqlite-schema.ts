@@ -35,5 +35,8 @@ export function sqlitePragmas(synchronous: SqliteSynchronous, busyTimeoutMs: num
     // Another process may hold the write lock for a moment; wait instead of failing.
     `busy_timeout = ${busyTimeoutMs}`,
     'foreign_keys = ON',
+    // The WAL is reused after each checkpoint but never shrinks by itself: a burst (a rebuild,
+    // a disk filled and freed) would leave it at its largest. Truncated to this past a checkpoint.
+    'journal_size_limit = 67108864',
   ];
 }
