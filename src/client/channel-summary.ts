@@ -3,7 +3,7 @@
  * rule engine joined with the content this participant could open (names, terms,
  * messages). A plain JSON-able object, for tables, `--json` and the demo.
  */
-import { displayStatus, fingerprint } from '../protocol';
+import { displayStatus, fingerprint, transferRequests } from '../protocol';
 import type { ChannelView } from './channel-view';
 
 export interface ChannelSummary {
@@ -126,8 +126,7 @@ export function summarizeChannel(view: ChannelView): ChannelSummary {
         status: p.status,
         agreedAt: p.agreed!.seq,
         acceptances: p.agreed!.acceptances,
-        // A cancelled transfer's requests may be in a later transfer by now: show theirs as they are.
-        requests: p.requests.map((id) => ({ id, status: displayStatus(s.requests.get(id)!) })),
+        requests: transferRequests(s, p).requests.map(({ request, status }) => ({ id: request, status })),
       })),
     messages,
     closed,

@@ -15,6 +15,7 @@ import {
   type Subscription,
 } from '../store/event-store.port';
 import { CachedChannel, ProjectionStateCache } from './projection-state.cache';
+import { READ_MODEL_VERSION } from './read-model-rows';
 import { CheckpointConflictError, emptyChanges, type ReadModelStore } from './read-model-store.port';
 import { collectRowChanges, WrittenRows } from './row-changes';
 
@@ -29,6 +30,8 @@ export interface ProjectionRunnerOptions {
   onError?: (error: unknown) => void;
   /** A channel whose stored log breaks the rules at `seq`: its read models stay as before that event. */
   onStoppedChannel?: (channel: string, seq: number, violation: Violation) => void;
+  /** The tables were written by another version of the projection (or by none): emptied, to be projected again from 0. */
+  onRebuild?: (version: string) => void;
 }
 
 const IDLE = Symbol('idle');
@@ -66,6 +69,7 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.running) return;
     await this.readModels.init();
+    if (await this.readModels.resetUnlessVersion(READ_MODEL_VERSION)) this.options.onRebuild?.(READ_MODEL_VERSION);
     this.position = await this.readModels.checkpoint();
     this.running = true;
     this.loop = this.run();

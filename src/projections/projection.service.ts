@@ -30,6 +30,7 @@ export class ProjectionService implements OnModuleInit, OnModuleDestroy {
       onLag: (events) => lag?.set(events),
       // The message only: never an envelope or a body.
       onError: (error) => this.logger.error(`projection failed, retrying: ${(error as Error).message}`),
+      onRebuild: (version) => this.logger.log(`read models: projecting the whole log into tables of version ${version} (new, or written by another version)`),
       onStoppedChannel: (channel, seq, v) =>
         this.logger.error(`channel ${channel}: the stored event at seq ${seq} breaks the rules (${v.code}: ${v.message}); its read models stop before it`),
     });

@@ -34,6 +34,26 @@ describe('read model rows', () => {
     });
   });
 
+  describe('given a transfer cancelled before any handover, its request proposed again and taken home under a later transfer', () => {
+    it('then the cancelled transfer shows the request as it is now, and counts none of the handovers made under the later one', () => {
+      const f = NegotiationFixture.opened();
+      const { proposal: first, requests: [r] } = f.agreedTransfer();
+      f.apply(f.build('ua.lead', 'TransferCancelled', { proposal: first }, { reason: 'changed' }));
+      const again = f.propose([r]);
+      const transfer = (id: string) => channelRows(f.state).channel.transfers.find((t) => t.proposal === id)!;
+      // As the request itself shows (and parley status): proposed again.
+      expect(request(f, r).status).toBe('proposed');
+      expect(transfer(first).requests).toEqual([{ request: r, status: 'proposed' }]);
+      f.apply(f.build('ru.lead', 'ProposalRejected', { proposal: again, proposalHash: f.proposalHash(again) }, null));
+      const { proposal: later } = f.agreedTransfer([r]);
+      f.handover(later, r, 'released');
+      f.handover(later, r, 'received');
+      f.apply(f.build('ua.lead', 'ReunificationCompleted', { request: r }, null));
+      expect(transfer(first)).toMatchObject({ status: 'cancelled', requests: [{ request: r, status: 'reunited' }], progress: { total: 1, released: 0, received: 0, reunited: 0 } });
+      expect(transfer(later)).toMatchObject({ status: 'completed', progress: { total: 1, released: 1, received: 1, reunited: 1 } });
+    });
+  });
+
   describe('given two pending proposals sharing a request', () => {
     it('when one is agreed, then the other lapses and its other request is no longer proposed', () => {
       const f = NegotiationFixture.opened();

@@ -12,10 +12,19 @@ import {
   fingerprint,
   ProposalState,
   RequestState,
-  RequestStatus,
+  transferRequests,
 } from '../protocol';
 
 export { DISPLAY_STATUSES, type DisplayStatus } from '../protocol';
+
+/**
+ * The version of what these functions write. Raise it with any change to the rows' content:
+ * a start on tables written by another version empties them and projects again from
+ * position 0 (a rebuild must give what an incremental projection gives).
+ * 2: a transfer's requests show their displayed status, and its progress counts only the
+ * handovers made under it.
+ */
+export const READ_MODEL_VERSION = '2';
 /** Statuses that take a request off the "open requests" list. */
 export const CLOSED_STATUSES: readonly DisplayStatus[] = ['reunited', 'withdrawn'];
 
@@ -95,7 +104,7 @@ export interface TransferView {
   status: ProposalState['status'];
   agreed: EventRef & { acceptances: string[] };
   closed: EventRef | null;
-  requests: { request: string; status: RequestStatus }[];
+  requests: { request: string; status: DisplayStatus }[];
   progress: { total: number; released: number; received: number; reunited: number };
 }
 
@@ -171,21 +180,7 @@ function reunificationItem(channel: string, r: RequestState): ReunificationItem 
 
 function transferView(state: ChannelState, p: ProposalState): TransferView | null {
   if (!p.agreed) return null;
-  const requests = p.requests.map((id) => ({ request: id, status: state.requests.get(id)!.status }));
-  const reached = (steps: RequestStatus[]) => requests.filter((r) => steps.includes(r.status)).length;
-  return {
-    proposal: p.id,
-    status: p.status,
-    agreed: p.agreed,
-    closed: p.closed,
-    requests,
-    progress: {
-      total: requests.length,
-      released: reached(['released', 'received', 'reunited']),
-      received: reached(['received', 'reunited']),
-      reunited: reached(['reunited']),
-    },
-  };
+  return { proposal: p.id, status: p.status, agreed: p.agreed, closed: p.closed, ...transferRequests(state, p) };
 }
 
 export function channelStateView(state: ChannelState): ChannelStateView {

@@ -70,6 +70,12 @@ export interface ReadModelStore {
   commit(changes: ReadModelChanges, from: string | null, to: string): Promise<void>;
   /** Empties every read model and the checkpoint (a rebuild from position 0 follows). */
   reset(): Promise<void>;
+  /**
+   * Resets (as `reset`) unless the tables were written by projection `version`, and records
+   * `version`, in one transaction; whether it reset. Kept in a table of its own, which neither
+   * `reset` nor a dump touches.
+   */
+  resetUnlessVersion(version: string): Promise<boolean>;
 
   /** Requests of the given channels (null: all), filtered, ordered by channel and request time. */
   requests(channels: string[] | null, filter: RequestFilter): Promise<RequestItem[]>;

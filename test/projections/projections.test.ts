@@ -15,6 +15,7 @@ import { ProjectionRunner } from '../../src/projections/projection.runner';
 import { SqliteReadModelStore } from '../../src/projections/sqlite/sqlite-read-model.store';
 import { createReadModelStore } from '../../src/projections/read-model-store.factory';
 import { CheckpointConflictError, emptyChanges, type ReadModelStore } from '../../src/projections/read-model-store.port';
+import { READ_MODEL_VERSION } from '../../src/projections/read-model-rows';
 import type { EventStore } from '../../src/store/event-store.port';
 import { PostgresEventStore } from '../../src/store/postgres/postgres-event-store.adapter';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.adapter';
@@ -131,6 +132,27 @@ describe.each(backends)('projections on $name', (backend) => {
     expect(incremental.parley_rm_reunifications).toHaveLength(4);
 
     expect(await rebuiltDump(ctx.store, readModels)).toEqual(incremental);
+  });
+
+  it('given tables written by another version of the projection, when it starts, then it empties them and projects the log again from 0', async () => {
+    await appendAll(ctx.store, busyNegotiation().lines());
+    const readModels = ctx.readModels();
+    await readModels.init();
+    // What an older version left: its version mark, its rows, and a checkpoint at the log's end.
+    expect(await readModels.resetUnlessVersion('1')).toBe(true);
+    const old = { ...emptyChanges(), channels: [{ channel: randomUUID(), awaitingNotary: 0, doc: '{"written":"by version 1"}' }] };
+    await readModels.commit(old, null, (await ctx.store.logEnd())!);
+    const rebuilt: string[] = [];
+    const runner = new ProjectionRunner(ctx.store, readModels, { onRebuild: (v) => rebuilt.push(v) });
+    await runner.start();
+    expect(await runner.catchUp(10_000)).toBe(true);
+    await runner.stop();
+    expect(rebuilt).toEqual([READ_MODEL_VERSION]);
+    const projected = await readModels.dump();
+    expect(JSON.stringify(projected)).not.toContain('by version 1');
+    expect(await rebuiltDump(ctx.store, readModels)).toEqual(projected);
+    // Started again on its own version's tables: nothing emptied.
+    expect(await readModels.resetUnlessVersion(READ_MODEL_VERSION)).toBe(false);
   });
 
   it('stays correct after restarts mid-stream: stopped after N events, restarted, equal to a full rebuild', async () => {

@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS ${s}.parley_rm_checkpoint (
   id integer PRIMARY KEY CHECK (id = 1),
   position text COLLATE "C" NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ${s}.parley_rm_version (
+  id integer PRIMARY KEY CHECK (id = 1),
+  version text NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ${s}.parley_rm_channels (
   channel text COLLATE "C" PRIMARY KEY,
   awaiting_notary integer NOT NULL,
@@ -168,9 +172,23 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   async reset(): Promise<void> {
-    await this.inTransaction(async (client) => {
-      await client.query(`TRUNCATE ${READ_MODEL_TABLES.map((t) => this.t(t.name)).join(', ')}`);
+    await this.inTransaction((client) => this.truncateAll(client));
+  }
+
+  async resetUnlessVersion(version: string): Promise<boolean> {
+    return this.inTransaction(async (client) => {
+      // One instance at a time: two starting together must not both rebuild over the other's first batch.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('parley_read_models'))");
+      const { rows } = await client.query<{ version: string }>(`SELECT version FROM ${this.t('parley_rm_version')} WHERE id = 1`);
+      if (rows[0]?.version === version) return false;
+      await this.truncateAll(client);
+      await client.query(`INSERT INTO ${this.t('parley_rm_version')} (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = excluded.version`, [version]);
+      return true;
     });
+  }
+
+  private async truncateAll(client: PoolClient): Promise<void> {
+    await client.query(`TRUNCATE ${READ_MODEL_TABLES.map((t) => this.t(t.name)).join(', ')}`);
   }
 
   async requests(channels: string[] | null, filter: RequestFilter): Promise<RequestItem[]> {

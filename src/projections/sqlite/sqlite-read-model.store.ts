@@ -18,6 +18,10 @@ CREATE TABLE IF NOT EXISTS parley_rm_checkpoint (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   position TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS parley_rm_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS parley_rm_channels (
   channel TEXT PRIMARY KEY,
   awaiting_notary INTEGER NOT NULL,
@@ -129,9 +133,23 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async reset(): Promise<void> {
-    this.db.transaction(() => {
-      for (const table of READ_MODEL_TABLES) this.db.prepare(`DELETE FROM ${table.name}`).run();
-    })();
+    this.db.transaction(() => this.deleteAll())();
+  }
+
+  async resetUnlessVersion(version: string): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare<[], { version: string }>('SELECT version FROM parley_rm_version WHERE id = 1').get();
+        if (row?.version === version) return false;
+        this.deleteAll();
+        this.db.prepare('INSERT INTO parley_rm_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version').run(version);
+        return true;
+      })
+      .immediate();
+  }
+
+  private deleteAll(): void {
+    for (const table of READ_MODEL_TABLES) this.db.prepare(`DELETE FROM ${table.name}`).run();
   }
 
   async requests(channels: string[] | null, filter: RequestFilter): Promise<RequestItem[]> {

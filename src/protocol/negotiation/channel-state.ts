@@ -125,6 +125,29 @@ export function displayStatus(r: RequestState): DisplayStatus {
   return r.status === 'open' && r.pendingProposals.length > 0 ? 'proposed' : r.status;
 }
 
+/**
+ * An agreed transfer's requests, each with its displayed status, and the handovers made
+ * under it. A cancelled transfer's requests may be in a later transfer by now: their status
+ * is shown as it is, but their steps count for the transfer they were taken under (a
+ * cancellation needs none released), so one person is never counted under two transfers.
+ */
+export function transferRequests(state: ChannelState, p: ProposalState): {
+  requests: { request: string; status: DisplayStatus }[];
+  progress: { total: number; released: number; received: number; reunited: number };
+} {
+  const own = p.requests.map((id) => state.requests.get(id)!).map((r) => ({ r, underThis: r.transfer === p.id }));
+  const reached = (steps: RequestStatus[]) => own.filter(({ r, underThis }) => underThis && steps.includes(r.status)).length;
+  return {
+    requests: own.map(({ r }) => ({ request: r.id, status: displayStatus(r) })),
+    progress: {
+      total: own.length,
+      released: reached(['released', 'received', 'reunited']),
+      received: reached(['received', 'reunited']),
+      reunited: reached(['reunited']),
+    },
+  };
+}
+
 /** The parties whose acceptance a proposal needs under the channel's quorum policy. */
 export function requiredParties(state: ChannelState): string[] {
   const all = state.policy?.quorum === 'all';
