@@ -356,7 +356,12 @@ describe('parley CLI against a running service', () => {
       const lied = await ok('ru.lead', ['reunifications', '--server', proxy.url]);
       expect(proxy.replaced).toBe(1);
       expect(lied.items.map((x: { request: string }) => x.request).sort()).toEqual([r1, r2].sort());
-      expect(lied.serverDisagrees).toEqual({ listedButNotVerified: [`${channel}/${fake}`], verifiedButNotListed: expect.arrayContaining([`${channel}/${r1}`, `${channel}/${r2}`]) });
+      expect(lied.serverDisagrees).toEqual({ listedButNotVerified: [`${channel}/${fake}`], verifiedButNotListed: expect.arrayContaining([`${channel}/${r1}`, `${channel}/${r2}`]), listedOtherwise: [] });
+      // Every row listed, one of them saying something else (another holder).
+      const real = (await probe.http.reunifications()).items as { request: string; holder: string }[];
+      proxy.replaceNextAnswer('GET /v1/reunifications', 200, { items: real.map((x) => (x.request === r1 ? { ...x, holder: 'ua' } : x)) });
+      const reworded = await ok('ru.lead', ['reunifications', '--server', proxy.url]);
+      expect(reworded.serverDisagrees).toEqual({ listedButNotVerified: [], verifiedButNotListed: [], listedOtherwise: [`${channel}/${r1}`] });
       proxy.replaceNextAnswer('GET /v1/reunifications', 200, { items: [] });
       const warned = await parley(['reunifications', '--server', proxy.url], env('ru.lead'));
       expect(warned.stderr).toMatch(/warning: the server's listing differs from the verified logs: it left out 2/);

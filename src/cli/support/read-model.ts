@@ -3,10 +3,11 @@
  * each channel its keystore has joined is replayed and verified locally (continuing the
  * log it verified before), projected with the service's own pure projection
  * (channelRows), and shown with the names this key can decrypt. The server's listing is
- * only compared with that: a row it adds or leaves out is reported, never shown as fact,
+ * only compared with that: a row it adds, leaves out or words otherwise is reported, never shown as fact,
  * and no channel it names is read unless the keystore has joined it.
  */
 import { ApiError, ChannelSession } from '../../client';
+import { canonical } from '../../protocol';
 import { channelRows, type ChannelRows } from '../../projections/read-model-rows';
 import { CliContext } from './cli-context';
 import { printable, short, table } from './output';
@@ -17,7 +18,7 @@ export interface VerifiedListing {
   /** Rows projected from the verified logs, each with `person` (the decrypted name, or null). */
   items: Item[];
   /** Where the server's listing of joined channels differs from their verified logs, as channel/request (present only if it does). */
-  serverDisagrees?: { listedButNotVerified: string[]; verifiedButNotListed: string[] };
+  serverDisagrees?: { listedButNotVerified: string[]; verifiedButNotListed: string[]; listedOtherwise: string[] };
   /** Channels the server lists rows of that this keystore has not joined: not read, not shown (present only if any). */
   notJoined?: string[];
   /**
@@ -61,18 +62,28 @@ export async function verifiedListing(ctx: CliContext, serverItems: Item[], pick
     for (const row of pick(channelRows(session.state)) as Item[]) items.push({ ...row, person: personOf(session, row) });
   }
   const joined = new Set(keys.channels);
-  const verified = new Set(items.map(keyOf));
-  const listed = new Set(serverItems.filter((i) => joined.has(String(i.channel))).map(keyOf));
-  const listedButNotVerified = [...listed].filter((k) => !verified.has(k));
-  const verifiedButNotListed = [...verified].filter((k) => !listed.has(k));
+  // Each row as the server would write it (without the name, which only this key can read).
+  const verified = new Map(items.map(({ person: _, ...row }) => [keyOf(row), sameForm(row)]));
+  const listed = new Map(serverItems.filter((i) => joined.has(String(i.channel))).map((row) => [keyOf(row), sameForm(row)]));
+  const listedButNotVerified = [...listed.keys()].filter((k) => !verified.has(k));
+  const verifiedButNotListed = [...verified.keys()].filter((k) => !listed.has(k));
+  // A row listed with another status, holder, transfer … than the verified log gives it.
+  const listedOtherwise = [...listed].filter(([k, row]) => verified.has(k) && verified.get(k) !== row).map(([k]) => k);
   const notJoined = [...new Set(serverItems.map((i) => String(i.channel)).filter((c) => !joined.has(c)))];
   return {
     items,
-    ...((listedButNotVerified.length > 0 || verifiedButNotListed.length > 0) && { serverDisagrees: { listedButNotVerified, verifiedButNotListed } }),
+    ...((listedButNotVerified.length > 0 || verifiedButNotListed.length > 0 || listedOtherwise.length > 0) && {
+      serverDisagrees: { listedButNotVerified, verifiedButNotListed, listedOtherwise },
+    }),
     ...(notJoined.length > 0 && { notJoined }),
     ...(refused.length > 0 && { refused }),
     ...(notYetReadable.length > 0 && { notYetReadable }),
   };
+}
+
+/** A row in one spelling (RFC 8785), as it travels in JSON: members left undefined are absent. */
+function sameForm(row: Item): string {
+  return canonical(JSON.parse(JSON.stringify(row)) as Item);
 }
 
 function personOf(session: ChannelSession, row: Item): string | null {
@@ -105,6 +116,7 @@ export function warnIfDisputed(listing: VerifiedListing): void {
   const parts = [];
   if (d.listedButNotVerified.length) parts.push(`${d.listedButNotVerified.length} row(s) it listed are not in the verified logs (${d.listedButNotVerified.map((k) => short(k.split('/')[1])).join(', ')})`);
   if (d.verifiedButNotListed.length) parts.push(`it left out ${d.verifiedButNotListed.length} that are (${d.verifiedButNotListed.map((k) => short(k.split('/')[1])).join(', ')})`);
+  if (d.listedOtherwise.length) parts.push(`${d.listedOtherwise.length} row(s) it listed say otherwise than the verified logs (${d.listedOtherwise.map((k) => short(k.split('/')[1])).join(', ')})`);
   say(`parley: warning: the server's listing differs from the verified logs: ${parts.join('; ')}. Shown: the verified logs.`);
 }
 
