@@ -44,7 +44,9 @@ describe('read model rows', () => {
       // As the request itself shows (and parley status): proposed again.
       expect(request(f, r).status).toBe('proposed');
       expect(transfer(first).requests).toEqual([{ request: r, status: 'proposed' }]);
-      f.apply(f.build('ru.lead', 'ProposalRejected', { proposal: again, proposalHash: f.proposalHash(again) }, null));
+      const rejection = f.apply(f.build('ru.lead', 'ProposalRejected', { proposal: again, proposalHash: f.proposalHash(again) }, null));
+      // Open again, and updated by the rejection that made it so.
+      expect(request(f, r)).toMatchObject({ status: 'open', updated: { seq: rejection.seq } });
       const { proposal: later } = f.agreedTransfer([r]);
       f.handover(later, r, 'released');
       f.handover(later, r, 'received');

@@ -22,9 +22,9 @@ export { DISPLAY_STATUSES, type DisplayStatus } from '../protocol';
  * a start on tables written by another version empties them and projects again from
  * position 0 (a rebuild must give what an incremental projection gives).
  * 2: a transfer's requests show their displayed status, and its progress counts only the
- * handovers made under it.
+ * handovers made under it. 3: a request's `updated` moves when a proposal naming it closes.
  */
-export const READ_MODEL_VERSION = '2';
+export const READ_MODEL_VERSION = '3';
 /** Statuses that take a request off the "open requests" list. */
 export const CLOSED_STATUSES: readonly DisplayStatus[] = ['reunited', 'withdrawn'];
 

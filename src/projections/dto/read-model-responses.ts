@@ -49,7 +49,7 @@ export class RequestItemDto {
   @ApiProperty({ type: InformationCountsDto, description: 'information shared, counted by kind (content stays encrypted)' })
   information!: InformationCountsDto;
   @ApiProperty({ type: EventRefDto }) requested!: EventRefDto;
-  @ApiProperty({ type: EventRefDto }) updated!: EventRefDto;
+  @ApiProperty({ type: EventRefDto, description: 'the last event that named the request or changed its status (a proposal naming it closing included)' }) updated!: EventRefDto;
   @ApiProperty({ type: EventRefDto, nullable: true }) released!: EventRefDto | null;
   @ApiProperty({ type: EventRefDto, nullable: true }) received!: EventRefDto | null;
   @ApiProperty({ type: WithdrawnRefDto, nullable: true }) withdrawn!: WithdrawnRefDto | null;

@@ -34,12 +34,16 @@ function request(state: ChannelState, id: string, ref: EventRef): RequestState {
   return r;
 }
 
-/** Takes a proposal out of pending: it no longer makes its requests "proposed". */
+/**
+ * Takes a proposal out of pending: it no longer makes its requests "proposed", so each of
+ * them is updated by this event (a reader of "what changed since" must see a request that
+ * went back to open and needs a new proposal).
+ */
 function closeProposal(state: ChannelState, p: ProposalState, status: ProposalState['status'], ref: EventRef): void {
   p.status = status;
   p.closed = ref;
   for (const id of p.requests) {
-    const r = state.requests.get(id)!;
+    const r = request(state, id, ref);
     r.pendingProposals = r.pendingProposals.filter((x) => x !== p.id);
   }
 }
