@@ -5,12 +5,13 @@
  * if the name exists — so two processes starting at once on one data directory end up with
  * the same key. The seed is never logged.
  */
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FactoryProvider } from '@nestjs/common';
 import { PARLEY_CONFIG, type ParleyConfig } from '../config/parley-config';
 import { b64uDecode, b64uEncode, ed25519KeyPair, ed25519Signer, randomBytes } from '../protocol';
 import { NOTARY_KEY, type NotaryKey } from './notary-key';
+import { publishNewFile } from '../common/publish-new-file';
 
 export const NOTARY_KEY_FILE = 'notary.key';
 const OWNER_ONLY = 0o600;
@@ -42,11 +43,11 @@ function createSeedFile(file: string): Uint8Array {
     closeSync(fd);
   }
   try {
-    linkSync(temp, file);
+    publishNewFile(temp, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   } finally {
-    unlinkSync(temp);
+    rmSync(temp, { force: true }); // the extra name after a link; gone after the rename a filesystem without links gets
   }
   return readSeedFile(file);
 }
