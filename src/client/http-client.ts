@@ -391,18 +391,15 @@ export class ParleyHttpClient {
   private async exchange(method: string, target: string, options: RequestOptions, deadline: Deadline): Promise<Response> {
     // A read answered 503 (the store unreachable for a moment, a full disk being cleared) is
     // asked again after its Retry-After, signed afresh, for up to READ_RETRY_MS.
-    const retryUntil = method === 'GET' && options.retryUnavailable !== false ? Date.now() + READ_RETRY_MS : 0;
+    // Within half the request's own time limit: the 503 itself, not a timeout, is what the caller then hears.
+    const retryUntil = method === 'GET' && options.retryUnavailable !== false ? Date.now() + Math.min(READ_RETRY_MS, this.timeoutMs / 2) : 0;
     for (;;) {
       const res = await this.fetchOnce(method, target, options, deadline);
       if (res.status === 503 && Date.now() < retryUntil) {
         const wait = retryAfterMs(res.headers.get('retry-after'));
         if (Date.now() + wait < retryUntil) {
           await res.body?.cancel().catch(() => undefined);
-          try {
-            await sleep(wait, deadline.signal);
-          } catch (err) {
-            throw this.failure(err, deadline);
-          }
+          await sleep(wait, deadline.signal); // an abort ends the wait; the next fetch then fails on it
           continue;
         }
       }

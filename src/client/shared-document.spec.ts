@@ -1,4 +1,4 @@
-import { documentContent, documentLabel, isSafeDefaultName, sharedDocument } from './shared-document';
+import { defaultNameProblem, documentContent, documentLabel, sharedDocument } from './shared-document';
 
 const bytes = Buffer.from('%PDF-1.7 birth certificate');
 
@@ -29,25 +29,29 @@ describe('shared documents', () => {
     ['a NUL', 'nul\u0000'],
     ['256 characters', 'x'.repeat(256)],
     ['a right-to-left override', 'invoice\u202efdp.exe'],
-    ['a zero-width space', 'cert\u200b.pdf'],
+    ['a left-to-right mark', 'cert\u200e.pdf'],
   ])(
-    'given a document named with %s, then it is refused both ways: it could be written outside the directory, or hide in a listing',
+    'given a document named with %s, then it is not shared, and not saved under that name: it could be written outside the directory, or show one name for another',
     (_, name) => {
       expect(() => documentContent({ name, bytes })).toThrow('is not a bare file name');
-      expect(() => sharedDocument({ document: { name, size: 1, data: 'eA' } })).toThrow('is not a bare file name');
+      expect(defaultNameProblem(name)).toBe('which is not a bare file name');
+      // Its bytes are still the sender's: saved under a name the reader gives (--out).
+      expect(sharedDocument({ document: { name, size: 1, data: 'eA' } })).toEqual({ name, bytes: Buffer.from('x') });
     },
   );
 
   it.each([
-    ['.bash_profile', false],
-    ['-', false],
-    ['-rf', false],
-    [' cert.pdf', false],
-    ['cert.pdf ', false],
-    ['birth certificate.pdf', true],
-    ['свидетельство.pdf', true],
-  ])('given the sender named it %j, then saving under that name by default is allowed: %s', (name, allowed) => {
-    expect(isSafeDefaultName(name)).toBe(allowed);
+    ['.bash_profile', 'which is not saved under its own name (a hidden file, or one read as an option)'],
+    ['-', 'which is not saved under its own name (a hidden file, or one read as an option)'],
+    ['-rf', 'which is not saved under its own name (a hidden file, or one read as an option)'],
+    [' cert.pdf', 'which is not saved under its own name (a hidden file, or one read as an option)'],
+    ['birth certificate.pdf', null],
+    ['свидетельство.pdf', null],
+    ['گواهی\u200cتولد.pdf', null], // a zero-width non-joiner, as Persian writes it
+    ['👨\u200d👩\u200d👧.jpg', null], // zero-width joiners of one emoji
+  ])('given the sender named it %j, then saving under that name by default: %s', (name, problem) => {
+    expect(defaultNameProblem(name)).toBe(problem);
+    if (problem === null) expect(documentContent({ name, bytes }).document.name).toBe(name);
   });
 
   it.each([

@@ -26,9 +26,9 @@ export function documentLabel(content: Record<string, unknown> | null): string |
 
 /**
  * The document a decrypted body carries, or null if it carries none. Throws when it carries
- * one that is not well formed: a name that is not a bare file name, data that is not
- * canonical base64url, or a size that is not the data's length (a document cut or padded
- * by its sender's software is not saved as if whole).
+ * one that is not well formed: data that is not canonical base64url, or a size that is not
+ * the data's length (a document cut or padded by its sender's software is not saved as if
+ * whole). The name is as its sender gave it: see defaultNameProblem before writing under it.
  */
 export function sharedDocument(content: Record<string, unknown> | null): SharedDocument | null {
   if (!content || !Object.hasOwn(content, 'document')) return null;
@@ -39,27 +39,34 @@ export function sharedDocument(content: Record<string, unknown> | null): SharedD
   const bytes = b64uDecode(d.data);
   if (!bytes) throw new Error('the document data is not base64url');
   if (bytes.length !== d.size) throw new Error(`the document holds ${bytes.length} bytes where its sender said ${d.size}`);
-  return { name: safeName(d.name), bytes };
+  return { name: d.name, bytes };
+}
+
+// Control characters, line separators, and the bidirectional marks, embeddings, overrides
+// and isolates (which would show `cert.pdf` for `fdp.trec`); not every format character:
+// ZWNJ and ZWJ belong in Persian, Arabic-script and Indic words, and in emoji.
+const NOT_IN_A_NAME = /[/\\\p{Cc}\p{Zl}\p{Zp}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u;
+
+/** Why `name` is not a bare file name (a single path component, shown as it is), or null. */
+function bareNameProblem(name: string): string | null {
+  if (name === '' || name === '.' || name === '..' || name.length > 255 || NOT_IN_A_NAME.test(name)) return 'which is not a bare file name';
+  return null;
 }
 
 /**
- * A name another party chose, to be used as a file name here: a single path component, not
- * `.` or `..`, without control or invisible formatting characters (bidirectional overrides
- * would make `cert.pdf` of `fdp.trec`), so that a hostile sender cannot make `parley save`
- * write outside the directory it is run in or show one name for another.
+ * Why `parley save` must not write under the sender's name by default, or null: a name that
+ * is not a bare file name (it could lead outside the directory, or show one name for
+ * another), a hidden one (`.bash_profile` in a home directory runs at the next login), or one
+ * read as an option or as standard output (`-…`). The reader's own `--out` is then needed.
  */
+export function defaultNameProblem(name: string): string | null {
+  const bare = bareNameProblem(name);
+  if (bare) return bare;
+  if (name.startsWith('.') || name.startsWith('-') || name.trim() !== name) return 'which is not saved under its own name (a hidden file, or one read as an option)';
+  return null;
+}
+
 function safeName(name: string): string {
-  if (name === '' || name === '.' || name === '..' || name.length > 255 || /[/\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) {
-    throw new Error(`the document name ${JSON.stringify(name)} is not a bare file name`);
-  }
+  if (bareNameProblem(name)) throw new Error(`the document name ${JSON.stringify(name)} is not a bare file name`);
   return name;
-}
-
-/**
- * Whether the sender's name may also be the name `parley save` writes under by default: not
- * hidden (`.bash_profile` in a home directory would run at the next login) and not read as
- * an option or as standard output (`-…`). Other names need the reader's own `--out`.
- */
-export function isSafeDefaultName(name: string): boolean {
-  return !name.startsWith('.') && !name.startsWith('-') && name.trim() === name;
 }

@@ -61,6 +61,9 @@ export class HealthController {
       try {
         await inTime(this.store.rememberNonce('parley-readiness-probe', randomUUID(), Date.now() + STORE_TIMEOUT_MS));
       } catch (err) {
+        // Still failing: the outage goes on being remembered, though no request reaches an
+        // instance that is not ready (else it would look ready again a minute later).
+        this.outage.noteUnavailable();
         this.logger.error(`readiness: the store answers reads but refuses writes (a full disk?): ${(err as Error).message}`);
         return session.down({ message: 'the store refuses writes' });
       }

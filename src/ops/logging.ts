@@ -1,5 +1,5 @@
 import type { Params } from 'nestjs-pino';
-import { destination } from 'pino';
+import { destination, stdSerializers } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParleyConfig } from '../config/parley-config';
 
@@ -14,6 +14,9 @@ import type { ParleyConfig } from '../config/parley-config';
  * when "event store closed" is logged. At the default level few lines are written, so the
  * cost is small.
  */
+/** The message of the Error pino-http makes for a 5xx answer (no error of ours says this). */
+const PINO_HTTP_ERROR = /^failed with status code \d+$/;
+
 export function loggingParams(config: ParleyConfig): Params {
   return {
     pinoHttp: [
@@ -37,10 +40,10 @@ export function loggingParams(config: ParleyConfig): Params {
             path: (req.url ?? '').split('?')[0],
           }),
           res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-          // pino-http makes an Error for every 5xx; its stack says nothing (where pino-http made
-          // it). What failed is logged where it failed: an unexpected error with its stack by
-          // the exception filter, an outage at warn.
-          err: (err: Error) => ({ message: err.message }),
+          // pino-http makes an Error for every 5xx, whose stack says only where pino-http made
+          // it: its message alone. Every other error (the exception filter's, with the stack of
+          // what failed) as pino serializes errors.
+          err: (err: Error) => (PINO_HTTP_ERROR.test(err.message) ? { message: err.message } : stdSerializers.err(err)),
         },
         // 503 is an outage or a limit, said at warn where it is met; other 5xx are errors.
         customLogLevel: (_req, res, err) =>

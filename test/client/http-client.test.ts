@@ -81,6 +81,20 @@ describe('ParleyHttpClient on the wire', () => {
     }
   });
 
+  it('given a 503 whose Retry-After would outlast the request\'s own time limit, then the 503 itself is the answer, not a timeout', async () => {
+    const { server, url, seen } = await listen((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
+      res.end(JSON.stringify({ error: 'unavailable', message: 'the event store cannot be reached just now' }));
+    });
+    try {
+      const err = await new ParleyHttpClient({ server: url, keys: signer, timeoutMs: 3000 }).head('c').catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 503, code: 'unavailable' });
+      expect(seen).toHaveLength(1);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('given 5 stored lines, when reading with pages of 2, then it pages from 0, 2, 4 and keeps every line exactly', async () => {
     const lines = ['{"seq":0}', '{"seq":1,"t":"é"}', '{"seq":2}', '{"seq":3}', '{"seq":4}'];
     const { server, url, seen } = await listen((req, res) => {

@@ -1,6 +1,6 @@
 import { closeSync, rmSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { isSafeDefaultName, sharedDocument } from '../../client';
+import { defaultNameProblem, sharedDocument } from '../../client';
 import { action, withCommonOptions } from '../support/cli-context';
 import { UsageError } from '../support/cli-errors';
 import { examples } from '../support/event-command';
@@ -31,9 +31,8 @@ export function register(program: Command): void {
         throw new UsageError(`the event at seq ${seq} holds a document that cannot be saved: ${(err as Error).message}`);
       }
       if (!doc) throw new UsageError(`the event at seq ${seq} (${entry.envelope.type}) holds no document`);
-      if (o.out === undefined && !isSafeDefaultName(doc.name)) {
-        throw new UsageError(`its sender named the document ${JSON.stringify(doc.name)}, which is not saved under its own name (a hidden file, or one read as an option): give --out <file>`);
-      }
+      const unsafe = o.out === undefined ? defaultNameProblem(doc.name) : null;
+      if (unsafe) throw new UsageError(`its sender named the document ${JSON.stringify(doc.name)}, ${unsafe}: give --out <file>`);
       const out = o.out ?? doc.name;
       if (out === '-') {
         // Another party's bytes could drive the terminal (escape sequences): into a pipe or a file only.
