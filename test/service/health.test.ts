@@ -34,7 +34,7 @@ describe('readiness', () => {
     try {
       // The pages' free room filled too, as on a disk with no byte left.
       for (let i = 0; ; i++) {
-        const full = await server.store.rememberNonce('filler', `n${i}`, Date.now() + 60_000).then(() => false, (e: { code?: string }) => e.code === 'SQLITE_FULL');
+        const full = await server.store.rememberNonce('filler', `n${i}`, Date.now() + 3_600_000).then(() => false, (e: { code?: string }) => e.code === 'SQLITE_FULL');
         if (full) break;
         if (i > 100_000) throw new Error('never full');
       }
@@ -42,6 +42,18 @@ describe('readiness', () => {
       expect((await post(server.url, n.channel, big)).status).toBe(503);
       const ready = await fetch(`${server.url}/health/ready`);
       expect({ status: ready.status, body: await ready.json() }).toMatchObject({ status: 503, body: { health: { error: { store: { status: 'down', message: 'the store refuses writes' } } } } });
+      // No request reaches an instance that is not ready: a minute and more on, the disk still
+      // full, only readiness's own failing probe keeps it not ready (the clock moved for that).
+      const real = Date.now.bind(Date);
+      const clock = jest.spyOn(Date, 'now');
+      try {
+        for (const later of [59_000, 118_000]) {
+          clock.mockImplementation(() => real() + later);
+          expect({ later, status: (await fetch(`${server.url}/health/ready`)).status }).toEqual({ later, status: 503 });
+        }
+      } finally {
+        clock.mockRestore();
+      }
     } finally {
       db.pragma('max_page_count = 4294967294');
     }
