@@ -14,7 +14,7 @@ import { UnusableInputError } from '../../audit/line-batches';
 import { signAuditReport, verifyAuditReport } from '../../audit/signed-report';
 import { serverLog } from '../../audit/server-log';
 import { pinsOf, rememberedOf, rememberedViolations } from '../../client/channel-session';
-import { ApiError, ChannelIntegrityError, KeystoreError, ServerUnreachableError } from '../../client/errors';
+import { ApiError, ChannelIntegrityError, KeystoreError } from '../../client/errors';
 import { ParleyHttpClient, RequestKeys } from '../../client/http-client';
 import { readKeystore } from '../../client/keystore-file';
 import { isUuid, safetyNumber } from '../../protocol';
@@ -182,10 +182,11 @@ async function runAudit(options: AuditOptions): Promise<number> {
  * refusal too (for other commands a refusal is a verdict, 1). Null for a bug.
  */
 function auditFailure(err: unknown): Failure | null {
-  if (err instanceof ServerUnreachableError || (err instanceof ApiError && err.status >= 500)) return { ...describeFailure(err), exit: EXIT.unreachable };
-  if (err instanceof ChannelIntegrityError) return describeFailure(err); // the log does not verify: 1
+  const failure = describeFailure(err);
+  if (failure.exit === EXIT.unreachable) return failure; // out of reach, or failing for now (5xx): 3, as for every command
+  if (err instanceof ChannelIntegrityError) return failure; // the log does not verify: 1
   if (err instanceof UnusableInputError) return { exit: EXIT.usage, code: 'unusable_input', message: err.message };
-  if (err instanceof UsageError || err instanceof KeystoreError || err instanceof ApiError) return { ...describeFailure(err), exit: EXIT.usage };
+  if (err instanceof UsageError || err instanceof KeystoreError || err instanceof ApiError) return { ...failure, exit: EXIT.usage };
   const errno = (err as NodeJS.ErrnoException).code; // unreadable input (ENOENT, EISDIR, …)
   if (errno !== undefined) return { exit: EXIT.usage, code: 'unreadable_input', message: (err as Error).message };
   return null;

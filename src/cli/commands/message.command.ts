@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { draft } from '../../client';
 import { auditorsBeyondAudience } from '../../protocol';
 import { UsageError } from '../support/cli-errors';
-import { contentFile, contentOption, list, registerEventCommand, standardInput } from '../support/event-command';
+import { contentFile, contentOption, list, registerEventCommand } from '../support/event-command';
+import { standardInput } from '../support/standard-input';
 
 interface MessageOptions {
   to?: string;

@@ -21,6 +21,7 @@ import { keystoreSavedSince, type OpenedKeystore, readKeystoreFile, saveKeystore
 import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase, warnIfShared } from './passphrase';
+import { standardInput } from './standard-input';
 import { Output, printable } from './output';
 
 export interface CommonOptions {
@@ -324,6 +325,8 @@ export function action<A extends unknown[]>(run: (ctx: CliContext, ...args: A) =
   return async function (this: Command, ...args: unknown[]): Promise<void> {
     const ctx = new CliContext(this.opts() as CommonOptions);
     try {
+      // `--content -` (any command that takes it): read now, before a passphrase prompt may want the terminal.
+      if ((this.opts() as { content?: unknown }).content === '-') standardInput();
       await run(ctx, ...(args.slice(0, this.registeredArguments.length) as A));
       await ctx.flush();
       process.exitCode ??= EXIT.ok;

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { Command, Option } from 'commander';
 import { ChannelState, decodeUtf8Strict, parseStrictJson, ProposalState, RequestState, violation } from '../../protocol';
 import { ChannelView, Draft, Keys, RuleViolationError, Submitted } from '../../client';
 import { action, CliContext, withCommonOptions } from './cli-context';
 import { UsageError } from './cli-errors';
+import { standardInput } from './standard-input';
 
 export interface DraftInput<O> {
   state: ChannelState;
@@ -44,8 +44,6 @@ export function registerEventCommand<O>(program: Command, spec: EventCommandSpec
     action(async (ctx: CliContext, ...args: string[]) => {
       const options = cmd.opts() as O;
       spec.check?.(options, args);
-      // Read now, before a passphrase prompt may want the terminal.
-      if ((options as { content?: string }).content === '-') standardInput();
       const session = await ctx.session();
       const keys = await ctx.keys();
       const newId = randomUUID();
@@ -135,22 +133,6 @@ export function contentFile(path: string | undefined): Record<string, unknown> {
   }
 }
 
-let stdinText: string | undefined;
-
-/** Standard input as text, read once: a command drafts its event again on each attempt. */
-export function standardInput(): string {
-  if (stdinText === undefined) {
-    // isatty, not process.stdin.isTTY: that would open fd 0 as a non-blocking tty stream, and
-    // the read below would then fail with EAGAIN before anything was typed.
-    if (isatty(0)) process.stderr.write('parley: reading standard input; end it with Ctrl-D\n');
-    try {
-      stdinText = decodeUtf8Strict(readFileSync(0));
-    } catch (err) {
-      throw new UsageError(`standard input: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  return stdinText;
-}
 
 /** An optional body: `{note}` and/or `--content`, or no body at all. */
 export function optionalNote(options: { note?: string; content?: string }, key = 'note'): Record<string, unknown> | null {
