@@ -18,6 +18,9 @@ import { pgTransaction } from '../../store/postgres/pg-transaction';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Held for a transaction by whatever creates or empties the read model tables: instances starting together take turns. */
+const READ_MODELS_LOCK = "SELECT pg_advisory_xact_lock(hashtext('parley_read_models'))";
+
 // COLLATE "C": byte order, as SQLite's, so lists and dumps order the same on both adapters.
 const schemaSql = (s: string) => `
 CREATE SCHEMA IF NOT EXISTS ${s};
@@ -85,7 +88,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   async init(): Promise<void> {
     // Several instances may start at once; an advisory lock keeps CREATE … IF NOT EXISTS from racing.
     await this.inTransaction(async (client) => {
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('parley_read_models'))");
+      await client.query(READ_MODELS_LOCK);
       await client.query(schemaSql(`"${this.schema}"`));
     });
   }
@@ -178,7 +181,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   async resetUnlessVersion(version: string): Promise<boolean> {
     return this.inTransaction(async (client) => {
       // One instance at a time: two starting together must not both rebuild over the other's first batch.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('parley_read_models'))");
+      await client.query(READ_MODELS_LOCK);
       const { rows } = await client.query<{ version: string }>(`SELECT version FROM ${this.t('parley_rm_version')} WHERE id = 1`);
       if (rows[0]?.version === version) return false;
       await this.truncateAll(client);
