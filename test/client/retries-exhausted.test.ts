@@ -72,19 +72,15 @@ describe('ChannelSession.submit when the head keeps moving', () => {
     proxy.disarm(); // the spare
   });
 
-  it('given a rival ahead of more attempts than the count, then the session goes on trying for the time given, and lands', async () => {
-    const { mine, beatenAppends } = beaten(8);
-    const done = await mine.submit(message('mine, ninth time'), { attempts: 3, retryForMs: 20_000 });
-    expect(done.attempts).toBe(9);
-    expect(beatenAppends()).toBe(8);
-    expect(await mineStored('mine, ninth time')).toBe(1);
-  });
-
-  it('given the rival stops one attempt short of the limit, then the last attempt lands', async () => {
-    const { mine, beatenAppends } = beaten(2);
-    const done = await mine.submit(message('mine, third time'), { attempts: 3, retryForMs: 0 });
-    expect(done.attempts).toBe(3);
-    expect(beatenAppends()).toBe(2);
-    expect(await mineStored('mine, third time')).toBe(1);
+  it.each([
+    ['a rival ahead of more attempts than the count, then the session goes on trying for the time given, and lands', 8, { attempts: 3, retryForMs: 20_000 }],
+    ['the rival stops one attempt short of the limit, then the last attempt lands', 2, { attempts: 3, retryForMs: 0 }],
+  ])('given %s', async (_name, rivalFirst, options) => {
+    const { mine, beatenAppends } = beaten(rivalFirst);
+    const text = `mine, after ${rivalFirst} beaten`;
+    const done = await mine.submit(message(text), options);
+    expect(done.attempts).toBe(rivalFirst + 1);
+    expect(beatenAppends()).toBe(rivalFirst);
+    expect(await mineStored(text)).toBe(1);
   });
 });

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppendEventCommand } from '../../src/channels/commands/append-event.command';
-import { AgreeTransferCommand } from '../../src/notary/agree-transfer.command';
+import { AgreeTransferCommand, type AgreementOutcome } from '../../src/notary/agree-transfer.command';
 import { notaryKeyFromSeed } from '../../src/notary/notary-key.provider';
 import { NotarySweepService } from '../../src/notary/notary-sweep.service';
 import { b64uDecode, b64uEncode, ed25519KeyPair, Envelope, evolve, verifyLog } from '../../src/protocol';
@@ -34,6 +34,19 @@ function negotiationAwaitingOneAcceptance() {
   f.accept(proposal, 'ua.lead');
   const last = f.build('ru.lead', 'ProposalAccepted', { proposal, proposalHash: f.proposalHash(proposal) }, null);
   return { f, proposal, last };
+}
+
+/** Asks one instance's notary to agree `proposal` twice: the outcomes, and the errors it logged naming the channel (a thing said once is said once). */
+async function agreeTwice(app: ParleyApp, channel: string, proposal: string): Promise<{ outcomes: AgreementOutcome[]; said: string[] }> {
+  const told = jest.spyOn(Logger.prototype, 'error');
+  try {
+    const bus = app.app.get(CommandBus);
+    const outcomes: AgreementOutcome[] = [];
+    for (let i = 0; i < 2; i++) outcomes.push(await bus.execute(new AgreeTransferCommand(channel, proposal)));
+    return { outcomes, said: told.mock.calls.map(([m]) => String(m)).filter((m) => m.includes(channel)) };
+  } finally {
+    told.mockRestore();
+  }
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
@@ -145,16 +158,9 @@ describe('notary on one PostgreSQL store shared by two service instances', () =>
     f.log.push(forged);
     f.accept(proposal, 'ru.evil');
     await appendAll(apps[0].store, f.lines());
-    const told = jest.spyOn(Logger.prototype, 'error');
-    try {
-      const bus = apps[0].app.get(CommandBus);
-      expect(await bus.execute(new AgreeTransferCommand(f.channel, proposal))).toBe('refused');
-      expect(await bus.execute(new AgreeTransferCommand(f.channel, proposal))).toBe('refused');
-      const said = told.mock.calls.map(([m]) => String(m)).filter((m) => m.includes(f.channel));
-      expect(said).toEqual([expect.stringMatching(new RegExp(`seq ${forged.seq} is refused \\(bad_signature: .*No TransferAgreed is signed in this channel`))]);
-    } finally {
-      told.mockRestore();
-    }
+    const { outcomes, said } = await agreeTwice(apps[0], f.channel, proposal);
+    expect(outcomes).toEqual(['refused', 'refused']);
+    expect(said).toEqual([expect.stringMatching(new RegExp(`seq ${forged.seq} is refused \\(bad_signature: .*No TransferAgreed is signed in this channel`))]);
     expect((await channelLog(apps[0].store, f.channel)).some((e) => e.type === 'TransferAgreed')).toBe(false);
   });
 
@@ -165,16 +171,9 @@ describe('notary on one PostgreSQL store shared by two service instances', () =>
     f.accept(proposal, 'ua.lead');
     f.accept(proposal, 'ru.lead');
     await appendAll(apps[0].store, f.lines());
-    const told = jest.spyOn(Logger.prototype, 'error');
-    try {
-      const bus = apps[0].app.get(CommandBus);
-      expect(await bus.execute(new AgreeTransferCommand(f.channel, proposal))).toBe('not_due');
-      expect(await bus.execute(new AgreeTransferCommand(f.channel, proposal))).toBe('not_due');
-      const said = told.mock.calls.map(([m]) => String(m)).filter((m) => m.includes(f.channel));
-      expect(said).toEqual([expect.stringMatching(/names notary key .*not this server's.*restore notary\.key/)]);
-    } finally {
-      told.mockRestore();
-    }
+    const { outcomes, said } = await agreeTwice(apps[0], f.channel, proposal);
+    expect(outcomes).toEqual(['not_due', 'not_due']);
+    expect(said).toEqual([expect.stringMatching(/names notary key .*not this server's.*restore notary\.key/)]);
     expect((await channelLog(apps[0].store, f.channel)).some((e) => e.type === 'TransferAgreed')).toBe(false);
   });
 
