@@ -2,7 +2,7 @@ import { ConfigError, configWarnings, loadConfig } from './parley-config';
 
 describe('loadConfig', () => {
   it('given an empty environment, then the defaults: embedded SQLite in ./data on port 3000', () => {
-    expect(loadConfig({})).toMatchObject({ PORT: 3000, PARLEY_STORE: 'sqlite', PARLEY_DATA_DIR: './data', PARLEY_MAX_ENVELOPE_BYTES: 1048576 });
+    expect(loadConfig({})).toMatchObject({ PORT: 3000, PARLEY_STORE: 'sqlite', PARLEY_DATA_DIR: './data', PARLEY_MAX_ENVELOPE_BYTES: 1048576, PARLEY_SHUTDOWN_GRACE_S: 10 });
   });
 
   it('given numbers as text, then they are numbers', () => {
@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     [{ PARLEY_AUDITORS: `${'A'.repeat(42)}B:${'A'.repeat(43)}` }, /PARLEY_AUDITORS: pair 1 is not two canonical/],
     [{ PARLEY_NOTARY_SEED: `${'A'.repeat(42)}B` }, /PARLEY_NOTARY_SEED: not canonical/],
     [{ PARLEY_POSTGRES_SCHEMA: 'Bad-Name' }, /PARLEY_POSTGRES_SCHEMA/],
+    [{ PARLEY_SHUTDOWN_GRACE_S: '3601' }, /PARLEY_SHUTDOWN_GRACE_S must not be greater than 3600/],
   ])('given %p, then a clear error', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -2,7 +2,7 @@
  * Operations of a real `node dist/src/main.js`: health, Prometheus metrics, the OpenAPI
  * document, JSON logs that hold no body, key or signature, and a graceful stop on SIGTERM.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { NegotiationBuilder, newNotarySeed } from '../support/negotiation-builder';
 import { newStoreLocation, spawnServer, type SpawnedServer, type StoreLocation } from './service-harness';
 import { post, signedGet, signedGetHeaders } from './service-test-kit';
@@ -18,7 +18,7 @@ describe('a running service', () => {
 
   beforeAll(async () => {
     location = newStoreLocation('sqlite');
-    server = await spawnServer({ ...location.env, PARLEY_NOTARY_SEED: notarySeed, LOG_LEVEL: 'debug' });
+    server = await spawnServer({ ...location.env, PARLEY_NOTARY_SEED: notarySeed, LOG_LEVEL: 'debug', PARLEY_SHUTDOWN_GRACE_S: '2' });
     n = NegotiationBuilder.open({ notarySeed });
     expect((await post(server.url, n.channel, n.log[0])).status).toBe(201);
     expect((await post(server.url, n.channel, n.log[0])).status).toBe(200);
@@ -119,19 +119,62 @@ describe('a running service', () => {
     expect(server.output()).toContain(`"msg":"listening on ${server.url} (store: sqlite at `);
   });
 
-  it('when sent SIGTERM with a live stream and a trickled upload open, then it shuts down through the Nest hooks, closing the store, without waiting for them', async () => {
+  it('when sent SIGTERM with an append in flight, then it stops accepting, answers the append, and stops after the grace without waiting for a stream or a stalled upload', async () => {
+    const port = Number(new URL(server.url).port);
     const target = `/v1/channels/${n.channel}/stream`;
     const stream = await fetch(server.url + target, { headers: signedGetHeaders(target, n.keys('ua.lead')) });
     expect(stream.status).toBe(200);
-    const upload = connect(Number(new URL(server.url).port), '127.0.0.1');
-    await new Promise((r) => upload.once('connect', r));
-    upload.on('error', () => undefined); // reset by the shutdown
-    upload.write(`POST /v1/channels/${n.channel}/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"v":`);
+    const stalled = await connected(port);
+    stalled.write(`POST /v1/channels/${n.channel}/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"v":`);
+    // "100 Continue" is written as Node hands the request to the application: from then on it is in flight.
+    const message = n.message('ua.lead', ['ru', 'ua'], 'sent as the server stops');
+    const body = JSON.stringify(message);
+    const inFlight = await connected(port);
+    let answer = '';
+    inFlight.on('data', (d) => (answer += d));
+    inFlight.write(`POST /v1/channels/${n.channel}/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    await until(() => answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
+
+    const stopped = server.stop();
+    await until(async () => (await refused(port)) === true);
+    inFlight.write(body);
+    await until(() => /\r\n\r\n\{.*\}$/s.test(answer.slice(answer.indexOf('\r\n\r\n') + 4)));
+    const [head, stored] = answer.slice(answer.indexOf('\r\n\r\n') + 4).split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
+    expect(head).toMatch(/^connection: close$/im);
+    expect(JSON.parse(stored)).toMatchObject({ seq: message.seq });
+
     // Nest re-raises the signal after its shutdown hooks ran, so the exit is by SIGTERM.
-    // Without forceCloseConnections it waited for both for ever.
-    expect(await server.stop()).toEqual({ code: null, signal: 'SIGTERM' });
-    upload.destroy();
+    expect(await stopped).toEqual({ code: null, signal: 'SIGTERM' });
+    stalled.destroy();
+    inFlight.destroy();
     await stream.body?.cancel().catch(() => undefined);
+    expect(server.output()).toMatch(/"msg":"stopping: answering 2 request\(s\) in flight first \(at most 2 s\)"/);
+    expect(server.output()).toMatch(/"msg":"stopping: 1 request\(s\) still in flight after 2 s are cut off"/);
     expect(server.output()).toMatch(/"msg":"event store closed"/);
   });
 });
+
+async function connected(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined); // reset by the shutdown, once the grace is over
+  await new Promise((r) => socket.once('connect', r));
+  return socket;
+}
+
+/** Whether a new connection is refused (the server has stopped listening). */
+async function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
