@@ -3,14 +3,14 @@
  * of a running server while SDK clients keep appending — no downtime: appends are acknowledged
  * while the backup holds its snapshot of the live store (the process is stopped mid-copy to
  * make that last); the copy is a prefix of the live log that audits clean, and a server started
- * on it serves the same heads, events and read models as the original. PostgreSQL: the
+ * on it by `parley restore` serves the same heads, events and read models as the original. PostgreSQL: the
  * documented pg_dump / pg_restore procedure (docs/reliability.md), restored into a database of
  * its own and served the same way.
  */
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { ChannelSession } from '../../src/client';
@@ -241,8 +241,15 @@ describe('SQLite online backup (parley backup)', () => {
     const quiet = join(scratch.path, 'quiet.sqlite');
     expect((await parley(['backup', '--to', quiet, '--data-dir', location.env.PARLEY_DATA_DIR], {})).code).toBe(0);
     expect((await parley(['backup', '--to', quiet, '--data-dir', location.env.PARLEY_DATA_DIR], {})).code).toBe(2);
+    // Never over the store of a running service.
+    const refused = await parley(['restore', '--from', quiet, '--data-dir', location.env.PARLEY_DATA_DIR], {});
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^parley: usage: .* is open in another process \(a service running on it\?\); stop it, then restore\n$/) });
     restored.location = newStoreLocation('sqlite');
-    copyFileSync(quiet, join(restored.location.env.PARLEY_DATA_DIR, SQLITE_FILE_NAME));
+    const restore = await parley(['restore', '--from', quiet, '--data-dir', restored.location.env.PARLEY_DATA_DIR, '--json'], { PARLEY_NOTARY_SEED: '' });
+    expect({ code: restore.code, json: restore.json }).toEqual({
+      code: 0,
+      json: expect.objectContaining({ ok: true, file: join(restored.location.env.PARLEY_DATA_DIR, SQLITE_FILE_NAME), replaced: null, warnings: [expect.stringMatching(/^no notary\.key in .*: put the notary key back/)] }),
+    });
     restored.server = await spawnServer({ ...restored.location.env, ...baseEnv });
     const { live: readModels, rebuilt } = await readModelsAndRebuild(restored.location);
     expect(rebuilt).toEqual(readModels);
