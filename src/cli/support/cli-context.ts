@@ -22,6 +22,7 @@ import { scryptCostFromEnv } from '../../client/keystore';
 import { describeFailure, EXIT, printFailure, UsageError } from './cli-errors';
 import { passphrase, warnIfShared } from './passphrase';
 import { standardInput } from './standard-input';
+import { openingTermsNote } from './opening-terms';
 import { Output, printable } from './output';
 
 export interface CommonOptions {
@@ -206,6 +207,8 @@ export class CliContext {
       process.stderr.write(printable(`parley: warning: ${what} is addressed to you but does not open (${e.problem}): its sender sealed it wrongly, and what it says is unknown to you`, true) + '\n');
     }
     const seen = keys.seen?.[channel];
+    const terms = seen ? null : openingTermsNote(session.view.state, keys.id);
+    if (terms) process.stderr.write(printable(terms, true) + '\n');
     let continues = true;
     if (seen) {
       try {
