@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupSqliteStore } from './sqlite-backup';
@@ -94,5 +94,48 @@ describe('restoreSqliteStore', () => {
     await expect(restoreSqliteStore(join(dir, 'notes.txt'), store(), AT)).rejects.toThrow(/not a Parley store/);
     expect(readdirSync(dir).sort()).toEqual(before.concat('notes.txt').sort());
     expect(existsSync(store() + '-wal')).toBe(true);
+  });
+
+  it('given a store it cannot probe, then it refuses: "cannot tell" is not "not in use"', async () => {
+    const backup = await backupOfTwo();
+    mkdirSync(store()); // opens as no database file at all (SQLITE_CANTOPEN), as a file of another user would
+    await expect(restoreSqliteStore(backup, store(), AT)).rejects.toThrow(/^cannot tell whether .*parley\.sqlite is in use \(SQLITE_CANTOPEN\); nothing was changed$/);
+    expect(readdirSync(dir).filter((f) => /restoring|replaced/.test(f))).toEqual([]);
+  });
+
+  it('given no data directory, or a directory for a backup, then it says so', async () => {
+    const backup = await backupOfTwo();
+    await expect(restoreSqliteStore(backup, join(dir, 'nowhere', 'parley.sqlite'), AT)).rejects.toThrow(/^no data directory at .*nowhere$/);
+    await expect(restoreSqliteStore(dir, store(), AT)).rejects.toThrow(/is not a file$/);
+  });
+
+  it('given a store reached through a symbolic link, then the restored store is where the link points', async () => {
+    const backup = await backupOfTwo();
+    const volume = join(dir, 'volume');
+    mkdirSync(volume);
+    await crashedStore();
+    for (const suffix of ['', '-wal', '-shm']) copyFileSync(store() + suffix, join(volume, 'parley.sqlite' + suffix));
+    for (const suffix of ['', '-wal', '-shm']) rmSync(store() + suffix);
+    symlinkSync(join(volume, 'parley.sqlite'), store());
+    const result = await restoreSqliteStore(backup, store(), AT);
+    expect(result).toMatchObject({ file: join(volume, 'parley.sqlite'), replaced: join(volume, 'parley.sqlite.replaced-20261130T050607Z') });
+    expect(dataOf(store())).toEqual(['{"n":1}', '{"n":2}']);
+    expect(dataOf(result.replaced!)).toEqual(['{"n":7}', '{"n":8}', '{"n":9}']);
+  });
+
+  it('given a store of another user, then the restored store is theirs (run as root) or restore refuses (run as anyone else)', async () => {
+    const backup = await backupOfTwo();
+    await crashedStore();
+    if (process.getuid!() !== 0) {
+      // Not root: a file of another user cannot be made here, but the system's temporary directory is root's.
+      const inRootsDir = join(tmpdir(), `parley-restore-spec-${process.pid}.sqlite`);
+      await expect(restoreSqliteStore(backup, inRootsDir, AT)).rejects.toThrow(/belongs to uid 0: run restore as that user \(the service's\), or as root$/);
+      return expect(existsSync(inRootsDir)).toBe(false);
+    }
+    const other = 65534;
+    chownSync(store(), other, other);
+    await restoreSqliteStore(backup, store(), AT);
+    expect(statSync(store())).toMatchObject({ uid: other, gid: other });
+    expect(statSync(store()).mode & 0o777).toBe(0o600);
   });
 });

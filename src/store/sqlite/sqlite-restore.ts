@@ -1,44 +1,50 @@
 /**
  * Restores a backup of the SQLite store (`parley backup`) as the store a service will open.
  * By hand this was three steps, one of them easy to forget and silently fatal: a `-wal` left
- * beside the restored file from the old store is replayed into it by SQLite on open, undoing
- * the restore or mixing pages of two stores. Here:
+ * beside the restored file from the old store is replayed into it by SQLite on open, and the
+ * service serves the old store again. Here:
  *
  * 1. the backup is copied beside the store and checked exactly as a backup is (backupSqliteStore:
- *    a Parley store, integrity_check, owner-only), so a bad backup changes nothing;
+ *    a Parley store, integrity_check, owner-only), so a bad backup changes nothing; the copy
+ *    gets the owner of the store it replaces (run as root) or restore refuses to make a store
+ *    the service's user could not open;
  * 2. a store still open in any process (a service running on it) is refused: SQLite denies an
- *    exclusive lock while another connection has the file open;
- * 3. the store it replaces is not deleted: its files (database, `-wal`, `-shm`) are renamed
- *    together to `<file>.replaced-<UTC time>`, a store SQLite still opens whole;
- * 4. the checked copy takes the store's name (never replacing a file that appeared meanwhile).
+ *    exclusive lock while another connection has the file open. A store it cannot probe (no
+ *    permission, say) is refused too: "cannot tell" is not "not in use";
+ * 3. the store it replaces is not deleted: its files (database, `-wal`, `-shm`) are given the
+ *    names `<file>.replaced-<UTC time>…` together, a store SQLite still opens whole, and its
+ *    `-wal` and `-shm` leave the store's name before the copy takes it;
+ * 4. the checked copy takes the store's name by rename(2), atomically: a service starting from
+ *    then on opens the restored store.
  */
 import Database from 'better-sqlite3';
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { publishNewFile } from '../../common/publish-new-file';
+import { chownSync, existsSync, linkSync, lstatSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { backupSqliteStore, SqliteBackupError, type SqliteBackupResult } from './sqlite-backup';
 
-/** The files SQLite keeps for a database in WAL mode, by suffix. */
-const STORE_FILE_SUFFIXES = ['', '-wal', '-shm'] as const;
-
 export interface SqliteRestoreResult extends SqliteBackupResult {
-  /** The replaced store's database file, renamed (its -wal and -shm beside it, if it had them), or null when there was none. */
+  /** The replaced store's database file under its new name (its -wal and -shm beside it, if it had them), or null when there was none. */
   replaced: string | null;
 }
 
-export async function restoreSqliteStore(backup: string, store: string, now: Date = new Date()): Promise<SqliteRestoreResult> {
+export async function restoreSqliteStore(backup: string, storePath: string, now: Date = new Date()): Promise<SqliteRestoreResult> {
   if (!existsSync(backup)) throw new SqliteBackupError(`no backup at ${backup}`);
+  if (!statSync(backup).isFile()) throw new SqliteBackupError(`${backup} is not a file`);
+  // A store reached through a symbolic link is restored where the link points, on that volume.
+  const store = existsSync(storePath) ? realpathSync(storePath) : storePath;
+  if (!existsSync(dirname(store))) throw new SqliteBackupError(`no data directory at ${dirname(store)}`);
+  const owner = ownerFor(store);
   const incoming = `${store}.restoring-${process.pid}`;
   const copied = await backupSqliteStore(backup, incoming);
   try {
-    if (existsSync(store) && inUse(store)) {
-      throw new SqliteBackupError(`${store} is open in another process (a service running on it?); stop it, then restore`);
-    }
-    const replaced = moveAside(store, `${store}.replaced-${now.toISOString().replace(/[-:]|\.\d+/g, '')}`);
+    if (owner) chownSync(incoming, owner.uid, owner.gid);
+    const probe = existsSync(store) ? probeUse(store) : 'free';
+    if (probe !== 'free') throw new SqliteBackupError(probe);
+    const replaced = setAside(store, `${store}.replaced-${now.toISOString().replace(/[-:]|\.\d+/g, '')}`);
     try {
-      publishNewFile(incoming, store);
+      renameSync(incoming, store);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SqliteBackupError(`${store} appeared during the restore; nothing was replaced by it`);
-      throw err;
+      throw new Error(`${(err as Error).message}${replaced ? ` (the store it was to replace is now ${replaced}, with its -wal and -shm)` : ''}`);
     }
     return { ...copied, file: store, replaced };
   } finally {
@@ -47,11 +53,24 @@ export async function restoreSqliteStore(backup: string, store: string, now: Dat
 }
 
 /**
- * Whether another connection, in any process, has the database open: an exclusive lock is
- * refused then (SQLITE_BUSY at once, no waiting). A file SQLite cannot read as a database is
- * not in use as one.
+ * Whom the restored file must belong to: the replaced store's owner, else the data
+ * directory's. Root gives it to them (null when that is root itself); anyone else must be
+ * them, or the service, running as them, could not open a file of mode 0600.
  */
-function inUse(file: string): boolean {
+function ownerFor(store: string): { uid: number; gid: number } | null {
+  const { uid, gid } = statSync(existsSync(store) ? store : dirname(store));
+  const me = process.getuid?.();
+  if (me === undefined || uid === me) return null;
+  if (me === 0) return { uid, gid };
+  throw new SqliteBackupError(`${existsSync(store) ? store : dirname(store)} belongs to uid ${uid}: run restore as that user (the service's), or as root`);
+}
+
+/**
+ * 'free' when no other connection, in any process, has the database open: only then does an
+ * exclusive lock succeed (SQLITE_BUSY at once otherwise, no waiting). Else why not. A file
+ * SQLite cannot read as a database at all is not open as one.
+ */
+function probeUse(file: string): 'free' | string {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { fileMustExist: true, timeout: 0 });
@@ -59,23 +78,49 @@ function inUse(file: string): boolean {
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');
     db.exec('COMMIT');
-    return false;
+    return 'free';
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
-    return false;
+    if (code === 'SQLITE_NOTADB') return 'free';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      return `${file} is open in another process (a service running on it?); stop it, then restore`;
+    }
+    return `cannot tell whether ${file} is in use (${code || (err as Error).message}); nothing was changed`;
   } finally {
     db?.close();
   }
 }
 
-/** Renames `<store>`, `<store>-wal` and `<store>-shm`, those that exist, to `<to>…`; returns the database's new name, or null. */
-function moveAside(store: string, to: string): string | null {
-  const present = STORE_FILE_SUFFIXES.filter((suffix) => existsSync(store + suffix));
+/**
+ * Gives `<store>`, `<store>-wal` and `<store>-shm`, those that exist, the names `<to>…`; the
+ * database keeps its own name too (a hard link, where the filesystem has them), so that it
+ * never goes missing before the restored copy replaces it. Returns the database's new name, or null.
+ */
+function setAside(store: string, to: string): string | null {
+  const present = (['', '-wal', '-shm'] as const).filter((suffix) => exists(store + suffix));
   if (present.length === 0) return null;
   for (const suffix of present) {
-    if (existsSync(to + suffix)) throw new SqliteBackupError(`${to + suffix} exists already`);
+    if (exists(to + suffix)) throw new SqliteBackupError(`${to + suffix} exists already`);
   }
-  for (const suffix of present) renameSync(store + suffix, to + suffix);
+  for (const suffix of present) {
+    if (suffix !== '') renameSync(store + suffix, to + suffix);
+  }
+  if (present.includes('')) {
+    try {
+      linkSync(store, to);
+    } catch {
+      renameSync(store, to); // no hard links here: the name is free for a moment
+    }
+  }
   return to;
+}
+
+/** Whether a file (or a dangling link) is there. */
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
