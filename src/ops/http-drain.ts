@@ -1,16 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { PARLEY_CONFIG, type ParleyConfig } from '../config/parley-config';
 
-/** Live streams never end by themselves: shutdown does not wait for them (the SDK resumes at its Last-Event-ID). */
-const LIVE_STREAM = /^\/v1\/channels\/[^/?]+\/stream\/?(?:\?|$)/i;
+/** How often the drain looks whether the requests in flight are all answered. */
+const POLL_MS = 25;
 
 /**
  * A graceful stop: on shutdown the server stops accepting connections and the requests in
  * flight (an append that may already be committed among them) are answered before Nest closes
- * the rest, for at most PARLEY_SHUTDOWN_GRACE_S. Without it, a client other than our SDK
- * saw a reset for an append that was stored.
+ * the rest, for at most PARLEY_SHUTDOWN_GRACE_S; then those left are cut off. Without it, a
+ * client other than our SDK saw a reset for an append that was stored. Live streams are not
+ * waited for (they never end by themselves; the SDK resumes at its Last-Event-ID).
  *
  * Its destroy hook runs first of all: Nest calls them from the root module outwards, and this
  * provider belongs to AppModule, so the store, projections and notary are all still up.
@@ -18,9 +20,12 @@ const LIVE_STREAM = /^\/v1\/channels\/[^/?]+\/stream\/?(?:\?|$)/i;
 @Injectable()
 export class HttpDrain implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('HttpDrain');
+  /** Responses not yet closed, and of each connection the newest (the one to end it, when draining). */
   private readonly inFlight = new Set<ServerResponse>();
+  private readonly newest = new Map<Socket, ServerResponse>();
+  /** Responses the drain made the last of their connection. */
+  private readonly ending = new WeakSet<ServerResponse>();
   private draining = false;
-  private settled?: () => void;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -28,8 +33,9 @@ export class HttpDrain implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    // An application context without HTTP (a script) has no server to drain.
-    this.server()?.on('request', this.track);
+    // First of the server's listeners, before Express handles the request: see track.
+    // (An application context without HTTP, a script, has no server to drain.)
+    this.server()?.prependListener('request', this.track);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -38,36 +44,55 @@ export class HttpDrain implements OnApplicationBootstrap, OnModuleDestroy {
     this.draining = true;
     // No new connections; Node also closes the idle keep-alive ones.
     server.close();
-    for (const res of this.inFlight) closeAfter(res);
-    if (this.inFlight.size === 0) return;
+    for (const res of this.newest.values()) this.endConnectionWith(res);
     const graceMs = this.config.PARLEY_SHUTDOWN_GRACE_S * 1000;
-    this.logger.log(`stopping: answering ${this.inFlight.size} request(s) in flight first (at most ${graceMs / 1000} s)`);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => (this.settled = resolve)),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
-    ]);
-    clearTimeout(timer);
-    if (this.inFlight.size > 0) this.logger.warn(`stopping: ${this.inFlight.size} request(s) still in flight after ${graceMs / 1000} s are cut off`);
+    const count = this.awaited().length;
+    if (count === 0) return;
+    this.logger.log(`stopping: answering ${count} request(s) in flight first (at most ${graceMs / 1000} s)`);
+    const deadline = Date.now() + graceMs;
+    while (this.awaited().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, POLL_MS));
+    const left = this.awaited();
+    if (left.length === 0) return;
+    this.logger.warn(`stopping: ${left.length} request(s) still in flight after ${graceMs / 1000} s are cut off`);
+    for (const res of left) res.socket?.destroy();
   }
 
   private readonly track = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method === 'GET' && LIVE_STREAM.test(req.url ?? '')) return;
+    const socket = req.socket;
+    const before = this.newest.get(socket);
+    if (this.draining && before?.headersSent && this.ending.has(before)) {
+      // Pipelined behind a response that told the client this connection ends: it could never
+      // be answered, so it must not be carried out either (an append stored, its client none the wiser).
+      req.destroy();
+      socket.destroy();
+      return;
+    }
     this.inFlight.add(res);
-    // A request that arrives on a kept-alive connection while draining is still answered, as the last one on it.
-    if (this.draining) closeAfter(res);
+    this.newest.set(socket, res);
+    if (this.draining) {
+      // This one ends the connection now, not the one before it (whose answer would cut this one off).
+      if (before && !before.headersSent && this.ending.delete(before)) before.shouldKeepAlive = true;
+      this.endConnectionWith(res);
+    }
     res.once('close', () => {
       this.inFlight.delete(res);
-      if (this.inFlight.size === 0) this.settled?.();
+      if (this.newest.get(socket) === res) this.newest.delete(socket);
     });
   };
+
+  /** The requests the drain waits for: all in flight but live streams (which say so by their content type). */
+  private awaited(): ServerResponse[] {
+    return [...this.inFlight].filter((res) => !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream'));
+  }
+
+  /** The connection ends with this response, so the client does not send another on it. */
+  private endConnectionWith(res: ServerResponse): void {
+    if (res.headersSent || !res.shouldKeepAlive) return;
+    res.shouldKeepAlive = false;
+    this.ending.add(res);
+  }
 
   private server(): Server | undefined {
     return this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
   }
-}
-
-/** The connection ends with this response, so the client does not send another on it. */
-function closeAfter(res: ServerResponse): void {
-  if (!res.headersSent) res.shouldKeepAlive = false;
 }

@@ -119,35 +119,50 @@ describe('a running service', () => {
     expect(server.output()).toContain(`"msg":"listening on ${server.url} (store: sqlite at `);
   });
 
-  it('when sent SIGTERM with an append in flight, then it stops accepting, answers the append, and stops after the grace without waiting for a stream or a stalled upload', async () => {
+  it('when sent SIGTERM with appends in flight, then it stops accepting, answers them (one pipelined behind another too), and stops after the grace without waiting for streams or a stalled upload', async () => {
     const port = Number(new URL(server.url).port);
     const target = `/v1/channels/${n.channel}/stream`;
     const stream = await fetch(server.url + target, { headers: signedGetHeaders(target, n.keys('ua.lead')) });
     expect(stream.status).toBe(200);
+    // Express serves HEAD with the GET handler: a stream too, which the drain must not wait for either.
+    const headStream = await connected(port);
+    let headAnswer = '';
+    headStream.on('data', (d) => (headAnswer += d));
+    const keys = n.keys('ua.lead');
+    const signed = signRequest({ method: 'HEAD', target, keyid: fingerprint(keys), signer: ed25519Signer(b64uDecode(keys.signSeed, 32)!) });
+    const headers = Object.entries(signed).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    headStream.write(`HEAD ${target} HTTP/1.1\r\nhost: x\r\n${headers}\r\n`);
+    await until(() => headAnswer.startsWith('HTTP/1.1 200 OK'));
     const stalled = await connected(port);
     stalled.write(`POST /v1/channels/${n.channel}/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"v":`);
     // "100 Continue" is written as Node hands the request to the application: from then on it is in flight.
     const message = n.message('ua.lead', ['ru', 'ua'], 'sent as the server stops');
-    const body = JSON.stringify(message);
+    const pipelined = n.message('ua.lead', ['ru', 'ua'], 'pipelined behind it');
+    const post = (body: string, extra = '') =>
+      `POST /v1/channels/${n.channel}/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
     const inFlight = await connected(port);
     let answer = '';
     inFlight.on('data', (d) => (answer += d));
-    inFlight.write(`POST /v1/channels/${n.channel}/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    inFlight.write(post(JSON.stringify(message), 'expect: 100-continue\r\n'));
     await until(() => answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
 
     const stopped = server.stop();
     await until(async () => (await refused(port)) === true);
-    inFlight.write(body);
-    await until(() => /\r\n\r\n\{.*\}$/s.test(answer.slice(answer.indexOf('\r\n\r\n') + 4)));
-    const [head, stored] = answer.slice(answer.indexOf('\r\n\r\n') + 4).split('\r\n\r\n');
-    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
-    expect(head).toMatch(/^connection: close$/im);
-    expect(JSON.parse(stored)).toMatchObject({ seq: message.seq });
+    inFlight.write(JSON.stringify(message) + post(JSON.stringify(pipelined)) + JSON.stringify(pipelined));
+    const responses = () => answer.slice('HTTP/1.1 100 Continue\r\n\r\n'.length).split(/(?=HTTP\/1\.1 )/);
+    await until(() => responses().length === 2 && /\}$/.test(answer));
+    const [first, second] = responses().map((r) => r.split('\r\n\r\n'));
+    // The first keeps its connection for the one pipelined behind it, which ends it.
+    expect(first[0].split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
+    expect(first[0]).toMatch(/^connection: keep-alive$/im);
+    expect(JSON.parse(first[1])).toMatchObject({ seq: message.seq });
+    expect(second[0].split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
+    expect(second[0]).toMatch(/^connection: close$/im);
+    expect(JSON.parse(second[1])).toMatchObject({ seq: pipelined.seq });
 
     // Nest re-raises the signal after its shutdown hooks ran, so the exit is by SIGTERM.
     expect(await stopped).toEqual({ code: null, signal: 'SIGTERM' });
-    stalled.destroy();
-    inFlight.destroy();
+    for (const socket of [stalled, inFlight, headStream]) socket.destroy();
     await stream.body?.cancel().catch(() => undefined);
     expect(server.output()).toMatch(/"msg":"stopping: answering 2 request\(s\) in flight first \(at most 2 s\)"/);
     expect(server.output()).toMatch(/"msg":"stopping: 1 request\(s\) still in flight after 2 s are cut off"/);
