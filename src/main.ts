@@ -33,9 +33,29 @@ async function main(): Promise<void> {
     const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
     new Logger('Parley').log(`listening on http://${config.HOST}:${port} (store: ${store}; API docs at /docs)`);
     for (const warning of configWarnings(config)) new Logger('Parley').warn(warning);
+    exitIfStopTakesTooLong(config.PARLEY_SHUTDOWN_GRACE_S);
   } catch (err) {
     fail(`parley: cannot start: ${listenProblem(err, config) ?? (err as Error).message}`);
   }
+}
+
+/** What a stop may take beyond the grace for requests in flight: the hooks closing projections, notary and store. */
+const STOP_HOOKS_S = 5;
+
+/**
+ * Nest stops on SIGTERM/SIGINT through every module's hooks, then re-raises the signal. A hook
+ * that cannot finish (a store waiting on a database lock held elsewhere) would keep the process
+ * up for ever, past any supervisor's patience: past the grace and STOP_HOOKS_S it exits 1.
+ * `once`: Nest's re-raised signal must find no listener of ours, or it would not end the process.
+ */
+function exitIfStopTakesTooLong(graceS: number): void {
+  const arm = (signal: NodeJS.Signals) => {
+    setTimeout(() => {
+      new Logger('Parley').error(`stopping (${signal}) took more than ${graceS + STOP_HOOKS_S} s: exiting without the rest`);
+      setTimeout(() => process.exit(1), 100); // for the log line to be written
+    }, (graceS + STOP_HOOKS_S) * 1000).unref();
+  };
+  process.once('SIGTERM', arm).once('SIGINT', arm);
 }
 
 /** A listen failure in the terms of the variables that caused it. */

@@ -3,6 +3,7 @@
  * coming back. The service (`node dist/src/main.js`, as `npm start` runs it) reaches
  * PostgreSQL through a relay that drops every connection and refuses new ones while "down".
  */
+import { Client } from 'pg';
 import { ParleyHttpClient } from '../../src/client';
 import { type Envelope } from '../../src/protocol';
 import { post, signedGet } from '../service/service-test-kit';
@@ -103,6 +104,45 @@ describe('given a service whose PostgreSQL goes away and comes back', () => {
     expect((await audit(lines)).ok).toBe(true);
     const { live, rebuilt } = await readModelsAndRebuild(location);
     expect(live).toEqual(rebuilt);
+  });
+});
+
+describe('given a service stopped while PostgreSQL holds its append behind a lock taken elsewhere', () => {
+  const notarySeed = newNotarySeed();
+  let location: StoreLocation;
+  let server: SpawnedServer;
+  const locker = new Client({ connectionString: POSTGRES_URL });
+
+  beforeAll(async () => {
+    location = newStoreLocation('postgres');
+    server = await spawnServer({ ...location.env, PARLEY_NOTARY_SEED: notarySeed, PARLEY_SHUTDOWN_GRACE_S: '1', LOG_LEVEL: 'warn' });
+    await locker.connect();
+  });
+
+  afterAll(async () => {
+    await locker.end().catch(() => undefined);
+    if (server) await server.stop();
+    await location?.remove();
+  });
+
+  it('when sent SIGTERM, then it cuts the append off at the grace and exits 1 after the grace and the hooks\' 5 s, saying why, rather than waiting for ever', async () => {
+    const n = NegotiationBuilder.open({ notarySeed });
+    expect((await post(server.url, n.channel, n.log[0])).status).toBe(201);
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE ${location.env.PARLEY_POSTGRES_SCHEMA}.events IN ACCESS EXCLUSIVE MODE`);
+    try {
+      const blocked = post(server.url, n.channel, n.message('ua.lead', ['ru', 'ua'])).catch((err: Error) => err);
+      await sleep(300);
+      const started = Date.now();
+      expect(await server.stop()).toEqual({ code: 1, signal: null });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      // Cut off, unanswered. (PostgreSQL may still commit it once the lock goes, the process gone:
+      // as after any lost answer, the SDK's retry under the same id then gets 200.)
+      expect(String(await blocked)).toMatch(/fetch failed/);
+      expect(server.output()).toMatch(/"msg":"stopping \(SIGTERM\) took more than 6 s: exiting without the rest"/);
+    } finally {
+      await locker.query('ROLLBACK');
+    }
   });
 });
 
