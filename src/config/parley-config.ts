@@ -82,7 +82,7 @@ export class ParleyConfig {
   @WholeNumber(1)
   PARLEY_MAX_STREAMS = 1000;
 
-  /** On SIGTERM, how long requests in flight may take to be answered before they are cut off (live streams are not waited for). */
+  /** On SIGTERM or SIGINT, how long requests in flight may take to be answered before they are cut off (live streams are not waited for). */
   @WholeNumber(0, 3600)
   PARLEY_SHUTDOWN_GRACE_S = 10;
 
