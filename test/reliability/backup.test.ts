@@ -250,6 +250,15 @@ describe('SQLite online backup (parley backup)', () => {
       code: 0,
       json: expect.objectContaining({ ok: true, file: join(restored.location.env.PARLEY_DATA_DIR, SQLITE_FILE_NAME), replaced: null, warnings: [expect.stringMatching(/^no notary\.key in .*: put the notary key back/)] }),
     });
+    // Said for people: what was restored, what was kept, and what the participants will meet.
+    const textDir = join(scratch.path, 'text-restore');
+    mkdirSync(textDir);
+    const text = await parley(['restore', '--from', quiet, '--data-dir', textDir], { PARLEY_NOTARY_SEED: 'set' });
+    expect({ code: text.code, stdout: text.stdout, stderr: text.stderr }).toEqual({
+      code: 0,
+      stdout: `restored ${restore.json.events} events from ${quiet} to ${join(textDir, SQLITE_FILE_NAME)}\nevents appended after the backup are not in it: participants whose keystores verified some are refused the log until they accept it (parley status --accept-restore --channel <uuid>; docs/reliability.md)\n`,
+      stderr: '',
+    });
     restored.server = await spawnServer({ ...restored.location.env, ...baseEnv });
     const { live: readModels, rebuilt } = await readModelsAndRebuild(restored.location);
     expect(rebuilt).toEqual(readModels);

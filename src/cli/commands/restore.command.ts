@@ -35,6 +35,9 @@ export function register(program: Command): void {
       else {
         process.stdout.write(`restored ${result.events} events from ${o.from} to ${store}\n`);
         if (result.replaced) process.stdout.write(`the store it replaces is kept as ${result.replaced} (with its -wal and -shm, if it had them)\n`);
+        process.stdout.write(
+          'events appended after the backup are not in it: participants whose keystores verified some are refused the log until they accept it (parley status --accept-restore --channel <uuid>; docs/reliability.md)\n',
+        );
       }
       for (const warning of warnings) process.stderr.write(`parley: warning: ${warning}\n`);
       process.exitCode = EXIT.ok;
