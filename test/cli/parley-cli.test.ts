@@ -831,7 +831,7 @@ describe('parley CLI against a running service', () => {
     expect(ru.stderr).toMatch(
       /^parley: note: first reading of channel [0-9a-f-]{36}, opened by ua\.lead: parties ru \(side\), ua \(side\), us \(mediator\); quorum sides; auditors read every body \(auditorsRead\): ru\.eyes of ru\. Your participant record named the channel only, not these terms: if they are not what the parties agreed, act in it no further and tell the others\.$/m,
     );
-    expect(ru.stderr).toMatch(/^parley: note: ru\.eyes \(auditor of your party ru\) was put in this channel by ua\.lead of another party: compare its safety number \(([0-9a-f]{4} ){15}[0-9a-f]{4}\)/);
+    expect(ru.stderr).toMatch(/^parley: note: ru\.eyes \(auditor of your party ru\) was put in this channel by ua\.lead of another party: compare its safety number \(([0-9a-f]{4} ){15}[0-9a-f]{4}\)/m);
     expect(ru.stdout).toMatch(/ru\.eyes +ru +auditor +active +ua\.lead/);
     expect((await parley(['status', '--channel', other], env('ru.lead'))).stderr).not.toMatch(/first reading/);
     // Its own party's view of itself raises nothing.
