@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { printable, table } from './output';
 
 describe('printable', () => {
@@ -14,5 +15,30 @@ describe('printable', () => {
   });
   it('given a table cell with a newline, then the row stays one line', () => {
     expect(table('T', ['a'], [['x\ny']]).split('\n')).toEqual(['T', 'a', '---', 'x y', '']);
+  });
+});
+
+describe('table', () => {
+  const rows = (t: string) => t.split('\n').slice(1, -1);
+
+  it('given names in Cyrillic (composed or not), CJK and emoji, then its columns line up on a terminal', () => {
+    const decomposed = 'Андрі\u0439'.normalize('NFD'); // й as и + combining breve: 7 code units, 6 columns
+    const text = table('T', ['name', 'status'], [['Олена', 'open'], [decomposed, 'open'], ['王小明', 'open'], ['Zoë 🕊', 'open']]);
+    // Every status starts in the same terminal column (the width of the widest name, 6, and two spaces).
+    const [header, , ...data] = rows(text);
+    expect([header.indexOf('status'), ...data.map((r) => stringWidth(r.slice(0, r.lastIndexOf('open'))))]).toEqual([8, 8, 8, 8, 8]);
+  });
+
+  it('given a cell too wide, then it is cut between characters as people see them, within the width', () => {
+    const family = '👨‍👩‍👧'; // one grapheme of five code points, two columns
+    const [cell] = rows(table('T', ['x'], [[`ab${family}${family}cd`]], 5)).slice(2);
+    expect(cell).toBe(`ab${family}…`);
+    expect(stringWidth(cell)).toBeLessThanOrEqual(5);
+    expect(rows(table('T', ['x'], [['Анд\u0438\u0306рій']], 5))[2]).toBe('Анди\u0306…');
+  });
+
+  it('given a control character in a cell, then it is shown as \\u{…} and the columns still line up', () => {
+    const text = table('T', ['a', 'b'], [['x\u001by', 'end'], ['plain', 'end']]);
+    expect(rows(text).slice(2)).toEqual(['x\\u{1b}y  end', 'plain     end']);
   });
 });
