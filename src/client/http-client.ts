@@ -46,6 +46,9 @@ export interface LogLine {
   envelope: Envelope;
 }
 
+/** A line as served, which may not be strict JSON (a store written past the service): then `envelope` is null and `problem` says why. */
+export type ServedLine = LogLine | { raw: Buffer; envelope: null; problem: string };
+
 export interface ParleyHttpClientOptions {
   server?: string;
   /** Needed for every signed call; not for GET /v1/notary and appends. */
@@ -187,6 +190,11 @@ export class ParleyHttpClient {
    * page comes back short.
    */
   async *events(channel: string, options: { from?: number; pageSize?: number } = {}): AsyncGenerator<LogLine> {
+    yield* strictly(this.servedEvents(channel, options));
+  }
+
+  /** As events, but a line that is not strict JSON is yielded too, as served (for export, which hands the auditor what the server serves). */
+  async *servedEvents(channel: string, options: { from?: number; pageSize?: number } = {}): AsyncGenerator<ServedLine> {
     const limit = options.pageSize ?? DEFAULT_PAGE_SIZE;
     let from = options.from ?? 0;
     for (;;) {
@@ -202,6 +210,11 @@ export class ParleyHttpClient {
 
   /** GET /v1/export: every channel in global order (a global auditor's key). */
   exportAll(): AsyncGenerator<LogLine> {
+    return strictly(this.servedExport());
+  }
+
+  /** As exportAll, lines that are not strict JSON included (see servedEvents). */
+  servedExport(): AsyncGenerator<ServedLine> {
     return this.ndjson('/v1/export');
   }
 
@@ -292,16 +305,16 @@ export class ParleyHttpClient {
     }
   }
 
-  /** An NDJSON answer's lines, strictly parsed; each line has the request's deadline (the caller's time between lines not counted). */
-  private async *ndjson(target: string): AsyncGenerator<LogLine> {
+  /** An NDJSON answer's lines, each strictly parsed if it can be; each line has the request's deadline (the caller's time between lines not counted). */
+  private async *ndjson(target: string): AsyncGenerator<ServedLine> {
     for await (const raw of ndjsonLines(this.ndjsonBytes(target), this.maxLineBytes)) {
-      let envelope: Envelope;
+      let line: ServedLine;
       try {
-        envelope = parseStrictJsonBytes(raw) as unknown as Envelope;
+        line = { raw, envelope: parseStrictJsonBytes(raw) as unknown as Envelope };
       } catch (err) {
-        throw new UnexpectedResponseError(`the server sent a line that is not strict JSON: ${(err as Error).message}`);
+        line = { raw, envelope: null, problem: `the server sent a line that is not strict JSON: ${(err as Error).message}` };
       }
-      yield { raw, envelope };
+      yield line;
     }
   }
 
@@ -589,4 +602,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', aborted, { once: true });
   });
+}
+
+/** The lines of a log, each strictly parsed: one that is not ends the log with UnexpectedResponseError. */
+async function* strictly(lines: AsyncIterable<ServedLine>): AsyncGenerator<LogLine> {
+  for await (const line of lines) {
+    if (line.envelope === null) throw new UnexpectedResponseError(line.problem);
+    yield line;
+  }
 }

@@ -701,6 +701,32 @@ describe('parley CLI against a running service', () => {
     } finally {
       alone.close();
     }
+    // A line that is not strict JSON (a store written past the service) is exported as served, said,
+    // and left for the auditor to report: refusing the export would hide the evidence from the audit.
+    const broken = 2;
+    const withDuplicateKey = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(probe.view.entries.map((e) => (e.seq === broken ? canonical(e.envelope).replace('{', '{"v":1,') : canonical(e.envelope)) + '\n').join(''));
+    });
+    await new Promise<void>((r) => withDuplicateKey.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(withDuplicateKey.address() as AddressInfo).port}`;
+      const out = join(dir, 'duplicate-key.ndjson');
+      const exported = await parley(['export', '--out', out], env('ru.lead', { PARLEY_SERVER: url }));
+      expect({ code: exported.code, stderr: exported.stderr }).toEqual({
+        code: 0,
+        stderr: `parley: warning: line ${broken + 1}: the server sent a line that is not strict JSON: duplicate key "v" at offset ${canonical(probe.view.entries[broken].envelope).lastIndexOf('"v":') + '"v":1,'.length}; written as served, parley audit reports it\nexported ${last.seq + 1} events to ${out}\n`,
+      });
+      expect(readFileSync(out, 'utf8').split('\n')[broken]).toMatch(/^\{"v":1,/);
+      const audited = await parley(['audit', '--file', out, '--json'], env('ru.lead'));
+      // The line names no channel or seq the auditor can trust; the channel's next line then leaves a gap where it stood.
+      expect(audited).toMatchObject({
+        code: 1,
+        json: { ok: false, violations: [{ channel: null, seq: null, code: 'malformed' }, { channel, seq: broken + 1, code: 'seq_gap' }] },
+      });
+    } finally {
+      withDuplicateKey.close();
+    }
     // With --all, a global auditor's audit and export hold every channel its keystore remembers an event of.
     const auditor = readKeystore(ks('global.audit'), PASS);
     const global = (name: string, seen: { seq: number; hash: string }) =>

@@ -1,12 +1,12 @@
 import { createWriteStream, rmSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command } from 'commander';
-import { checkRemembered, LogLine, rememberedOf } from '../../client';
+import { checkRemembered, rememberedOf, type ServedLine } from '../../client';
 import { eventHash } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
 import { createNewFile } from '../support/new-file';
-import { warnRememberedAbsent } from '../support/output';
+import { printable, warnRememberedAbsent } from '../support/output';
 
 export function register(program: Command): void {
   const cmd = withCommonOptions(
@@ -20,7 +20,8 @@ export function register(program: Command): void {
       const o = cmd.opts() as { out?: string; all?: boolean };
       const http = await ctx.http();
       const channel = o.all ? null : await ctx.channel();
-      const lines: AsyncIterable<LogLine> = channel === null ? http.exportAll() : http.events(channel);
+      // As served, lines that are not strict JSON too: the auditor's file must show what the server serves, and `audit` reports such a line.
+      const lines: AsyncIterable<ServedLine> = channel === null ? http.servedExport() : http.servedEvents(channel);
       // The export must still hold the event this keystore remembers of the channel (as status
       // does), or with --all of each channel it remembers one of.
       const seen = rememberedOf((await ctx.keys()).seen, channel);
@@ -30,12 +31,19 @@ export function register(program: Command): void {
       const linesOf = new Map<string, number>();
       const sink: NodeJS.WritableStream = o.out ? createWriteStream(o.out, { fd: createNewFile(o.out, 'export', `--out ${o.out}`) }) : process.stdout;
       let n = 0;
+      // The first few said, the rest counted: a log of nothing else must not fill the memory.
+      const unparsed = { first: [] as string[], count: 0 };
       try {
-        for await (const { raw, envelope } of lines) {
-          const at = linesOf.get(envelope.channel) ?? 0;
-          linesOf.set(envelope.channel, at + 1);
-          if (Object.hasOwn(seen, envelope.channel) && seen[envelope.channel].seq === at) hashAtSeen.set(envelope.channel, eventHash(envelope));
-          if (!sink.write(Buffer.concat([raw, Buffer.from('\n')]))) await once(sink, 'drain');
+        for await (const line of lines) {
+          // A line that is not strict JSON names no channel of its own: in one channel's export it takes that channel's next seq.
+          const of = line.envelope?.channel ?? channel;
+          if (of !== null) {
+            const at = linesOf.get(of) ?? 0;
+            linesOf.set(of, at + 1);
+            if (line.envelope && Object.hasOwn(seen, of) && seen[of].seq === at) hashAtSeen.set(of, eventHash(line.envelope));
+          }
+          if (line.envelope === null && unparsed.count++ < 5) unparsed.first.push(`line ${n + 1}: ${line.problem}`);
+          if (!sink.write(Buffer.concat([line.raw, Buffer.from('\n')]))) await once(sink, 'drain');
           n++;
         }
         for (const [c, event] of Object.entries(seen)) {
@@ -56,6 +64,8 @@ export function register(program: Command): void {
           await once(sink, 'finish');
         }
       }
+      for (const problem of unparsed.first) process.stderr.write(printable(`parley: warning: ${problem}; written as served, parley audit reports it`, true) + '\n');
+      if (unparsed.count > unparsed.first.length) process.stderr.write(`parley: warning: ${unparsed.count - unparsed.first.length} more lines that are not strict JSON\n`);
       // The count goes to stderr: stdout may be the export itself.
       if (ctx.out.json && o.out) process.stdout.write(JSON.stringify({ ok: true, events: n, out: o.out }) + '\n');
       else process.stderr.write(`exported ${n} events${o.out ? ` to ${o.out}` : ''}\n`);
