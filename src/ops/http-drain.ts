@@ -20,9 +20,13 @@ const POLL_MS = 25;
 @Injectable()
 export class HttpDrain implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('HttpDrain');
-  /** Responses not yet closed, and of each connection the newest (the one to end it, when draining). */
-  private readonly inFlight = new Set<ServerResponse>();
-  private readonly newest = new Map<Socket, ServerResponse>();
+  /**
+   * Of each open connection, its responses not yet closed, oldest first (pipelined requests
+   * queue behind): the newest is the one to end the connection when draining. A connection's
+   * entry goes with the connection: a response queued behind another is never closed when the
+   * client goes away meanwhile, and must not be waited for, nor held, for ever.
+   */
+  private readonly connections = new Map<Socket, ServerResponse[]>();
   /** Responses the drain made the last of their connection. */
   private readonly ending = new WeakSet<ServerResponse>();
   private draining = false;
@@ -44,7 +48,7 @@ export class HttpDrain implements OnApplicationBootstrap, OnModuleDestroy {
     this.draining = true;
     // No new connections; Node also closes the idle keep-alive ones.
     server.close();
-    for (const res of this.newest.values()) this.endConnectionWith(res);
+    for (const queue of this.connections.values()) if (queue.length) this.endConnectionWith(queue[queue.length - 1]);
     const graceMs = this.config.PARLEY_SHUTDOWN_GRACE_S * 1000;
     const count = this.awaited().length;
     if (count === 0) return;
@@ -54,12 +58,14 @@ export class HttpDrain implements OnApplicationBootstrap, OnModuleDestroy {
     const left = this.awaited();
     if (left.length === 0) return;
     this.logger.warn(`stopping: ${left.length} request(s) still in flight after ${graceMs / 1000} s are cut off`);
-    for (const res of left) res.socket?.destroy();
+    // By connection: a response queued behind another has no socket of its own yet.
+    for (const [socket, queue] of this.connections) if (queue.some((res) => left.includes(res))) socket.destroy();
   }
 
   private readonly track = (req: IncomingMessage, res: ServerResponse): void => {
     const socket = req.socket;
-    const before = this.newest.get(socket);
+    let queue = this.connections.get(socket);
+    const before = queue?.[queue.length - 1];
     if (this.draining && before?.headersSent && this.ending.has(before)) {
       // Pipelined behind a response that told the client this connection ends: it could never
       // be answered, so it must not be carried out either (an append stored, its client none the wiser).
@@ -67,22 +73,26 @@ export class HttpDrain implements OnApplicationBootstrap, OnModuleDestroy {
       socket.destroy();
       return;
     }
-    this.inFlight.add(res);
-    this.newest.set(socket, res);
+    if (!queue) {
+      queue = [];
+      this.connections.set(socket, queue);
+      socket.once('close', () => this.connections.delete(socket)); // once a connection, not once a request
+    }
+    queue.push(res);
     if (this.draining) {
       // This one ends the connection now, not the one before it (whose answer would cut this one off).
       if (before && !before.headersSent && this.ending.delete(before)) before.shouldKeepAlive = true;
       this.endConnectionWith(res);
     }
     res.once('close', () => {
-      this.inFlight.delete(res);
-      if (this.newest.get(socket) === res) this.newest.delete(socket);
+      const i = queue.indexOf(res);
+      if (i >= 0) queue.splice(i, 1);
     });
   };
 
   /** The requests the drain waits for: all in flight but live streams (which say so by their content type). */
   private awaited(): ServerResponse[] {
-    return [...this.inFlight].filter((res) => !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream'));
+    return [...this.connections.values()].flat().filter((res) => !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream'));
   }
 
   /** The connection ends with this response, so the client does not send another on it. */

@@ -133,6 +133,14 @@ describe('a running service', () => {
     const headers = Object.entries(signed).map(([k, v]) => `${k}: ${v}\r\n`).join('');
     headStream.write(`HEAD ${target} HTTP/1.1\r\nhost: x\r\n${headers}\r\n`);
     await until(() => headAnswer.startsWith('HTTP/1.1 200 OK'));
+    // A client that pipelines requests behind its stream and goes away: none of them is waited for.
+    const gone = await connected(port);
+    let goneAnswer = '';
+    gone.on('data', (d) => (goneAnswer += d));
+    const streamHeaders = Object.entries(signedGetHeaders(target, keys)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    gone.write(`GET ${target} HTTP/1.1\r\nhost: x\r\n${streamHeaders}\r\n` + 'GET /health/live HTTP/1.1\r\nhost: x\r\n\r\n'.repeat(5));
+    await until(() => goneAnswer.startsWith('HTTP/1.1 200 OK'));
+    gone.destroy();
     const stalled = await connected(port);
     stalled.write(`POST /v1/channels/${n.channel}/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"v":`);
     // "100 Continue" is written as Node hands the request to the application: from then on it is in flight.
