@@ -1,4 +1,4 @@
-import stringWidth from 'string-width';
+import { displayWidth, fitToWidth } from './display-width';
 
 /** Human output by default, one JSON document with --json; plain-text tables for people. */
 export class Output {
@@ -26,33 +26,19 @@ export function printable(text: string, oneLine = false): string {
 
 /**
  * A table with a title, column widths from the content, cells cut at `maxWidth`. Widths are
- * terminal columns (string-width), not UTF-16 units: a name written in CJK characters takes
- * two columns a character, a decomposed "й" one, an emoji two, so columns stay aligned
- * whatever script the people's names are in.
+ * terminal columns (displayWidth), not UTF-16 units, so that columns stay aligned whatever
+ * script the people's names are in.
  */
 export function table(title: string, headers: string[], rows: (string | number | null | undefined)[][], maxWidth = 48): string {
   if (rows.length === 0) return `${title}: none\n`;
   // One line a cell, made printable cell by cell so that what a control character shows as is measured too.
-  const cells = rows.map((r) => r.map((c) => cut(printable((c === null || c === undefined ? '-' : String(c)).replace(/\s+/g, ' ')), maxWidth)));
-  const widths = headers.map((h, i) => Math.max(stringWidth(h), ...cells.map((r) => stringWidth(r[i]))));
-  const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i] - stringWidth(c))).join('  ').trimEnd();
-  return [title, line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n') + '\n';
-}
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/** At most `max` columns, cut between characters as people see them (never inside an emoji or before an accent). */
-function cut(text: string, max: number): string {
-  if (stringWidth(text) <= max) return text;
-  let kept = '';
-  let width = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    const w = stringWidth(segment);
-    if (width + w > max - 1) break;
-    kept += segment;
-    width += w;
-  }
-  return kept + '…';
+  const cells = rows.map((r) => r.map((c) => fitToWidth(printable((c === null || c === undefined ? '-' : String(c)).replace(/\s+/g, ' ')), maxWidth)));
+  const head = headers.map((text) => ({ text, width: displayWidth(text) }));
+  // A loop, not Math.max(...column): a spread of 150,000 rows overflows the stack.
+  const widths = head.map((h) => h.width);
+  for (const r of cells) r.forEach((c, i) => (widths[i] = Math.max(widths[i], c.width)));
+  const line = (r: { text: string; width: number }[]) => r.map((c, i) => c.text + ' '.repeat(widths[i] - c.width)).join('  ').trimEnd();
+  return [title, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n') + '\n';
 }
 
 /** A short id for tables (the first 8 hex digits of a uuid); full ids are in --json. */

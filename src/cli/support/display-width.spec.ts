@@ -1,0 +1,34 @@
+import { displayWidth, fitToWidth } from './display-width';
+
+describe('displayWidth', () => {
+  // What a terminal gives each (wcwidth, and two columns for an emoji however it is made).
+  it.each([
+    ['plain ASCII', 'Olena Kovalenko', 15],
+    ['Ukrainian', 'Олена Коваленко', 15],
+    ['Russian, й decomposed', 'Андрі\u0438\u0306', 6],
+    ['Arabic with vowel marks', 'مُحَمَّد', 4],
+    ['Hebrew with points', 'דָּוִד', 3],
+    ['Hindi (spacing vowel signs count)', 'देवनागरी', 7],
+    ['Persian with a zero-width non-joiner', 'مهسا\u200cرضایی', 9],
+    ['a zero-width space', 'a\u200bb', 2],
+    ['Chinese', '王小明', 6],
+    ['Korean', '김민준', 6],
+    ['fullwidth Latin', 'ＡＢ', 4],
+    ['an emoji of Unicode 14', '🫠', 2],
+    ['a ZWJ family', '👨‍👩‍👧', 2],
+    ['a flag', '🇺🇦', 2],
+    ['a keycap', '1\ufe0f\u20e3', 2],
+    ['a smiley asked for as text', '\u263a\ufe0e', 1],
+  ])('given %s, then %j takes %i columns', (_what, text, columns) => {
+    expect(displayWidth(text)).toBe(columns);
+  });
+});
+
+describe('fitToWidth', () => {
+  it('given text that fits, then unchanged; else cut with an ellipsis within the width, between graphemes', () => {
+    expect(fitToWidth('王小明', 6)).toEqual({ text: '王小明', width: 6 });
+    expect(fitToWidth('王小明', 5)).toEqual({ text: '王小…', width: 5 });
+    expect(fitToWidth('王小明', 4)).toEqual({ text: '王…', width: 3 }); // 王小 and the ellipsis would take 5
+    expect(fitToWidth('مُحَمَّد علي', 4)).toEqual({ text: 'مُحَمَّ…', width: 4 }); // three letters with their marks, one column each
+  });
+});
