@@ -1,7 +1,7 @@
 /** The decrypted agreement state as tables for people (`parley status`, the demo). */
 import { safetyNumber } from '../../protocol';
 import { type ChannelSummary, documentLabel } from '../../client';
-import { short, table } from './output';
+import { printable, short, table } from './output';
 
 const CLOSED = '(closed to you)';
 
@@ -25,7 +25,8 @@ function infoText(content: Record<string, unknown>, seq: number): string {
 
 export function statusTables(s: ChannelSummary, options: { messages?: boolean } = {}): string {
   const parts = [
-    `Channel ${s.channel}${s.title ? ` — ${s.title}` : ''}`,
+    // The title is the opener's text: one line, so that it cannot pass for a line of ours (a note, the verified count).
+    `Channel ${s.channel}${s.title ? ` — ${printable(s.title, true)}` : ''}`,
     `As seen by ${s.reader}: ${s.head.seq + 1} events verified, head ${s.head.hash.slice(0, 16)}…, quorum ${s.policy?.quorum ?? '-'}` +
       (s.closed ? `, ${s.closed} bodies closed to you` : ''),
     '',
