@@ -131,14 +131,16 @@ describe('given a service stopped while PostgreSQL holds its append behind a loc
     await locker.query('BEGIN');
     await locker.query(`LOCK TABLE ${location.env.PARLEY_POSTGRES_SCHEMA}.events IN ACCESS EXCLUSIVE MODE`);
     try {
-      const blocked = post(server.url, n.channel, n.message('ua.lead', ['ru', 'ua'])).catch((err: Error) => err);
+      // Whether the process was still up when the append was cut off: the drain cut it at the grace, not the exit.
+      const blocked = post(server.url, n.channel, n.message('ua.lead', ['ru', 'ua'])).catch((err: Error) => ({ err: String(err), serverUp: server.child.exitCode === null && server.child.signalCode === null }));
       await sleep(300);
       const started = Date.now();
       expect(await server.stop()).toEqual({ code: 1, signal: null });
       expect(Date.now() - started).toBeLessThan(15_000);
       // Cut off, unanswered. (PostgreSQL may still commit it once the lock goes, the process gone:
       // as after any lost answer, the SDK's retry under the same id then gets 200.)
-      expect(String(await blocked)).toMatch(/fetch failed/);
+      expect(await blocked).toEqual({ err: expect.stringMatching(/fetch failed/), serverUp: true });
+      expect(server.output()).toMatch(/"msg":"stopping: 1 request\(s\) still in flight after 1 s are cut off"/);
       expect(server.output()).toMatch(/"msg":"stopping \(SIGTERM\) took more than 6 s: exiting without the rest"/);
     } finally {
       await locker.query('ROLLBACK');
