@@ -128,7 +128,7 @@ function holdsWalReadLock(pid: number, shm: string): boolean {
  * tell reliably whether writers wait for a backup; stopped mid-copy, the backup keeps whatever
  * it holds on the live store (its read snapshot, or a lock if it took one) for the whole pause,
  * as the copy of a big store on a slow disk would. The process is found by its copy's name
- * (FILE.partial-<pid>); its copy is under way once it has a read transaction open on the live
+ * (FILE.partial-<pid>-<random>); its copy is under way once it has a read transaction open on the live
  * store. That is awaited, then 50 ms more: better-sqlite3 first takes a zero-page step, whose
  * read transaction lasts well under a millisecond, before the one step that copies every page
  * (were the pause in the first, the copy's snapshot would postdate it: checked by the test).

@@ -6,6 +6,7 @@
  * passes `PRAGMA integrity_check` (publishNewFile), so a file there is always a whole backup.
  */
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { publishNewFile } from '../../common/publish-new-file';
 
@@ -24,7 +25,8 @@ const ALL_PAGES = 0x7fffffff;
 export async function backupSqliteStore(source: string, destination: string): Promise<SqliteBackupResult> {
   if (!existsSync(source)) throw new SqliteBackupError(`no store at ${source}`);
   if (existsSync(destination)) throw new SqliteBackupError(`${destination} exists already; a backup never overwrites`);
-  const partial = `${destination}.partial-${process.pid}`;
+  // The pid says whose it is; the random part keeps a copy left by a killed run of the same pid (containers) from blocking this one.
+  const partial = `${destination}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   // Read-only: the backup can never write to the live store (a WAL reader still shares the server's -shm index).
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {

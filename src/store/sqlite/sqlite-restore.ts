@@ -18,6 +18,7 @@
  *    then on opens the restored store.
  */
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, linkSync, lstatSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { backupSqliteStore, SqliteBackupError, type SqliteBackupResult } from './sqlite-backup';
@@ -34,7 +35,7 @@ export async function restoreSqliteStore(backup: string, storePath: string, now:
   const store = existsSync(storePath) ? realpathSync(storePath) : storePath;
   if (!existsSync(dirname(store))) throw new SqliteBackupError(`no data directory at ${dirname(store)}`);
   const owner = ownerFor(store);
-  const incoming = `${store}.restoring-${process.pid}`;
+  const incoming = `${store}.restoring-${process.pid}-${randomBytes(4).toString('hex')}`; // as backup's partial copy
   const copied = await backupSqliteStore(backup, incoming);
   try {
     if (owner) chownSync(incoming, owner.uid, owner.gid);
