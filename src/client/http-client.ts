@@ -4,7 +4,7 @@
  * read page by page, and the SSE stream with reconnection from Last-Event-ID.
  * Usable by any holder of keys: participants, and auditors (audit command, export).
  */
-import { canonical, ed25519Signer, b64uDecode, fingerprint, parseStrictJsonBytes, signRequest, Signer } from '../protocol';
+import { canonical, ed25519Signer, b64uDecode, fingerprint, isBlankLine, parseStrictJsonBytes, signRequest, Signer } from '../protocol';
 import type { Envelope } from '../protocol';
 import { ApiError, ServerTimeoutError, ServerUnreachableError, UnexpectedResponseError } from './errors';
 import { MAX_NDJSON_LINE, ndjsonLines } from './ndjson';
@@ -307,8 +307,13 @@ export class ParleyHttpClient {
 
   /** An NDJSON answer's lines, each strictly parsed if it can be; each line has the request's deadline (the caller's time between lines not counted). */
   private async *ndjson(target: string): AsyncGenerator<ServedLine> {
-    for await (const raw of ndjsonLines(this.ndjsonBytes(target), this.maxLineBytes)) {
+    // Empty lines kept: each is a row of the page (paging counts rows), and a store row whose text is gone.
+    for await (const raw of ndjsonLines(this.ndjsonBytes(target), this.maxLineBytes, { keepEmpty: true })) {
       let line: ServedLine;
+      if (isBlankLine(raw)) {
+        yield { raw, envelope: null, problem: 'the server sent a blank line where an event should stand' };
+        continue;
+      }
       try {
         line = { raw, envelope: parseStrictJsonBytes(raw) as unknown as Envelope };
       } catch (err) {
@@ -604,9 +609,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** The lines of a log, each strictly parsed: one that is not ends the log with UnexpectedResponseError. */
+/** The lines of a log, each strictly parsed (blank ones skipped): one that is not ends the log with UnexpectedResponseError. */
 async function* strictly(lines: AsyncIterable<ServedLine>): AsyncGenerator<LogLine> {
   for await (const line of lines) {
+    if (line.envelope === null && isBlankLine(line.raw)) continue;
     if (line.envelope === null) throw new UnexpectedResponseError(line.problem);
     yield line;
   }

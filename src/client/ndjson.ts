@@ -16,9 +16,14 @@ export const MAX_NDJSON_LINE = MAX_ENVELOPE_BYTES + 64 * 1024;
  * The lines of `chunks`. Each chunk is searched once for newlines, and the bytes of a line
  * not yet ended are kept as the chunks they came in (joined once, when the line ends), so a
  * long line costs time in proportion to its length, not to its square. A line past
- * `maxLineBytes` is an UnexpectedResponseError, not a growing buffer.
+ * `maxLineBytes` is an UnexpectedResponseError, not a growing buffer. Empty lines are
+ * skipped unless `keepEmpty` (a log's reader must see one where an event should stand).
  */
-export async function* ndjsonLines(chunks: AsyncIterable<Uint8Array>, maxLineBytes = MAX_NDJSON_LINE): AsyncGenerator<Buffer> {
+export async function* ndjsonLines(
+  chunks: AsyncIterable<Uint8Array>,
+  maxLineBytes = MAX_NDJSON_LINE,
+  { keepEmpty = false }: { keepEmpty?: boolean } = {},
+): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let pending = 0;
   for await (const chunk of chunks) {
@@ -31,7 +36,7 @@ export async function* ndjsonLines(chunks: AsyncIterable<Uint8Array>, maxLineByt
       parts = [];
       pending = 0;
       rest = rest.subarray(nl + 1);
-      if (line.length) yield line;
+      if (line.length || keepEmpty) yield line;
     }
     if (rest.length) {
       parts.push(rest);

@@ -16,8 +16,13 @@ import { requiredRecipients } from './negotiation/recipients';
 import type { Envelope } from './types';
 import { violation, Violation, ViolationCode } from './violations';
 
-/** A line of JSON whitespace only (space, tab, CR: the line feed ends it). */
-const BLANK = /^[ \t\r]*$/;
+/**
+ * A line of JSON whitespace only (space, tab, CR: the line feed ends it), which a log's reader
+ * skips. As bytes, A0 (a no-break space in latin1) is not blank: it is no UTF-8 at all.
+ */
+export function isBlankLine(line: string | Uint8Array): boolean {
+  return typeof line === 'string' ? /^[ \t\r]*$/.test(line) : line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d);
+}
 
 export interface LogViolation {
   channel: string | null;
@@ -97,14 +102,13 @@ export class LogVerifier {
 
   /** One NDJSON line. Blank lines (JSON's whitespace only) are skipped. */
   addLine(line: string): void {
-    if (BLANK.test(line)) return;
+    if (isBlankLine(line)) return;
     this.addParsed(() => parseEnvelopeText(line));
   }
 
   /** One NDJSON line as bytes: invalid UTF-8 is malformed, not replaced. */
   addLineBytes(line: Uint8Array): void {
-    // Bytes such as A0 (a no-break space in latin1) are not blank: they are no UTF-8 at all.
-    if (line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) return;
+    if (isBlankLine(line)) return;
     this.addParsed(() => parseEnvelopeBytes(line));
   }
 

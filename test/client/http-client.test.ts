@@ -116,6 +116,28 @@ describe('ParleyHttpClient on the wire', () => {
     }
   });
 
+  it('given a store row served as a blank line at the end of a page, then paging goes on past it: servedEvents yields it, events skips it, and neither stops short', async () => {
+    const lines = ['{"seq":0}', '', '{"seq":2}', '{"seq":3}', '{"seq":4}'];
+    const { server, url, seen } = await listen((req, res) => {
+      const q = new URL(req.url, 'http://x').searchParams;
+      const from = Number(q.get('from'));
+      res.setHeader('content-type', 'application/x-ndjson');
+      res.end(lines.slice(from, from + Number(q.get('limit'))).map((l) => l + '\n').join(''));
+    });
+    try {
+      const client = new ParleyHttpClient({ server: url, keys: signer });
+      const served: (string | null)[] = [];
+      for await (const line of client.servedEvents('c', { pageSize: 2 })) served.push(line.envelope === null ? line.problem : line.raw.toString('utf8'));
+      expect(served).toEqual(['{"seq":0}', 'the server sent a blank line where an event should stand', '{"seq":2}', '{"seq":3}', '{"seq":4}']);
+      expect(seen.map((s) => new URL(s.url, 'http://x').searchParams.get('from'))).toEqual(['0', '2', '4']);
+      const strict: string[] = [];
+      for await (const { raw } of client.events('c', { pageSize: 2 })) strict.push(raw.toString('utf8'));
+      expect(strict).toEqual(['{"seq":0}', '{"seq":2}', '{"seq":3}', '{"seq":4}']);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('given a stream that drops after two events, when following it, then it reconnects with Last-Event-ID and continues', async () => {
     const { server, url, seen } = await listen((req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -2,7 +2,7 @@ import { createWriteStream, rmSync, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command } from 'commander';
 import { checkRemembered, rememberedOf, type ServedLine } from '../../client';
-import { eventHash } from '../../protocol';
+import { eventHash, isBlankLine } from '../../protocol';
 import { action, withCommonOptions } from '../support/cli-context';
 import { examples } from '../support/event-command';
 import { createNewFile } from '../support/new-file';
@@ -35,8 +35,9 @@ export function register(program: Command): void {
       const unparsed = { first: [] as string[], count: 0 };
       try {
         for await (const line of lines) {
-          // A line that is not strict JSON names no channel of its own: in one channel's export it takes that channel's next seq.
-          const of = line.envelope?.channel ?? channel;
+          // A line that is not strict JSON names no channel of its own: in one channel's export it takes that
+          // channel's next seq, unless it is blank (the auditor skips those, and finds the event missing there).
+          const of = line.envelope?.channel ?? (isBlankLine(line.raw) ? null : channel);
           if (of !== null) {
             const at = linesOf.get(of) ?? 0;
             linesOf.set(of, at + 1);
@@ -64,7 +65,7 @@ export function register(program: Command): void {
           await once(sink, 'finish');
         }
       }
-      for (const problem of unparsed.first) process.stderr.write(printable(`parley: warning: ${problem}; written as served, parley audit reports it`, true) + '\n');
+      for (const problem of unparsed.first) process.stderr.write(printable(`parley: warning: ${problem}; written as served, for the audit`, true) + '\n');
       if (unparsed.count > unparsed.first.length) process.stderr.write(`parley: warning: ${unparsed.count - unparsed.first.length} more lines that are not strict JSON\n`);
       // The count goes to stderr: stdout may be the export itself.
       if (ctx.out.json && o.out) process.stdout.write(JSON.stringify({ ok: true, events: n, out: o.out }) + '\n');
