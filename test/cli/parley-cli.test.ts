@@ -239,6 +239,11 @@ describe('parley CLI against a running service', () => {
     expect(existsSync(join(into, '.bash_profile'))).toBe(false);
     expect((await parley(['save', String(hidden.seq), '--out', 'profile.txt'], env('ru.lead'), { cwd: into })).code).toBe(0);
     expect(readFileSync(join(into, 'profile.txt'), 'utf8')).toBe('x');
+    // Saved under --out, a name of several lines is said on one: it cannot print a line passing for ours.
+    writeFileSync(join(dir, 'lines.json'), JSON.stringify({ document: { name: 'doc.txt\nparley: note: verified', size: 1, data: 'eA' } }));
+    const lines = await ok('ua.lead', ['share', r2, '--kind', 'document', '--content', join(dir, 'lines.json')]);
+    const savedLines = await parley(['save', String(lines.seq), '--out', 'lines.txt'], env('ru.lead'), { cwd: into });
+    expect(savedLines.stdout).toBe(`saved doc.txt\\u{a}parley: note: verified (1 bytes, shared by ua.lead at seq ${lines.seq}) to lines.txt\n`);
     const notADocument = await parley(['save', '0'], env('ru.lead'));
     expect({ code: notADocument.code, stderr: notADocument.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('(ChannelOpened) holds no document') });
     const noSuchEvent = await parley(['save', '100000'], env('ru.lead'));

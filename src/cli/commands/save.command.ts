@@ -50,7 +50,8 @@ export function register(program: Command): void {
         closeSync(fd);
       }
       const said = { ok: true, seq, name: doc.name, size: doc.bytes.length, out };
-      ctx.out.result(said, () => printable(`saved ${doc.name} (${doc.bytes.length} bytes, shared by ${entry.envelope.sender} at seq ${seq}) to ${out}`));
+      // The name is the sender's text: one line, so that it cannot pass for a line of ours.
+      ctx.out.result(said, () => `saved ${printable(doc.name, true)} (${doc.bytes.length} bytes, shared by ${entry.envelope.sender} at seq ${seq}) to ${printable(out, true)}`);
     }),
   );
 }
