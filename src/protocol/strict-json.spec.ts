@@ -35,6 +35,11 @@ describe('parseStrictJson', () => {
     expect(() => parseStrictJson(text)).toThrow(StrictJsonError);
   });
 
+  it('given a duplicate key megabytes long, then the message quotes 40 characters of it', () => {
+    const key = 'k'.repeat(1_000_000);
+    expect(() => parseStrictJson(`{"${key}":1,"${key}":2}`)).toThrow(`duplicate key "${'k'.repeat(40)}…" at offset ${key.length + 6}`);
+  });
+
   it('given nesting deeper than the limit, then refused without exhausting the stack', () => {
     const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
     expect(() => parseStrictJson(deep)).toThrow(/nesting too deep/);

@@ -209,7 +209,8 @@ class Parser {
       const key = this.string();
       if (Object.prototype.hasOwnProperty.call(obj, key)) {
         this.i = keyAt;
-        this.fail(`duplicate key ${JSON.stringify(key)}`);
+        // At most 40 characters of it: a key may be megabytes long, and this message is printed.
+        this.fail(`duplicate key ${JSON.stringify(key.length > 40 ? key.slice(0, 40) + '…' : key)}`);
       }
       this.skipWs();
       if (s.charCodeAt(this.i) !== 0x3a) this.fail("expected ':'");

@@ -19,6 +19,15 @@ describe('displayWidth', () => {
     ['a flag', '🇺🇦', 2],
     ['a keycap', '1\ufe0f\u20e3', 2],
     ['a smiley asked for as text', '\u263a\ufe0e', 1],
+    ['an emoji with a skin tone', '\u{1f44b}\u{1f3fd}', 2],
+    ['a skin tone after a letter', 'x\u{1f3fb}', 3],
+    ['a skin tone after thirty Hangul leading consonants (one grapheme)', '\u1100'.repeat(30) + '\u{1f3fb}', 62],
+    ['Hangul jamo of Extended-B', '\u1100\u1161\ud7b0', 2],
+    ['the Hangul filler', '\u3164', 0],
+    ['a soft hyphen', 'co\u00adop', 5],
+    ['the Arabic end of ayah', '\u06dd', 1],
+    ['Thai with marks', 'สมชาย', 5],
+    ['Japanese with halfwidth katakana', 'ﾃｽﾄ太郎', 7],
   ])('given %s, then %j takes %i columns', (_what, text, columns) => {
     expect(displayWidth(text)).toBe(columns);
   });

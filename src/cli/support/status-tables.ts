@@ -1,6 +1,7 @@
 /** The decrypted agreement state as tables for people (`parley status`, the demo). */
 import { safetyNumber } from '../../protocol';
 import { type ChannelSummary, documentLabel } from '../../client';
+import { fitToWidth } from './display-width';
 import { printable, short, table } from './output';
 
 const CLOSED = '(closed to you)';
@@ -25,8 +26,9 @@ function infoText(content: Record<string, unknown>, seq: number): string {
 
 export function statusTables(s: ChannelSummary, options: { messages?: boolean } = {}): string {
   const parts = [
-    // The title is the opener's text: one line, so that it cannot pass for a line of ours (a note, the verified count).
-    `Channel ${s.channel}${s.title ? ` — ${printable(s.title, true)}` : ''}`,
+    // The title is the opener's text: one line and at most 60 columns (padded to the terminal's
+    // edge, it would wrap onto a screen line of its own), so that it cannot pass for a line of ours.
+    `Channel ${s.channel}${s.title ? ` — ${fitToWidth(printable(s.title.replace(/\s+/g, ' ')), 60).text}` : ''}`,
     `As seen by ${s.reader}: ${s.head.seq + 1} events verified, head ${s.head.hash.slice(0, 16)}…, quorum ${s.policy?.quorum ?? '-'}` +
       (s.closed ? `, ${s.closed} bodies closed to you` : ''),
     '',
