@@ -19,8 +19,9 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, linkSync, lstatSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { publishNewFile } from '../../common/publish-new-file';
 import { backupSqliteStore, SqliteBackupError, type SqliteBackupResult } from './sqlite-backup';
 
 export interface SqliteRestoreResult extends SqliteBackupResult {
@@ -106,13 +107,8 @@ function setAside(store: string, to: string): string | null {
   for (const suffix of present) {
     if (suffix !== '') renameSync(store + suffix, to + suffix);
   }
-  if (present.includes('')) {
-    try {
-      linkSync(store, to);
-    } catch {
-      renameSync(store, to); // no hard links here: the name is free for a moment
-    }
-  }
+  // A hard link, or where the filesystem has none a rename (the name is then free for a moment).
+  if (present.includes('')) publishNewFile(store, to);
   return to;
 }
 
