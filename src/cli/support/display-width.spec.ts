@@ -28,6 +28,12 @@ describe('displayWidth', () => {
     ['the Arabic end of ayah', '\u06dd', 1],
     ['Thai with marks', 'สมชาย', 5],
     ['Japanese with halfwidth katakana', 'ﾃｽﾄ太郎', 7],
+    ['an emoji followed, in its grapheme, by forty Thai SARA AM', '\u{1f44b}' + '\u0e33'.repeat(40), 42],
+    ['a keycap followed by halfwidth sound marks', '1\ufe0f\u20e3' + '\uff9e'.repeat(3), 5],
+    ['a flag with a mark after it', '\u{1f1fa}\u{1f1e6}\u0e33', 3],
+    ['hentaigana (wide since Unicode 10)', '\u{1b002}\u{1b003}', 4],
+    ['Tangut', '\u{17000}', 2],
+    ['the Reiwa era sign', '\u32ff', 2],
   ])('given %s, then %j takes %i columns', (_what, text, columns) => {
     expect(displayWidth(text)).toBe(columns);
   });
