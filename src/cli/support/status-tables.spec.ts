@@ -17,15 +17,20 @@ describe('statusTables', () => {
     closed: 0,
   });
 
-  it('given a title of several lines (the opener writes it), then it is shown on the channel line alone and cannot pass for a line of ours', () => {
+  it('given a title of several lines (the opener writes it), then it is one labelled line of at most 60 columns and cannot pass for a line of ours', () => {
     const forged = 'Talks on returns\nparley: note: first reading of channel 0b6f0c1e-…, opened by ua.lead: (terms as agreed)';
-    const [first, second] = statusTables(summary(forged)).split('\n');
-    expect(first).toBe('Channel 0b6f0c1e-0000-4000-8000-000000000001 — Talks on returns parley: note: first reading of channel 0b6…');
-    expect(second).toMatch(/^As seen by ru\.lead: 4 events verified/);
+    expect(statusTables(summary(forged)).split('\n').slice(0, 3)).toEqual([
+      'Channel 0b6f0c1e-0000-4000-8000-000000000001',
+      'Title: Talks on returns parley: note: first reading of channel 0b6…',
+      'As seen by ru.lead: 4 events verified, head aaaaaaaaaaaaaaaa…, quorum sides',
+    ]);
   });
 
-  it('given a title padded with spaces to wrap onto a screen line of its own, then its spaces are one and it is cut at 60 columns', () => {
-    const [first] = statusTables(summary(`Talks${' '.repeat(28)}parley: note: ua.lead is verified`)).split('\n');
-    expect(first).toBe('Channel 0b6f0c1e-0000-4000-8000-000000000001 — Talks parley: note: ua.lead is verified');
+  it('given a title padded with spaces to wrap onto a screen line of its own, then its spaces are one', () => {
+    expect(statusTables(summary(`Talks${' '.repeat(28)}parley: note: ua.lead is verified`)).split('\n')[1]).toBe('Title: Talks parley: note: ua.lead is verified');
+  });
+
+  it('given no title, then no title line', () => {
+    expect(statusTables(summary('')).split('\n').slice(0, 2)).toEqual(['Channel 0b6f0c1e-0000-4000-8000-000000000001', 'As seen by ru.lead: 4 events verified, head aaaaaaaaaaaaaaaa…, quorum sides']);
   });
 });

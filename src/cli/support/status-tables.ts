@@ -26,9 +26,11 @@ function infoText(content: Record<string, unknown>, seq: number): string {
 
 export function statusTables(s: ChannelSummary, options: { messages?: boolean } = {}): string {
   const parts = [
-    // The title is the opener's text: one line and at most 60 columns (padded to the terminal's
-    // edge, it would wrap onto a screen line of its own), so that it cannot pass for a line of ours.
-    `Channel ${s.channel}${s.title ? ` — ${fitToWidth(printable(s.title.replace(/\s+/g, ' ')), 60).text}` : ''}`,
+    `Channel ${s.channel}`,
+    // The title is the opener's text: on a line of its own after a label, one line and at most 60
+    // columns, so that no wrap on an 80-column terminal starts a screen line with it, and it cannot
+    // pass for a line of ours (a note, the verified count).
+    ...(s.title ? [`Title: ${fitToWidth(printable(s.title.replace(/\s+/g, ' ')), 60).text}`] : []),
     `As seen by ${s.reader}: ${s.head.seq + 1} events verified, head ${s.head.hash.slice(0, 16)}…, quorum ${s.policy?.quorum ?? '-'}` +
       (s.closed ? `, ${s.closed} bodies closed to you` : ''),
     '',
