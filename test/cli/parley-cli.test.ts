@@ -720,7 +720,7 @@ describe('parley CLI against a running service', () => {
       const exported = await parley(['export', '--out', out], env('ru.lead', { PARLEY_SERVER: url }));
       expect({ code: exported.code, stderr: exported.stderr }).toEqual({
         code: 0,
-        stderr: `parley: warning: line ${broken + 1}: the server sent a line that is not strict JSON: duplicate key "v" at offset ${canonical(probe.view.entries[broken].envelope).lastIndexOf('"v":') + '"v":1,'.length}; written as served, for the audit\nexported ${last.seq + 1} events to ${out}\n`,
+        stderr: `parley: warning: line ${broken + 1}: the server sent a line that is not strict JSON: duplicate key "v" at offset ${canonical(probe.view.entries[broken].envelope).lastIndexOf('"v":') + '"v":1,'.length}; written as served, for the audit\nexported ${last.seq} events and 1 line that is none to ${out}\n`,
       });
       expect(readFileSync(out, 'utf8').split('\n')[broken]).toMatch(/^\{"v":1,/);
       const audited = await parley(['audit', '--file', out, '--json'], env('ru.lead'));

@@ -30,8 +30,10 @@ export function register(program: Command): void {
       // line claims (an export is not verified here; a cut log must not pass for a whole one).
       const linesOf = new Map<string, number>();
       const sink: NodeJS.WritableStream = o.out ? createWriteStream(o.out, { fd: createNewFile(o.out, 'export', `--out ${o.out}`) }) : process.stdout;
+      // Lines written, and of them events (strictly parsed); the others' problems, the first few
+      // said and the rest counted (a log of nothing else must not fill the memory).
       let n = 0;
-      // The first few said, the rest counted: a log of nothing else must not fill the memory.
+      let events = 0;
       const unparsed = { first: [] as string[], count: 0 };
       try {
         for await (const line of lines) {
@@ -43,7 +45,8 @@ export function register(program: Command): void {
             linesOf.set(of, at + 1);
             if (line.envelope && Object.hasOwn(seen, of) && seen[of].seq === at) hashAtSeen.set(of, eventHash(line.envelope));
           }
-          if (line.envelope === null && unparsed.count++ < 5) unparsed.first.push(`line ${n + 1}: ${line.problem}`);
+          if (line.envelope !== null) events++;
+          else if (unparsed.count++ < 5) unparsed.first.push(`line ${n + 1}: ${line.problem}`);
           if (!sink.write(Buffer.concat([line.raw, Buffer.from('\n')]))) await once(sink, 'drain');
           n++;
         }
@@ -66,10 +69,11 @@ export function register(program: Command): void {
         }
       }
       for (const problem of unparsed.first) process.stderr.write(printable(`parley: warning: ${problem}; written as served, for the audit`, true) + '\n');
-      if (unparsed.count > unparsed.first.length) process.stderr.write(`parley: warning: ${unparsed.count - unparsed.first.length} more lines that are not strict JSON\n`);
+      if (unparsed.count > unparsed.first.length) process.stderr.write(`parley: warning: ${unparsed.count - unparsed.first.length} more lines that are no event (blank, or not strict JSON)\n`);
       // The count goes to stderr: stdout may be the export itself.
-      if (ctx.out.json && o.out) process.stdout.write(JSON.stringify({ ok: true, events: n, out: o.out }) + '\n');
-      else process.stderr.write(`exported ${n} events${o.out ? ` to ${o.out}` : ''}\n`);
+      const others = unparsed.count ? { notEvents: unparsed.count } : {};
+      if (ctx.out.json && o.out) process.stdout.write(JSON.stringify({ ok: true, events, ...others, out: o.out }) + '\n');
+      else process.stderr.write(`exported ${events} events${unparsed.count ? ` and ${unparsed.count} ${unparsed.count === 1 ? 'line that is' : 'lines that are'} none` : ''}${o.out ? ` to ${o.out}` : ''}\n`);
     }),
   );
 }
