@@ -21,8 +21,11 @@ import { violation, Violation, ViolationCode } from './violations';
  * skips. As bytes, A0 (a no-break space in latin1) is not blank: it is no UTF-8 at all.
  */
 export function isBlankLine(line: string | Uint8Array): boolean {
-  return typeof line === 'string' ? /^[ \t\r]*$/.test(line) : line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d);
+  return typeof line === 'string' ? BLANK.test(line) : line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d);
 }
+
+// Once, not a new RegExp at every line of a log being verified.
+const BLANK = /^[ \t\r]*$/;
 
 export interface LogViolation {
   channel: string | null;
