@@ -309,17 +309,7 @@ export class ParleyHttpClient {
   private async *ndjson(target: string): AsyncGenerator<ServedLine> {
     // Empty lines kept: each is a row of the page (paging counts rows), and a store row whose text is gone.
     for await (const raw of ndjsonLines(this.ndjsonBytes(target), this.maxLineBytes, { keepEmpty: true })) {
-      let line: ServedLine;
-      if (isBlankLine(raw)) {
-        yield { raw, envelope: null, problem: 'the server sent a blank line where an event should stand' };
-        continue;
-      }
-      try {
-        line = { raw, envelope: parseStrictJsonBytes(raw) as unknown as Envelope };
-      } catch (err) {
-        line = { raw, envelope: null, problem: `the server sent a line that is not strict JSON: ${(err as Error).message}` };
-      }
-      yield line;
+      yield isBlankLine(raw) ? { raw, envelope: null, problem: 'the server sent a blank line where an event should stand' } : parsedLine(raw);
     }
   }
 
@@ -607,6 +597,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', aborted, { once: true });
   });
+}
+
+/** A served line with its strict parse, or why it has none. */
+function parsedLine(raw: Buffer): ServedLine {
+  try {
+    return { raw, envelope: parseStrictJsonBytes(raw) as unknown as Envelope };
+  } catch (err) {
+    return { raw, envelope: null, problem: `the server sent a line that is not strict JSON: ${(err as Error).message}` };
+  }
 }
 
 /** The lines of a log, each strictly parsed (blank ones skipped): one that is not ends the log with UnexpectedResponseError. */

@@ -3,6 +3,9 @@ import { destination, stdSerializers } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParleyConfig } from '../config/parley-config';
 
+/** The message of the Error pino-http makes for a 5xx answer (no error of ours says this). */
+const PINO_HTTP_ERROR = /^failed with status code \d+$/;
+
 /**
  * Structured JSON logs (pino). Requests are logged by method, route path (no query string:
  * it is not secret, but keeps lines short), status and time — never headers in full, bodies,
@@ -14,9 +17,6 @@ import type { ParleyConfig } from '../config/parley-config';
  * when "event store closed" is logged. At the default level few lines are written, so the
  * cost is small.
  */
-/** The message of the Error pino-http makes for a 5xx answer (no error of ours says this). */
-const PINO_HTTP_ERROR = /^failed with status code \d+$/;
-
 export function loggingParams(config: ParleyConfig): Params {
   return {
     pinoHttp: [

@@ -64,16 +64,10 @@ const WIDE_SINCE_UNICODE_9 =
   /[\u{16fe0}-\u{16fe4}\u{16ff0}-\u{16ff6}\u{17000}-\u{18cff}\u{18d00}-\u{18d08}\u{1aff0}-\u{1affe}\u{1b000}-\u{1b2fb}\u312e\u312f\u31bb-\u31bf\u31e4\u31e5\u31ef\u2ffc-\u2fff\u32ff\u4dc0-\u4dff\u2630-\u2637\u268a-\u268f\u{1d300}-\u{1d356}\u{1d360}-\u{1d376}\u{1f23b}\u{1f260}-\u{1f265}]/u;
 
 function graphemeWidth(grapheme: string): number {
-  const emoji = EMOJI.test(grapheme);
-  let width = emoji ? 2 : 0;
-  let first = true;
-  for (const c of grapheme) {
-    const isFirst = first;
-    first = false;
-    if (emoji && (isFirst || WITHIN_EMOJI.test(c))) continue;
-    width += codePointWidth(c);
-  }
-  return width;
+  const points = [...grapheme];
+  if (!EMOJI.test(grapheme)) return points.reduce((width, c) => width + codePointWidth(c), 0);
+  // Its first character and what belongs to the emoji take its two columns; the rest their own.
+  return points.slice(1).reduce((width, c) => width + (WITHIN_EMOJI.test(c) ? 0 : codePointWidth(c)), 2);
 }
 
 function codePointWidth(c: string): number {

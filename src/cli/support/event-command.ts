@@ -133,7 +133,6 @@ export function contentFile(path: string | undefined): Record<string, unknown> {
   }
 }
 
-
 /** An optional body: `{note}` and/or `--content`, or no body at all. */
 export function optionalNote(options: { note?: string; content?: string }, key = 'note'): Record<string, unknown> | null {
   const content = { ...(options.note !== undefined ? { [key]: options.note } : {}), ...contentFile(options.content) };

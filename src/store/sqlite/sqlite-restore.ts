@@ -60,11 +60,12 @@ export async function restoreSqliteStore(backup: string, storePath: string, now:
  * them, or the service, running as them, could not open a file of mode 0600.
  */
 function ownerFor(store: string): { uid: number; gid: number } | null {
-  const { uid, gid } = statSync(existsSync(store) ? store : dirname(store));
+  const owned = existsSync(store) ? store : dirname(store);
+  const { uid, gid } = statSync(owned);
   const me = process.getuid?.();
   if (me === undefined || uid === me) return null;
   if (me === 0) return { uid, gid };
-  throw new SqliteBackupError(`${existsSync(store) ? store : dirname(store)} belongs to uid ${uid}: run restore as that user (the service's), or as root`);
+  throw new SqliteBackupError(`${owned} belongs to uid ${uid}: run restore as that user (the service's), or as root`);
 }
 
 /**
