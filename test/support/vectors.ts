@@ -81,6 +81,16 @@ function vectorSet(dir: string) {
   };
 }
 
+/**
+ * The channel of a log's last event. The logs README gives a valid log's `head` as "the hash
+ * of its last event"; in a log of several channels interleaved, that is the head of the last
+ * line's channel.
+ */
+export function lastChannel(log: string): string {
+  const lines = log.split('\n').filter((line) => line.trim() !== '');
+  return (JSON.parse(lines[lines.length - 1]) as { channel: string }).channel;
+}
+
 export const { loadEnvelopeVectors, loadRequestVectors, loadLogExpectations, logPath, readLog } = vectorSet(VECTORS_DIR);
 
 /** The reference set's negotiation, whose contents fixture tests name. */
