@@ -1,4 +1,4 @@
-// Three projects so the vector suite can run alone (`npm run test:vectors`).
+// Projects so that the vector suites can run alone (`npm run test:vectors`).
 // Transpile-only ts-jest (isolatedModules in tsconfig) keeps the whole run fast;
 // `npm run lint:types` is the type check.
 const { availableParallelism } = require('node:os');
@@ -19,6 +19,13 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...base, displayName: 'vectors', testMatch: ['<rootDir>/test/vectors/**/*.test.ts'] },
+    // The same suites over a second set, written apart from this code (its README says how).
+    {
+      ...base,
+      displayName: 'vectors-independent',
+      testMatch: ['<rootDir>/test/vectors/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/independent-vectors.setup.ts'],
+    },
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
       ...base,
