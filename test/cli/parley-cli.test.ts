@@ -209,7 +209,9 @@ describe('parley CLI against a running service', () => {
     const two = (await status('ru.lead')).requests.find((r: { id: string }) => r.id === r2);
     const seq = String(two.information[0].seq);
     const human = await parley(['status'], env('ru.lead'));
-    expect(human.stdout).toContain(`document: document "doc.txt" (11 bytes) at #${seq}`);
+    expect(human.stdout).toContain(`document: #${seq} document "doc.txt" (11 bytes)`);
+    // Its own row too, whatever else the request's cell holds (a cell is cut at 48 columns).
+    expect(human.stdout).toMatch(new RegExp(`^Documents \\(parley save <seq>\\)\\n(.*\\n){2}${seq} +${r2.slice(0, 8)} +document +document "doc.txt" \\(11 bytes\\)$`, 'm'));
     expect(human.stdout).not.toContain('Y2VydGlmaWNhdGU'); // the bytes (base64url of "certificate") are not shown
     const into = mkdtempSync(join(dir, 'save-'));
     // By default under the sender's name, in the current directory.

@@ -16,15 +16,29 @@ function infoLine(info: ChannelSummary['requests'][number]['information']): stri
   return info.map((i) => `${i.kind}: ${i.content ? infoText(i.content, i.seq) : CLOSED}`).join('; ');
 }
 
-/** A document by its name and seq (what `parley save` takes), never its bytes. */
+/**
+ * A document by its seq (what `parley save` takes) and name, never its bytes: the seq first,
+ * as the cell may be cut. Every document is also a row of the Documents table.
+ */
 function infoText(content: Record<string, unknown>, seq: number): string {
   const doc = documentLabel(content);
   const text = typeof content.text === 'string' ? content.text : null;
-  if (doc) return `${doc} at #${seq}${text ? ` ${text}` : ''}`;
+  if (doc) return `#${seq} ${doc}${text ? ` ${text}` : ''}`;
   return text ?? JSON.stringify(content);
 }
 
+/** Every shared document the reader can open, one a row: the seq `parley save` takes, whatever else the request holds. */
+function documentRows(s: ChannelSummary): (string | number)[][] {
+  return s.requests.flatMap((r) =>
+    r.information.flatMap((i) => {
+      const doc = documentLabel(i.content);
+      return doc ? [[i.seq, short(r.id), i.kind, doc]] : [];
+    }),
+  );
+}
+
 export function statusTables(s: ChannelSummary, options: { messages?: boolean } = {}): string {
+  const documents = documentRows(s);
   const parts = [
     `Channel ${s.channel}`,
     // The title is the opener's text: on a line of its own after a label, one line and at most 60
@@ -50,6 +64,7 @@ export function statusTables(s: ChannelSummary, options: { messages?: boolean } 
       personLine(r.person),
       infoLine(r.information),
     ])),
+    ...(documents.length ? [table('Documents (parley save <seq>)', ['seq', 'request', 'kind', 'document'], documents, 72)] : []),
     table('Proposals', ['proposal', 'by', 'status', 'requests', 'accepted by', 'terms'], s.proposals.map((p) => [
       short(p.id),
       p.party,
