@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { SignedRequestGuard } from '../auth/signed-request.guard';
 import { ErrorDto } from '../channels/api-responses';
@@ -10,7 +10,7 @@ import { AuditChannelQuery } from './queries/audit-channel.query';
 import { NoQuery } from '../common/no-query.decorator';
 
 class AuditViolationDto {
-  @ApiPropertyOptional({ nullable: true, description: 'the seq written in the offending envelope (null for a line that is not an envelope)' })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'the seq written in the offending envelope (null for a line that is not an envelope)' })
   seq!: number | null;
   @ApiProperty({ example: 'bad_signature', description: 'a violation code (DESIGN.md 1.5)' }) code!: string;
   @ApiProperty() message!: string;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBody, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { type Caller, CurrentCaller } from '../auth/caller';
 import { SignedRequestGuard } from '../auth/signed-request.guard';
@@ -65,7 +65,6 @@ export class ChannelsController {
   @Get('events')
   @UseGuards(SignedRequestGuard)
   @ApiOperation({ summary: 'Envelopes in order, exactly as stored, one per line', description: SIGNED })
-  @ApiProduces('application/x-ndjson')
   @ApiResponse({ status: 200, description: 'NDJSON of envelopes', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 401, type: ErrorDto })
   @ApiResponse({ status: 404, type: ErrorDto })
@@ -79,7 +78,6 @@ export class ChannelsController {
   @UseGuards(SignedRequestGuard)
   @ApiOperation({ summary: 'Server-Sent Events: catch-up, then live', description: `${SIGNED}. id: seq, event: envelope, data: the envelope` })
   @ApiHeader({ name: 'last-event-id', required: false, description: 'resume after this seq' })
-  @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, content: { 'text/event-stream': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 401, type: ErrorDto })
   @ApiResponse({ status: 404, type: ErrorDto })

@@ -1,6 +1,6 @@
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { GlobalAuditorOnly, SignedRequestGuard } from '../auth/signed-request.guard';
 import { sendNdjson } from '../common/backpressure-writer';
@@ -17,9 +17,12 @@ export class ExportController {
   @Get()
   @UseGuards(SignedRequestGuard)
   @GlobalAuditorOnly()
-  @ApiOperation({ summary: 'Every channel, in global log order (a global auditor from PARLEY_AUDITORS)' })
-  @ApiProduces('application/x-ndjson')
+  @ApiOperation({
+    summary: 'Every channel, in global log order (a global auditor from PARLEY_AUDITORS)',
+    description: 'RFC 9421 signature (DESIGN.md Part 3): keyid = the fingerprint of a global auditor',
+  })
   @ApiResponse({ status: 200, content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed: a query member (the route takes none)' })
   @ApiResponse({ status: 401, type: ErrorDto })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'a known key that is not a global auditor' })
   async export(@NoQuery() _query: void, @Res() res: ServerResponse): Promise<void> {

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { NotaryDto } from './api-responses';
+import { ErrorDto, NotaryDto } from './api-responses';
 import { GetNotaryKeyQuery } from './queries/get-notary-key.query';
 import { NoQuery } from '../common/no-query.decorator';
 
@@ -13,6 +13,7 @@ export class NotaryController {
   @Get()
   @ApiOperation({ summary: 'The notary key a ChannelOpened must name (anyone)' })
   @ApiResponse({ status: 200, type: NotaryDto })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed: a query member (the route takes none)' })
   notary(@NoQuery() _query: void): Promise<NotaryDto> {
     return this.queryBus.execute(new GetNotaryKeyQuery());
   }

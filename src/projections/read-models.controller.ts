@@ -32,7 +32,7 @@ export class ReadModelsController {
   constructor(private readonly queryBus: QueryBus) {}
 
   @Get('requests')
-  @ApiOperation({ summary: "Requests in the caller's channels, open by default", description: SIGNED })
+  @ApiOperation({ summary: "Requests in the caller's channels (a global auditor's: every channel), open by default", description: SIGNED })
   @ApiOkResponse({ type: RequestsDto, description: 'each with its request id, parties, category, status, proposals, transfer, information counts, times' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed: an unknown status' })
   async requests(@CurrentCaller() caller: Caller, @Query() query: RequestsQueryDto): Promise<{ items: RequestItem[] }> {
@@ -40,8 +40,9 @@ export class ReadModelsController {
   }
 
   @Get('reunifications')
-  @ApiOperation({ summary: "Completed reunifications in the caller's channels", description: SIGNED })
+  @ApiOperation({ summary: "Completed reunifications in the caller's channels (a global auditor's: every channel)", description: SIGNED })
   @ApiOkResponse({ type: ReunificationsDto, description: 'request, parties, transfer, and the released/received/completed events' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'malformed: a query member (the route takes none)' })
   async reunifications(@CurrentCaller() caller: Caller, @NoQuery() _query: void): Promise<{ items: ReunificationItem[] }> {
     return { items: await this.queryBus.execute(new ReunificationsQuery(channelsOf(caller))) };
   }

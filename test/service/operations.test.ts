@@ -56,7 +56,7 @@ describe('a running service', () => {
 
   it('when /docs is asked then the OpenAPI UI and document describe the channel routes', async () => {
     expect((await fetch(`${server.url}/docs`)).status).toBe(200);
-    const doc = (await (await fetch(`${server.url}/docs-json`)).json()) as { paths: Record<string, any> };
+    const doc = (await (await fetch(`${server.url}/docs-json`)).json()) as { paths: Record<string, any>; components: { schemas: Record<string, any> } };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/channels/{channel}/events', '/v1/channels/{channel}/head', '/v1/channels/{channel}/stream', '/v1/notary', '/v1/export', '/health', '/metrics']),
     );
@@ -65,7 +65,23 @@ describe('a running service', () => {
     const statuses = (path: string) => Object.keys(doc.paths[path].get.responses).sort();
     expect(statuses('/v1/channels/{channel}/state')).toEqual(['200', '400', '401', '404', '503']);
     expect(statuses('/v1/channels/{channel}/audit')).toEqual(['200', '400', '401', '404', '503']);
-    expect(statuses('/v1/export')).toEqual(['200', '401', '404', '503']);
+    expect(statuses('/v1/export')).toEqual(['200', '400', '401', '404', '503']);
+    expect(statuses('/v1/notary')).toEqual(['200', '400']);
+    // Errors are JSON on every route: on the NDJSON and SSE routes only the 200 is not.
+    for (const path of ['/v1/channels/{channel}/events', '/v1/channels/{channel}/stream', '/v1/export']) {
+      const { 200: ok, ...errors } = doc.paths[path].get.responses;
+      expect(Object.keys(ok.content)).toEqual([path.endsWith('/stream') ? 'text/event-stream' : 'application/x-ndjson']);
+      for (const answer of Object.values<any>(errors)) expect(Object.keys(answer.content)).toEqual(['application/json']);
+    }
+    // Integers where the server takes or gives nothing else.
+    const query = doc.paths['/v1/channels/{channel}/events'].get.parameters.filter((q: { in: string }) => q.in === 'query');
+    expect(query.map((q: { name: string; schema: { type: string } }) => [q.name, q.schema.type])).toEqual([['from', 'integer'], ['limit', 'integer']]);
+    expect(doc.components.schemas.AuditViolationDto).toMatchObject({ properties: { seq: { type: 'integer', nullable: true } }, required: expect.arrayContaining(['seq']) });
+    // The health checks described are those answered (terminus's own description names a `database`).
+    const health = (await (await fetch(`${server.url}/health`)).json()) as { details: object };
+    const described = doc.paths['/health'].get.responses;
+    expect(Object.keys(described['200'].content['application/json'].schema.example.details)).toEqual(Object.keys(health.details));
+    expect(Object.keys(described['503'].content['application/json'].schema.example)).toEqual(['error', 'message', 'health']);
   });
 
   it('when requests were signed and bodies posted then the logs are JSON lines without bodies, keys or signatures', async () => {

@@ -14,7 +14,7 @@ const digits = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value) ? Math.min(Number(value), Number.MAX_SAFE_INTEGER) : value;
 
 export class ReadEventsQueryDto {
-  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'first seq to return' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, description: 'first seq to return' })
   // Constraints run bottom-up and the pipe stops at a property's first failure: the form
   // (IsInt, last) is checked before the range, so `1.5` is told it is not an integer.
   @IsOptional()
@@ -23,7 +23,7 @@ export class ReadEventsQueryDto {
   @IsInt({ message: 'from must be a non-negative integer' })
   from?: number;
 
-  @ApiPropertyOptional({ minimum: 1, default: DEFAULT_PAGE, description: `at most this many; values above ${MAX_PAGE} are capped` })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: DEFAULT_PAGE, description: `at most this many; values above ${MAX_PAGE} are capped to it` })
   @IsOptional()
   @Transform(digits)
   @Max(Number.MAX_SAFE_INTEGER)
