@@ -38,6 +38,13 @@ describe('backupSqliteStore', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('old'))).toEqual(['old.sqlite']);
   });
 
+  it('when the destination is in a directory that does not exist, then it names that directory, not a temporary file', async () => {
+    await SqliteEventStore.open({ file: join(dir, 'parley.sqlite') }).close();
+    const refused = backupSqliteStore(join(dir, 'parley.sqlite'), join(dir, 'nowhere', 'x.sqlite'));
+    await expect(refused).rejects.toThrow(SqliteBackupError);
+    await expect(refused).rejects.toThrow(`${join(dir, 'nowhere')} is not a directory: the backup goes into an existing one`);
+  });
+
   it('when there is no store, or a database without the events table, then it refuses and writes nothing', async () => {
     await expect(backupSqliteStore(join(dir, 'missing.sqlite'), join(dir, 'a.sqlite'))).rejects.toThrow(/no store at/);
     const other = new Database(join(dir, 'other.sqlite'));

@@ -7,7 +7,8 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { publishNewFile } from '../../common/publish-new-file';
 
 export interface SqliteBackupResult {
@@ -25,6 +26,9 @@ const ALL_PAGES = 0x7fffffff;
 export async function backupSqliteStore(source: string, destination: string): Promise<SqliteBackupResult> {
   if (!existsSync(source)) throw new SqliteBackupError(`no store at ${source}`);
   if (existsSync(destination)) throw new SqliteBackupError(`${destination} exists already; a backup never overwrites`);
+  // Said of the directory given, not of the temporary file that would fail in it.
+  const into = dirname(destination);
+  if (!statSync(into, { throwIfNoEntry: false })?.isDirectory()) throw new SqliteBackupError(`${into} is not a directory: the backup goes into an existing one`);
   // The pid says whose it is; the random part keeps a copy left by a killed run of the same pid (containers) from blocking this one.
   const partial = `${destination}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   // Read-only: the backup can never write to the live store (a WAL reader still shares the server's -shm index).
