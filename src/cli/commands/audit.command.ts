@@ -86,7 +86,7 @@ export function register(program: Command): void {
         'parley audit --file export.ndjson --keystore auditor.keystore --sign > report.json && parley audit verify-report report.json',
       ]) + '\n\nExit: 0 valid, 1 not valid, 2 the file cannot be read.',
     )
-    .option('--json', 'the verdict as one JSON document: { valid, reason } or { valid, signer, fingerprint, safetyNumber, signedAt, ok, events, channels, violations }')
+    .option('--json', 'the verdict as one JSON document: { valid, reason } or { valid, signer (its id), fingerprint, safetyNumber, signedAt, ok, events, channels, violations (these two counted) }')
     .action((file: string, _options: unknown, cmd: Command) => {
       // --json may land on `audit` itself, which has one too.
       process.exitCode = verifyReportFile(file, cmd.optsWithGlobals<{ json?: boolean }>().json === true);
