@@ -47,6 +47,17 @@ describe('parley passphrase prompt on a terminal', () => {
     expect(wrong.screen).not.toContain('not it');
   });
 
+  it('given a short passphrase, when keygen runs, then it warns and still writes the keystore; a long one, no warning', async () => {
+    const short = await parley(['keygen', '--id', 'ua.short', '--party', 'ua'], { ...env(), PARLEY_KEYSTORE: join(dir, 'short.keystore'), PARLEY_PASSPHRASE: 'hunter2' });
+    expect(short.code).toBe(0);
+    expect(short.stderr).toBe(
+      'parley: warning: the passphrase has 7 characters: whoever copies the keystore file can try guesses offline; 12 or more (four random words, say) resist far longer\n',
+    );
+    expect(statSync(join(dir, 'short.keystore')).isFile()).toBe(true);
+    const long = await parley(['keygen', '--id', 'ua.long', '--party', 'ua'], { ...env(), PARLEY_KEYSTORE: join(dir, 'long.keystore'), PARLEY_PASSPHRASE: PASS });
+    expect({ code: long.code, stderr: long.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
   it('given two different answers, when keygen runs in a terminal, then it refuses and writes nothing', async () => {
     const other = join(dir, 'other.keystore');
     const run = await parleyInTerminal(['keygen', '--id', 'ru.lead', '--party', 'ru'], { ...env(), PARLEY_KEYSTORE: other }, [

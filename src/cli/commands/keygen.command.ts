@@ -19,6 +19,7 @@ export function register(program: Command): void {
       const { id, party, role } = cmd.opts() as { id: string; party: string; role: (typeof ROLES)[number] };
       const path = ctx.keystorePath;
       const pass = await passphrase(ctx.options, `the new keystore ${path}`, { confirm: true });
+      warnIfShort(pass);
       const { signSeed, boxSecret } = generateIdentity();
       const keys = writeKeystore(path, { id, party, role, signSeed, boxSecret, channels: [] }, pass, { overwrite: false });
       ctx.out.result({ ok: true, keystore: path, id, party, role, fingerprint: keys.fingerprint, signKey: keys.identity.signKey, boxKey: keys.identity.boxKey }, () =>
@@ -30,6 +31,21 @@ export function register(program: Command): void {
       );
     }),
   );
+}
+
+/**
+ * Said, not refused (the owner knows their threat): whoever copies the keystore file can
+ * guess its passphrase offline, and scrypt only slows each guess.
+ */
+const SHORT_PASSPHRASE = 12;
+function warnIfShort(pass: string): void {
+  const length = [...pass].length;
+  if (length < SHORT_PASSPHRASE) {
+    process.stderr.write(
+      `parley: warning: the passphrase has ${length} characters: whoever copies the keystore file can try guesses offline; ` +
+        `${SHORT_PASSPHRASE} or more (four random words, say) resist far longer\n`,
+    );
+  }
 }
 
 /** Refuses an id the protocol would refuse, before the passphrase is asked for. */
