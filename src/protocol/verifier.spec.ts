@@ -36,6 +36,18 @@ describe('LogVerifier', () => {
     expect(report.channels.find((c) => c.channel === f2.channel)).toMatchObject({ events: 2, verified: 2 });
   });
 
+  it('given channels refused at their first event around a valid one, then each keeps the empty state and the valid one its own', () => {
+    const f = new NegotiationFixture();
+    const opening = f.apply(f.opening({ quorum: 'sides', auditorsRead: false }));
+    const message = f.apply(f.build('ua.lead', 'MessagePosted', { audience: ['ua'] }, { t: 1 }));
+    const [junkA, junkB] = [randomUUID(), randomUUID()];
+    const report = verifyLog([{ channel: junkA, seq: 0 }, opening, { channel: junkB, seq: 0 }, message, { channel: junkA, seq: 1 }]);
+    expect(report.violations.map((v) => [v.channel, v.code])).toEqual([[junkA, 'malformed'], [junkB, 'malformed']]);
+    const byChannel = new Map(report.channels.map((c) => [c.channel, c]));
+    expect(byChannel.get(f.channel)).toMatchObject({ verified: 2, head: f.state.head, state: { nextSeq: 2, head: f.state.head } });
+    for (const junk of [junkA, junkB]) expect(byChannel.get(junk)).toMatchObject({ verified: 0, state: { nextSeq: 0, participants: new Map() } });
+  });
+
   it('given pins, then each channel reports the hash of its verified event at the pinned seq, once reached', () => {
     const f1 = new NegotiationFixture();
     const f2 = new NegotiationFixture();

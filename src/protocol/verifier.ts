@@ -92,6 +92,13 @@ export class LogVerifier {
   private readonly reader?: { id: string; key: KeyObject; boxKey: string };
   private readonly channel?: string;
   private readonly pins?: ReadonlyMap<string, number>;
+  /**
+   * The state of every channel none of whose events verified yet, shared: a hostile log of
+   * junk lines naming distinct channels costs a summary each, not a state each (about 1.2 KB
+   * of empty maps and sets). Never evolved: a channel gets a state of its own at its first
+   * verified event. Read only, as every summary's state is for the report's reader.
+   */
+  private readonly unstarted = initialState();
 
   constructor(options: VerifierOptions = {}) {
     this.channel = options.channel;
@@ -140,7 +147,7 @@ export class LogVerifier {
     const run = channelId === null ? null : this.channelRun(channelId);
     if (run) run.summary.events++;
     if (run?.failed) return; // unverified after the channel's first violation
-    const state = run ? run.summary.state : initialState();
+    const state = run ? run.summary.state : this.unstarted;
     const found = refused ?? firstViolation(state, input, { channel: this.channel, verifySignature: hints.verifySignature });
     if (found) {
       this.violations.push({ channel: channelId, seq, ...found, index });
@@ -156,10 +163,11 @@ export class LogVerifier {
         return;
       }
     }
-    evolve(state, env);
-    run!.summary.head = state.head;
+    const own = state === this.unstarted ? (run!.summary.state = initialState()) : state;
+    evolve(own, env);
+    run!.summary.head = own.head;
     run!.summary.verified++;
-    if (env.seq === run!.pin) run!.summary.pinned = state.head;
+    if (env.seq === run!.pin) run!.summary.pinned = own.head;
   }
 
   /**
@@ -174,7 +182,7 @@ export class LogVerifier {
   private channelRun(channel: string): ChannelRun {
     let run = this.channels.get(channel);
     if (!run) {
-      const state = initialState();
+      const state = this.unstarted;
       run = { summary: { channel, events: 0, head: state.head, verified: 0, state }, failed: false, pin: this.pins?.get(channel) ?? -1 };
       this.channels.set(channel, run);
     }
