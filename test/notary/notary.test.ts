@@ -13,7 +13,7 @@ import { AppendEventCommand } from '../../src/channels/commands/append-event.com
 import { AgreeTransferCommand, type AgreementOutcome } from '../../src/notary/agree-transfer.command';
 import { notaryKeyFromSeed } from '../../src/notary/notary-key.provider';
 import { NotarySweepService } from '../../src/notary/notary-sweep.service';
-import { b64uDecode, b64uEncode, ed25519KeyPair, Envelope, evolve, verifyLog } from '../../src/protocol';
+import { b64uDecode, b64uEncode, canonical, ed25519KeyPair, Envelope, evolve, verifyLog } from '../../src/protocol';
 import { channelStream, type EventStore } from '../../src/store/event-store.port';
 import { startServer as startApp, type TestServer as ParleyApp } from '../service/service-harness';
 import { post, signedGet } from '../service/service-test-kit';
@@ -107,6 +107,20 @@ describe('notary on one PostgreSQL store shared by two service instances', () =>
     const verdict = verifyLog(log.map((e) => JSON.stringify(e)).join('\n'));
     expect(verdict.violations).toEqual([]);
     expect(verdict.ok).toBe(true);
+  });
+
+  it('given the last acceptance already stored when this instance appends it (a batch whose commit acknowledgement was lost, retried alone), then it answers created false and its notary agrees at once, not at the next sweep', async () => {
+    const { f, last } = negotiationAwaitingOneAcceptance();
+    const bus = apps[0].app.get(CommandBus);
+    for (const line of f.lines()) expect(await bus.execute(new AppendEventCommand(f.channel, JSON.parse(line)))).toMatchObject({ created: true });
+    // Stored as this instance would store it, but past its state: the store now answers the append by its id.
+    await appendAll(apps[0].store, [canonical(last)]);
+    expect(await bus.execute(new AppendEventCommand(f.channel, JSON.parse(canonical(last))))).toMatchObject({ created: false, seq: last.seq });
+    const agreements = await waitFor(async () => {
+      const found = (await channelLog(apps[0].store, f.channel)).filter((e) => e.type === 'TransferAgreed');
+      return found.length ? found : undefined;
+    });
+    expect(agreements).toHaveLength(1);
   });
 
   it("given the negotiation posted over HTTP to one instance, then the other serves the server's own TransferAgreed over HTTP", async () => {

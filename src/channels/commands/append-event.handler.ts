@@ -96,11 +96,13 @@ export class AppendEventHandler implements ICommandHandler<AppendEventCommand, A
     const position = stored.position;
     // Either way the envelope is now the channel's event at its seq.
     this.states.applied(channel, state, env);
-    // Not created: another process stored this very envelope while our state was behind,
-    // and the store answered the retry by id. It was announced when it was created.
-    if (!stored.created) return { created: false, seq: env.seq, hash, position };
+    // Not created: the store held this very envelope already and answered by its id. Stored
+    // by another process while our state was behind, it was announced there; stored by this
+    // one in a batch whose commit acknowledgement was lost (the batch is retried alone), by
+    // no one. So it is announced either way: the listeners are idempotent (the notary stores
+    // one TransferAgreed at most), and otherwise a quorum waited for the minute's sweep.
     this.eventBus.publish(new EventAppended(channel, env, hash, position));
-    return { created: true, seq: env.seq, hash, position };
+    return { created: stored.created, seq: env.seq, hash, position };
   }
 
   /** A refusal, or 200 for an identical retry of an envelope already stored at its seq. */
