@@ -138,6 +138,7 @@ export class ChannelSession {
         // A read that fails after an append of unknown outcome leaves it unknown: said so, not
         // as a refusal, which would have the user send the event again.
         if (unknown && err instanceof ApiError && !isRetryable(err)) throw new AppendOutcomeUnknownError(unknown.server, err, unknown.envelopeId);
+        this.checkHeadNotBehind(err);
         if (!isRetryable(err)) throw err;
         if (err instanceof AppendOutcomeUnknownError) unknown = err;
         // Unreachable before anything went out: nothing to find out, so say so at once.
@@ -155,6 +156,24 @@ export class ChannelSession {
     if (stored) return { ...stored, attempts: attempt, status: 200 };
     if (last instanceof ApiError && last.status === 409) throw new RetriesExhaustedError(attempt, last);
     throw unknown ?? last!;
+  }
+
+  /**
+   * A chain conflict's head below this view's: the server's log lacks events this session
+   * verified from it or had acknowledged (a restore from an older backup, a store rolled
+   * back, a lying server). No retry can fix that, and none may be told "nothing was stored".
+   */
+  private checkHeadNotBehind(err: unknown): void {
+    if (!(err instanceof ApiError) || err.status !== 409) return;
+    const head = (err.body.head as { seq?: unknown } | undefined)?.seq;
+    const held = this.view.state.nextSeq;
+    if (typeof head !== 'number' || head >= held) return;
+    throw new ChannelIntegrityError(
+      'seq_gap',
+      head,
+      `the server's log of channel ${this.channel} ends before seq ${head}, and this session verified or was acknowledged events up to seq ${held - 1}: ` +
+        'events are missing (restored from an older backup, or rolled back)',
+    );
   }
 
   /** Checks locally (the rule's message without a round trip), appends, and applies to the view. */

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AppendOutcomeUnknownError,
   AppendResult,
+  ChannelIntegrityError,
   ChannelSession,
   draft,
   Draft,
@@ -248,6 +249,22 @@ describe('ChannelSession against a running service', () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('given the server acknowledged my append and then lost it (a rollback, a restore), when I submit again, then ChannelIntegrityError at once, not retries ending in "nothing was stored"', async () => {
+    await throughProxy(async (proxy, s) => {
+      // The server's 201 for an event it never kept: as after a restore from a backup older than the answer.
+      const seq = s.state.nextSeq;
+      proxy.fakeNextAnswer('POST /v1/channels/', 201, { seq, hash: '0'.repeat(64), position: '1' });
+      const acknowledged = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'acknowledged, then lost' }));
+      expect({ seq: acknowledged.seq, faked: proxy.faked }).toEqual({ seq, faked: 1 });
+      const started = Date.now();
+      const err = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'after it' })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChannelIntegrityError);
+      expect(err).toMatchObject({ code: 'seq_gap', seq });
+      expect((err as Error).message).toContain(`ends before seq ${seq}, and this session verified or was acknowledged events up to seq ${seq}`);
+      expect(Date.now() - started).toBeLessThan(10_000); // one refusal, not 30 s of retries
+    });
   });
 
   it('given an event the rules refuse, when I submit, then RuleViolationError before anything is sent', async () => {

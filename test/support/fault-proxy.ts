@@ -6,6 +6,8 @@
  *   connection when the answer starts — the network failing after the server has acted;
  * - replaceNextAnswer: the same, but answers a status of its own instead — a gateway timing
  *   out after the server has acted, or a server lying about what it did;
+ * - fakeNextAnswer: answers a status of its own and never forwards the request — a server
+ *   acknowledging what it then loses (a rollback, a restore from an older backup);
  * - rivalBefore: holds the request, runs `rival` (another client's append, straight to the
  *   server), then passes it on — a race lost for certain: the client's head is stale.
  * Armings queue: each applies once the one before it has acted (a cut answer, then a rival
@@ -18,6 +20,7 @@ import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 type Arming =
   | { kind: 'cut'; prefix: string }
   | { kind: 'replace'; prefix: string; status: number; json?: object }
+  | { kind: 'fake'; prefix: string; status: number; json: object }
   | { kind: 'rival'; prefix: string; rival: () => Promise<void>; times: number };
 
 export class FaultProxy {
@@ -28,6 +31,8 @@ export class FaultProxy {
   cut = 0;
   /** How many answers were replaced. */
   replaced = 0;
+  /** How many requests were answered here and never forwarded. */
+  faked = 0;
   /** How many requests were held for a rival. */
   held = 0;
   url = '';
@@ -76,9 +81,18 @@ export class FaultProxy {
     this.sockets.add(client).add(up);
     let cutting = false;
     let replaceWith: { status: number; json?: object } | null = null;
+    let swallowing = false;
     client.on('data', (chunk) => {
+      if (swallowing) return; // the rest of a faked request's body
       const armed = this.armings[0];
       if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
+      if (armed.kind === 'fake') {
+        this.armings.shift();
+        this.faked++;
+        swallowing = true;
+        up.destroy();
+        return void client.end(answer(armed.status, armed.json));
+      }
       if (armed.kind === 'cut' || armed.kind === 'replace') {
         this.armings.shift();
         if (armed.kind === 'cut') cutting = true;
@@ -99,9 +113,7 @@ export class FaultProxy {
     up.on('data', (chunk) => {
       if (replaceWith !== null) {
         this.replaced++;
-        const { status, json } = replaceWith;
-        const [type, body] = json ? ['application/json', JSON.stringify(json)] : ['text/plain', 'the gateway gave up'];
-        client.end(`HTTP/1.1 ${status} Replaced\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        client.end(answer(replaceWith.status, replaceWith.json));
         replaceWith = null;
         return void up.destroy();
       }
@@ -133,6 +145,11 @@ export class FaultProxy {
     this.armings.push({ kind: 'replace', prefix: requestPrefix, status, json });
   }
 
+  /** Answers the next request that starts with `requestPrefix` with `status` and `json` itself: the server never sees it. */
+  fakeNextAnswer(requestPrefix: string, status: number, json: object): void {
+    this.armings.push({ kind: 'fake', prefix: requestPrefix, status, json });
+  }
+
   /** Before each of the next `times` requests starting with `requestPrefix` goes on, `rival` runs. */
   rivalBefore(requestPrefix: string, rival: () => Promise<void>, times = 1): void {
     this.armings.push({ kind: 'rival', prefix: requestPrefix, rival, times });
@@ -146,4 +163,10 @@ export class FaultProxy {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** A whole HTTP/1.1 answer that closes its connection: `json`, or a gateway's text. */
+function answer(status: number, json?: object): string {
+  const [type, body] = json ? ['application/json', JSON.stringify(json)] : ['text/plain', 'the gateway gave up'];
+  return `HTTP/1.1 ${status} Replaced\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
