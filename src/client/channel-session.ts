@@ -41,12 +41,18 @@ export const DEFAULT_RETRY_FOR_MS = 30_000;
 
 export class ChannelSession {
   readonly view: ChannelView;
+  /** Who submits: the id only. */
+  readonly member: { readonly id: string };
+  /** The keys, in a private field: console.log, util.inspect and JSON.stringify of a session never show them. */
+  readonly #member: Member;
 
   constructor(
     readonly http: ParleyHttpClient,
-    readonly member: Member,
+    member: Member,
     readonly channel: string,
   ) {
+    this.#member = member;
+    this.member = { id: member.id };
     this.view = new ChannelView(channel, { id: member.id, boxSecret: member.boxSecret });
   }
 
@@ -80,7 +86,7 @@ export class ChannelSession {
   async open(d: Draft<'ChannelOpened'>): Promise<Submitted<'ChannelOpened'>> {
     if (this.view.state.nextSeq !== 0) throw new RuleViolationError(violation('invalid_transition', 'this channel is open already'));
     try {
-      return await this.send(buildEnvelope(this.view.state, this.member, d, { channel: this.channel }), 1);
+      return await this.send(buildEnvelope(this.view.state, this.#member, d, { channel: this.channel }), 1);
     } catch (err) {
       // The server's 409 for a seq 0 that is not next: this channel id was opened before.
       const taken = err instanceof ApiError && err.status === 409 && err.code === 'seq_gap';
@@ -133,7 +139,7 @@ export class ChannelSession {
         const stored = this.findOwn<T>(id);
         if (stored) return { ...stored, attempts: attempt - 1, status: 200 };
         unknown = null; // the read answered and the event is not there: it was not stored
-        return await this.send(buildEnvelope(this.view.state, this.member, make(this.view.state), { id, channel: this.channel }), attempt);
+        return await this.send(buildEnvelope(this.view.state, this.#member, make(this.view.state), { id, channel: this.channel }), attempt);
       } catch (err) {
         // A read that fails after an append of unknown outcome leaves it unknown: said so, not
         // as a refusal, which would have the user send the event again.
@@ -197,7 +203,7 @@ export class ChannelSession {
 
   /** The violation `d` would meet if submitted now, checked locally (the draft is built and signed, not sent). */
   precheck<T extends EventType>(d: Draft<T>): Violation | null {
-    const env = buildEnvelope(this.view.state, this.member, d, { channel: this.channel });
+    const env = buildEnvelope(this.view.state, this.#member, d, { channel: this.channel });
     return firstViolation(this.view.state, env, { channel: this.channel });
   }
 

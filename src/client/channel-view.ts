@@ -50,15 +50,18 @@ export interface Reader {
 export class ChannelView {
   readonly state: ChannelState = initialState();
   readonly entries: ViewEntry[] = [];
+  /** Who reads: the id only. The secret is kept as a key object, which prints no key material. */
+  readonly reader: { readonly id: string };
   private readonly key: KeyObject;
 
   constructor(
     readonly channel: string,
-    readonly reader: Reader,
+    reader: Reader,
   ) {
     const secret = b64uDecode(reader.boxSecret, 32);
     if (!secret) throw new Error('reader.boxSecret must be 32 bytes of b64u');
     this.key = x25519PrivateKey(secret);
+    this.reader = { id: reader.id };
   }
 
   /** Verifies and applies the next event; throws ChannelIntegrityError and leaves the view as it was. */
