@@ -20,6 +20,8 @@ import { recordResults } from './results';
 
 const POSTGRES_URL = process.env.PARLEY_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RUN_MS = Number(process.env.PARLEY_BENCH_STORE_MS ?? 2000);
+/** A peer's append failing this many times in a row ends its scenario (measure's `retryFailed`). */
+const MAX_FAILURES_IN_A_ROW = 5;
 
 /** One append of one event to `stream`; resolves when the store acknowledged it. */
 interface Appender {
@@ -83,19 +85,21 @@ async function measure(appender: Appender, shape: Shape, retryFailed = false): P
   let acknowledged = 0;
   let failed = 0;
   const write = async (stream: string) => {
-    for (;;) {
+    // A peer that keeps failing (a conflict that every retry meets again, a misconfigured
+    // store) ends its scenario after a few in a row, as before retrying: measure never spins.
+    for (let inARow = 1; ; inARow++) {
       try {
         await appender.append(stream, randomUUID(), envelopes[acknowledged % envelopes.length]);
         acknowledged++;
         return;
       } catch (error) {
-        if (!retryFailed) throw error;
+        if (!retryFailed || inARow >= MAX_FAILURES_IN_A_ROW) throw error;
         failed++;
       }
     }
   };
   for (const stream of streams) await write(stream); // warm up; creates every stream
-  acknowledged = 0;
+  acknowledged = failed = 0;
   const start = process.hrtime.bigint();
   const deadline = Date.now() + RUN_MS;
   await Promise.all(
