@@ -78,10 +78,12 @@ describe('a running service', () => {
     expect(query.map((q: { name: string; schema: { type: string } }) => [q.name, q.schema.type])).toEqual([['from', 'integer'], ['limit', 'integer']]);
     expect(doc.components.schemas.AuditViolationDto).toMatchObject({ properties: { seq: { type: 'integer', nullable: true } }, required: expect.arrayContaining(['seq']) });
     // The health checks described are those answered (terminus's own description names a `database`).
-    const health = (await (await fetch(`${server.url}/health`)).json()) as { details: object };
-    const described = doc.paths['/health'].get.responses;
-    expect(Object.keys(described['200'].content['application/json'].schema.example.details)).toEqual(Object.keys(health.details));
-    expect(Object.keys(described['503'].content['application/json'].schema.example)).toEqual(['error', 'message', 'health']);
+    for (const path of ['/health', '/health/live', '/health/ready']) {
+      const health = (await (await fetch(server.url + path)).json()) as { details: object };
+      const example = doc.paths[path].get.responses['200'].content['application/json'].schema.example;
+      expect({ path, checks: Object.keys(example.details).sort() }).toEqual({ path, checks: Object.keys(health.details).sort() });
+    }
+    expect(Object.keys(doc.paths['/health'].get.responses['503'].content['application/json'].schema.example)).toEqual(['error', 'message', 'health']);
   });
 
   it('when requests were signed and bodies posted then the logs are JSON lines without bodies, keys or signatures', async () => {
