@@ -43,6 +43,9 @@ describe('backupSqliteStore', () => {
     const refused = backupSqliteStore(join(dir, 'parley.sqlite'), join(dir, 'nowhere', 'x.sqlite'));
     await expect(refused).rejects.toThrow(SqliteBackupError);
     await expect(refused).rejects.toThrow(`${join(dir, 'nowhere')} is not a directory: the backup goes into an existing one`);
+    // A file on the way (ENOTDIR, not ENOENT) is the same refusal.
+    const underFile = backupSqliteStore(join(dir, 'parley.sqlite'), join(dir, 'parley.sqlite', 'sub', 'x.sqlite'));
+    await expect(underFile).rejects.toThrow(`${join(dir, 'parley.sqlite', 'sub')} is not a directory`);
   });
 
   it('when there is no store, or a database without the events table, then it refuses and writes nothing', async () => {

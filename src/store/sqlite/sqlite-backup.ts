@@ -21,6 +21,15 @@ export interface SqliteBackupResult {
 
 export class SqliteBackupError extends Error {}
 
+/** Whether `path` is a directory; false also when it cannot be (a file on the way: ENOTDIR). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 const ALL_PAGES = 0x7fffffff;
 
 export async function backupSqliteStore(source: string, destination: string): Promise<SqliteBackupResult> {
@@ -28,7 +37,7 @@ export async function backupSqliteStore(source: string, destination: string): Pr
   if (existsSync(destination)) throw new SqliteBackupError(`${destination} exists already; a backup never overwrites`);
   // Said of the directory given, not of the temporary file that would fail in it.
   const into = dirname(destination);
-  if (!statSync(into, { throwIfNoEntry: false })?.isDirectory()) throw new SqliteBackupError(`${into} is not a directory: the backup goes into an existing one`);
+  if (!isDirectory(into)) throw new SqliteBackupError(`${into} is not a directory: the backup goes into an existing one`);
   // The pid says whose it is; the random part keeps a copy left by a killed run of the same pid (containers) from blocking this one.
   const partial = `${destination}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   // Read-only: the backup can never write to the live store (a WAL reader still shares the server's -shm index).
