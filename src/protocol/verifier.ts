@@ -3,7 +3,8 @@
  * through the decider and reports each channel's first violation (DESIGN.md 1.5). After a
  * channel's first violation the rest of that channel is unverified and not evolved.
  * Optionally, as a recipient, it opens every body addressed to it and checks `commit`.
- * Streaming: feed it one line or envelope at a time; memory grows with channel state only.
+ * Streaming: feed it one line or envelope at a time; memory grows with the channels (their
+ * states, and a summary each) and the violations kept for the report, not with the events.
  */
 import { KeyObject } from 'node:crypto';
 import { b64uDecode, b64uEncode } from './encoding';
@@ -43,6 +44,10 @@ export interface ChannelSummary {
   /** Hash of the last verified event (64 zeros if none). */
   head: string;
   verified: number;
+  /**
+   * Read only. Every channel of the log none of whose events verified shares one empty
+   * state (a hostile log may name a great many), so a change made to it would show in all.
+   */
   state: ChannelState;
   /** With VerifierOptions.pins: the hash of this channel's verified event at its pinned seq, once reached. */
   pinned?: string;
