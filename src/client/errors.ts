@@ -24,7 +24,7 @@ export class ServerUnreachableError extends Error {
   readonly reason: string;
   constructor(readonly server: string, cause: unknown) {
     const reason = describeCause(cause);
-    super(`cannot reach ${server}: ${reason}`);
+    super(`cannot reach ${server}: ${reason}`, { cause });
     this.name = 'ServerUnreachableError';
     this.reason = reason;
   }
@@ -40,7 +40,7 @@ export class AppendOutcomeUnknownError extends ServerUnreachableError {
     this.name = 'AppendOutcomeUnknownError';
     // The server answered, but not whether the append was stored (a read refused after it).
     if (cause instanceof ApiError) this.message = `${server} did not tell whether an append was stored (${cause.status} ${cause.code}: ${cause.message})`;
-    this.message += `; event ${envelopeId} may have been stored: look for it (parley tail --json lists event ids) before sending it again`;
+    this.message += `; event ${envelopeId} may have been stored: look for its id in the channel's log (ChannelSession.sync; parley tail --json) before sending it again`;
   }
 }
 
@@ -80,8 +80,9 @@ export class ChannelIntegrityError extends Error {
     readonly code: ViolationCode,
     readonly seq: number | null,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(`the channel log does not verify at seq ${seq ?? '?'}: ${message}`);
+    super(`the channel log does not verify at seq ${seq ?? '?'}: ${message}`, options);
     this.name = 'ChannelIntegrityError';
   }
 }
@@ -111,8 +112,10 @@ export class WrongPassphraseError extends KeystoreError {
 
 function describeCause(cause: unknown): string {
   if (cause instanceof ServerUnreachableError) return cause.reason;
+  // fetch's TypeError "fetch failed" says nothing; its cause says why (a socket code, or "bad port").
   const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
   if (inner?.code) return inner.code;
+  if (inner?.message) return inner.message;
   return (cause as Error)?.message ?? String(cause);
 }
 

@@ -169,6 +169,11 @@ export class ParleyHttpClient {
     return this.json('GET', `/v1/channels/${channel}/head`);
   }
 
+  /**
+   * The server's read models and its own audit, as it answers them: nothing here is verified.
+   * To rely on them, check them against a log verified here (ChannelSession.sync; the CLI's
+   * status compares the server's lists with the rows of its verified views).
+   */
   state(channel: string): Promise<Record<string, unknown>> {
     return this.json('GET', `/v1/channels/${channel}/state`);
   }
@@ -187,7 +192,8 @@ export class ParleyHttpClient {
 
   /**
    * A channel's envelopes from seq `from` on, page by page (`limit` per request) until a
-   * page comes back short.
+   * page comes back short: strictly parsed, not verified (ChannelSession.sync, or a
+   * LogVerifier, verifies them).
    */
   async *events(channel: string, options: { from?: number; pageSize?: number } = {}): AsyncGenerator<LogLine> {
     yield* strictly(this.servedEvents(channel, options));
@@ -222,7 +228,8 @@ export class ParleyHttpClient {
    * The channel's live stream: catch-up from after `lastEventId`, then live. Reconnects
    * (with Last-Event-ID) when the connection drops, falls silent (`idleMs`) or the server
    * answers 5xx (restarting, say), until `signal` aborts; `onConnection` hears each change
-   * between connected and not. A redirect, a 4xx or broken data is final.
+   * between connected and not. A redirect, a 4xx or broken data is final. The messages are
+   * as served, unverified: ChannelSession.follow verifies each event.
    */
   async *stream(channel: string, options: StreamOptions = {}): AsyncGenerator<SseMessage> {
     const idleMs = options.idleMs ?? DEFAULT_STREAM_IDLE_MS;
@@ -328,6 +335,12 @@ export class ParleyHttpClient {
       const res = await this.exchange('GET', target, { headers: { accept: 'application/x-ndjson' } }, deadline);
       body = res.body;
       if (!body) return;
+      // A web page where a log should be (a wrong address, a proxy's login page): said as
+      // such, not as a first line that is not JSON.
+      if (/^text\/html\b/i.test(res.headers.get('content-type') ?? '')) {
+        const page = await readBounded(res, 64 * 1024).catch(() => null);
+        throw new UnexpectedResponseError(foreignAnswer(res, page ?? ''));
+      }
       deadline.restart(this.timeoutMs, 'no answer, or no next line,');
       try {
         for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {

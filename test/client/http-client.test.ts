@@ -5,7 +5,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ApiError, ParleyHttpClient, ServerUnreachableError } from '../../src/client';
+import { ApiError, ParleyHttpClient, ServerUnreachableError, UnexpectedResponseError } from '../../src/client';
 import { loadEnvelopeVectors, loadRequestVectors } from '../support/vectors';
 
 interface Seen {
@@ -208,7 +208,7 @@ describe('ParleyHttpClient on the wire', () => {
 
   it('given a server that is not Parley, when calling, then its answers are reported by status and gist, not as raw markup', async () => {
     const { server, url } = await listen((req, res) => {
-      if (req.url === '/v1/notary') {
+      if (req.url === '/v1/notary' || req.url?.includes('/events')) {
         res.writeHead(200, { 'content-type': 'text/html' });
         return void res.end('<html>\n<body><h1>Welcome</h1></body></html>');
       }
@@ -223,9 +223,22 @@ describe('ParleyHttpClient on the wire', () => {
         message: expect.stringMatching(/^404 Not Found, not an answer of a Parley server \(is the server address right\?\); it says: Error Cannot GET \/v1\/channels$/),
       });
       await expect(client.notary()).rejects.toThrow('the answer is not JSON: 200 OK, not an answer of a Parley server (is the server address right?); it says: Welcome');
+      // A page where a log should be, the same: not "a line that is not strict JSON".
+      const log = (async () => {
+        for await (const _ of client.events('00000000-0000-4000-8000-000000000000')) throw new Error('no line was expected');
+      })();
+      await expect(log).rejects.toThrow(new UnexpectedResponseError('200 OK, not an answer of a Parley server (is the server address right?); it says: Welcome'));
     } finally {
       await close(server);
     }
+  });
+
+  it('given a port fetch refuses to use, then ServerUnreachableError says why (its cause kept), not only "fetch failed"', async () => {
+    const err = await new ParleyHttpClient({ server: 'http://127.0.0.1:1' }).notary().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServerUnreachableError);
+    const { reason, message, cause } = err as ServerUnreachableError;
+    // fetch's own error, from undici's realm (not this sandbox's TypeError)
+    expect({ reason, message, cause: (cause as Error).message }).toEqual({ reason: 'bad port', message: 'cannot reach http://127.0.0.1:1: bad port', cause: 'fetch failed' });
   });
 
   it('given a page cut off mid-body, when reading, then ServerUnreachableError (retried like any lost answer), not a raw TypeError', async () => {
