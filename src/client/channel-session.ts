@@ -4,11 +4,25 @@
  * trip), then re-read and re-signed on a chain conflict (409) a bounded number of times.
  */
 import { randomUUID } from 'node:crypto';
-import { canonical, CHAIN_CONFLICT_CODES, ChannelState, Envelope, EventType, firstViolation, LogReport, LogViolation, violation, Violation, ViolationCode } from '../protocol';
-import { ChannelView } from './channel-view';
-import { ApiError, AppendOutcomeUnknownError, ChannelIntegrityError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError } from './errors';
+import {
+  canonical,
+  CHAIN_CONFLICT_CODES,
+  ChannelState,
+  Envelope,
+  EventType,
+  eventHash,
+  firstViolation,
+  LogReport,
+  LogViolation,
+  parseStrictJson,
+  violation,
+  Violation,
+  ViolationCode,
+} from '../protocol';
+import { ChannelView, ViewEntry } from './channel-view';
+import { ApiError, AppendOutcomeUnknownError, ChannelIntegrityError, RetriesExhaustedError, RuleViolationError, ServerUnreachableError, UnexpectedResponseError } from './errors';
 import { buildEnvelope, Draft } from './event-drafts';
-import { AppendResult, ParleyHttpClient } from './http-client';
+import { AppendResult, ParleyHttpClient, StreamOptions } from './http-client';
 import type { SeenEvent } from './keystore';
 
 /** How many events a sync verifies between two calls of its onProgress. */
@@ -68,6 +82,43 @@ export class ChannelSession {
       if (++added % SYNC_PROGRESS_EVERY === 0) options.onProgress?.(added);
     }
     return added;
+  }
+
+  /**
+   * Follows the channel live (Server-Sent Events) from the view's head: each new event
+   * strictly parsed, verified and applied to the view, then yielded; what the raw
+   * `http.stream` gives is none of that. Reconnects as `http.stream` does, until `signal`
+   * aborts. Throws ChannelIntegrityError for an event that does not verify, for a replayed
+   * event (a reconnect's) that is not the one verified before (two histories), and, with the
+   * server's 400 as its cause, when the server no longer holds the last event the view
+   * verified (restored from an older backup). Call after sync, or from an empty view.
+   */
+  async *follow(options: Pick<StreamOptions, 'signal' | 'onConnection' | 'idleMs'> = {}): AsyncGenerator<ViewEntry> {
+    const lastEventId = this.view.state.nextSeq > 0 ? String(this.view.state.nextSeq - 1) : null;
+    try {
+      for await (const msg of this.http.stream(this.channel, { ...options, lastEventId })) {
+        if (msg.event !== 'envelope') continue;
+        let env: Envelope;
+        try {
+          env = parseStrictJson(msg.data) as unknown as Envelope;
+        } catch (err) {
+          throw new UnexpectedResponseError(`the stream sent data that is not strict JSON: ${(err as Error).message}`);
+        }
+        const verified = Number.isSafeInteger(env.seq) && env.seq >= 0 ? this.view.entries[env.seq] : undefined;
+        if (verified) {
+          checkRemembered(eventHash(env), { seq: verified.seq, hash: verified.hash }, this.channel);
+          continue;
+        }
+        yield this.view.apply(env);
+      }
+    } catch (err) {
+      // The stream resumes after the last seq verified (Last-Event-ID, always digits): a 400
+      // then means the server no longer holds it.
+      if (err instanceof ApiError && err.status === 400 && this.view.entries.length > 0) {
+        throw new ChannelIntegrityError('seq_gap', this.view.entries.length - 1, err.message, { cause: err });
+      }
+      throw err;
+    }
   }
 
   /**

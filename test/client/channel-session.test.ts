@@ -267,6 +267,40 @@ describe('ChannelSession against a running service', () => {
     });
   });
 
+  it('given a session following the channel, when another appends, then it yields each event verified, decrypted and in its view', async () => {
+    const follower = session(ru);
+    await follower.sync();
+    const from = follower.state.nextSeq;
+    const abort = new AbortController();
+    const got: { seq: number; readability: string; content: unknown }[] = [];
+    const following = (async () => {
+      for await (const entry of follower.follow({ signal: abort.signal })) {
+        got.push({ seq: entry.seq, readability: entry.readability, content: entry.content });
+        if (got.length === 2) abort.abort();
+      }
+    })();
+    const writer = session(ua);
+    for (const text of ['live one', 'live two']) await writer.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text }));
+    await following;
+    expect(got).toEqual([
+      { seq: from, readability: 'opened', content: { text: 'live one' } },
+      { seq: from + 1, readability: 'opened', content: { text: 'live two' } },
+    ]);
+    expect(follower.state.nextSeq).toBe(from + 2);
+  });
+
+  it('given a server that no longer holds the last event my view verified (400 to Last-Event-ID), when I follow, then ChannelIntegrityError seq_gap with the 400 as its cause', async () => {
+    await throughProxy(async (proxy, s) => {
+      const said = "Last-Event-ID 9 is past the channel's last event, seq 3: this server does not hold what you saw";
+      proxy.replaceNextAnswer(`GET /v1/channels/${channel}/stream`, 400, { error: 'malformed', message: said });
+      const err = await (async () => {
+        for await (const _ of s.follow()) throw new Error('no event was expected');
+      })().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChannelIntegrityError);
+      expect(err).toMatchObject({ code: 'seq_gap', seq: s.state.nextSeq - 1, cause: expect.objectContaining({ status: 400 }) });
+    });
+  });
+
   it('given an event the rules refuse, when I submit, then RuleViolationError before anything is sent', async () => {
     const s = session(ua, async () => {
       throw new Error('must not be sent');

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { Envelope, eventHash, parseStrictJson } from '../../protocol';
-import { ApiError, ChannelIntegrityError, checkRemembered, UnexpectedResponseError, ViewEntry } from '../../client';
+import { ApiError, ChannelIntegrityError, ViewEntry } from '../../client';
 import { action, withCommonOptions } from '../support/cli-context';
 import { UsageError } from '../support/cli-errors';
 import { examples } from '../support/event-command';
@@ -27,7 +26,6 @@ export function register(program: Command): void {
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
       let seen = 0;
-      const lastEventId = session.state.nextSeq > 0 ? String(session.state.nextSeq - 1) : null;
       // From here no event can be missed: the stream resumes after the last one read above.
       // Said on stderr so that scripts (and --json readers of stdout) know when to start writing.
       process.stderr.write(`parley: following channel ${session.channel} from seq ${session.state.nextSeq}\n`);
@@ -43,35 +41,17 @@ export function register(program: Command): void {
         lost = !change.connected;
       };
       try {
-        for await (const msg of session.http.stream(session.channel, { lastEventId, signal: abort.signal, onConnection })) {
-          if (msg.event !== 'envelope') continue;
-          let env: Envelope;
-          try {
-            env = parseStrictJson(msg.data) as unknown as Envelope;
-          } catch (err) {
-            throw new UnexpectedResponseError(`the stream sent data that is not strict JSON: ${(err as Error).message}`);
-          }
-          const verified = Number.isSafeInteger(env.seq) && env.seq >= 0 ? session.view.entries[env.seq] : undefined;
-          if (verified) {
-            // Already verified (a reconnect replays it): it must be the very same event, or the server is showing two histories.
-            checkRemembered(eventHash(env), { seq: verified.seq, hash: verified.hash }, session.channel);
-            continue;
-          }
-          print(session.view.apply(env));
+        for await (const entry of session.follow({ signal: abort.signal, onConnection })) {
+          print(entry);
           if (++seen >= limit) {
             abort.abort();
             break;
           }
         }
       } catch (err) {
-        // The stream resumes after the last seq shown (Last-Event-ID, always digits): a 400 then
-        // means the server no longer holds it, as after a restore from an older backup.
-        if (err instanceof ApiError && err.status === 400 && session.view.entries.length > 0) {
-          throw new ChannelIntegrityError(
-            'seq_gap',
-            session.view.entries.length - 1,
-            `${err.message}. If its operator restored it from a backup, see what was lost with parley status, then take the log as it is now with parley status --accept-restore`,
-          );
+        // The server no longer holds the last event shown, as after a restore from an older backup.
+        if (err instanceof ChannelIntegrityError && err.cause instanceof ApiError) {
+          err.message += '. If its operator restored it from a backup, see what was lost with parley status, then take the log as it is now with parley status --accept-restore';
         }
         throw err;
       } finally {
