@@ -7,6 +7,8 @@ import { LogVerifier } from '../../src/protocol';
 import { loadLogExpectations, readLog } from '../support/vectors';
 
 const valid = loadLogExpectations().filter((e) => e.ok);
+// 400 mutations of one valid log; a set of several valid logs shares a little more (100 each at least).
+const RUNS = Math.max(100, Math.ceil(400 / valid.length));
 
 describe.each(valid.map((e) => [e.file]))('%s under single-byte mutation', (file) => {
   const lines = readLog(file)
@@ -32,14 +34,15 @@ describe.each(valid.map((e) => [e.file]))('%s under single-byte mutation', (file
           const line = Buffer.from(lines[lineIndex]);
           const at = offset % line.length;
           line[at] = (line[at] + delta) & 0xff;
-          // A byte that turns into a newline splits the line: still a change to that event.
-          const mutated = [...lines.slice(0, lineIndex), ...splitLines(line), ...lines.slice(lineIndex + 1)];
+          // A byte that turns into a newline splits the line: still a change to that event. The
+          // events after it cannot move a violation at it or earlier: they are not replayed.
+          const mutated = [...lines.slice(0, lineIndex), ...splitLines(line)];
           const report = verify(mutated);
           expect(report.ok).toBe(false);
           expect(report.violations[0].index).toBeLessThanOrEqual(lineIndex + 1);
         },
       ),
-      { numRuns: 400 },
+      { numRuns: RUNS },
     );
   });
 });
