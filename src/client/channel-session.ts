@@ -216,21 +216,24 @@ export class ChannelSession {
   }
 
   /**
-   * A chain conflict's head below this view's: the server's log lacks events this session
-   * verified from it or had acknowledged (a restore from an older backup, a store rolled
-   * back, a lying server). No retry can fix that, and none may be told "nothing was stored".
+   * A chain conflict whose head is not this view's or ahead of it: the server's log lacks
+   * events this session verified from it or had acknowledged (a restore from an older backup,
+   * a store rolled back, a lying server), shorter than the view or as long but ending in
+   * another event (someone appended at the lost seq). No retry can fix that, and none may be
+   * told "nothing was stored". A head ahead is for the next sync to verify.
    */
   private checkHeadNotBehind(err: unknown): void {
     if (!(err instanceof ApiError) || err.status !== 409) return;
-    const head = (err.body.head as { seq?: unknown } | undefined)?.seq;
+    const head = err.body.head as { seq?: unknown; prev?: unknown } | undefined;
     const held = this.view.state.nextSeq;
-    if (typeof head !== 'number' || head >= held) return;
-    throw new ChannelIntegrityError(
-      'seq_gap',
-      head,
-      `the server's log of channel ${this.channel} ends before seq ${head}, and this session verified or was acknowledged events up to seq ${held - 1}: ` +
-        'events are missing (restored from an older backup, or rolled back)',
-    );
+    if (typeof head?.seq !== 'number' || head.seq > held) return;
+    const holds = `while this session holds events up to seq ${held - 1}, verified or acknowledged`;
+    if (head.seq < held) {
+      throw new ChannelIntegrityError('seq_gap', head.seq, `the server's log of channel ${this.channel} ends before seq ${head.seq}, ${holds}: events are missing (restored from an older backup, or rolled back)`);
+    }
+    if (head.prev !== this.view.state.head) {
+      throw new ChannelIntegrityError('prev_mismatch', held - 1, `the server's log of channel ${this.channel} holds another event at seq ${held - 1} than the one this session holds, verified or acknowledged: a forked channel (restored from an older backup, then appended to?)`);
+    }
   }
 
   /** Checks locally (the rule's message without a round trip), appends, and applies to the view. */
@@ -248,7 +251,9 @@ export class ChannelSession {
       throw err;
     }
     // The seq and hash are the envelope's own, computed here: the server's answer could name others.
-    const entry = this.view.apply(env);
+    // A follow() on this session may have applied this very event already, its stream faster than the answer.
+    const held = this.view.entries[env.seq];
+    const entry = held && held.hash === eventHash(env) ? held : this.view.apply(env);
     return { position: result.position, status: result.status, seq: entry.seq, hash: entry.hash, envelope: env, attempts: attempt };
   }
 

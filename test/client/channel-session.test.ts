@@ -262,8 +262,23 @@ describe('ChannelSession against a running service', () => {
       const err = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'after it' })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ChannelIntegrityError);
       expect(err).toMatchObject({ code: 'seq_gap', seq });
-      expect((err as Error).message).toContain(`ends before seq ${seq}, and this session verified or was acknowledged events up to seq ${seq}`);
+      expect((err as Error).message).toContain(`ends before seq ${seq}, while this session holds events up to seq ${seq}, verified or acknowledged`);
       expect(Date.now() - started).toBeLessThan(10_000); // one refusal, not 30 s of retries
+    });
+  });
+
+  it('given the server acknowledged my append, lost it, and then took another at that seq (a fork as long as my view), when I submit again, then ChannelIntegrityError prev_mismatch at once', async () => {
+    await throughProxy(async (proxy, s) => {
+      const seq = s.state.nextSeq;
+      proxy.fakeNextAnswer('POST /v1/channels/', 201, { seq, hash: '0'.repeat(64), position: '1' });
+      await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'acknowledged, then lost' }));
+      await session(ru).submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'stored at the lost seq' }));
+      const started = Date.now();
+      const err = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'after it' })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChannelIntegrityError);
+      expect(err).toMatchObject({ code: 'prev_mismatch', seq });
+      expect((err as Error).message).toContain(`holds another event at seq ${seq} than the one this session holds`);
+      expect(Date.now() - started).toBeLessThan(10_000);
     });
   });
 
@@ -280,13 +295,38 @@ describe('ChannelSession against a running service', () => {
       }
     })();
     const writer = session(ua);
+    // Whatever happens, the stream ends with the test (it reconnects until aborted).
+    const stop = setTimeout(() => abort.abort(), 20_000);
     for (const text of ['live one', 'live two']) await writer.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text }));
-    await following;
+    await following.finally(() => clearTimeout(stop));
     expect(got).toEqual([
       { seq: from, readability: 'opened', content: { text: 'live one' } },
       { seq: from + 1, readability: 'opened', content: { text: 'live two' } },
     ]);
     expect(follower.state.nextSeq).toBe(from + 2);
+  });
+
+  it('given a session that follows and submits, when the stream brings my event before the append is answered, then the submit succeeds with it, applied once', async () => {
+    // The append's answer comes 300 ms after the server stored it: the stream is faster.
+    class SlowAnswers extends ParleyHttpClient {
+      override async append(env: Envelope): Promise<AppendResult> {
+        const answer = await super.append(env);
+        await new Promise((r) => setTimeout(r, 300));
+        return answer;
+      }
+    }
+    const s = new ChannelSession(new SlowAnswers({ server: server.url, keys: ru }), ru, channel);
+    await s.sync();
+    const abort = new AbortController();
+    const streamed: number[] = [];
+    const following = (async () => {
+      for await (const entry of s.follow({ signal: abort.signal })) streamed.push(entry.seq);
+    })();
+    await new Promise((r) => setTimeout(r, 300)); // the stream is open
+    const done = await s.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text: 'mine, answered late' })).finally(() => abort.abort());
+    await following;
+    expect(streamed).toEqual([done.seq]);
+    expect({ status: done.status, held: s.view.entries.length }).toEqual({ status: 201, held: done.seq + 1 });
   });
 
   it('given a server that no longer holds the last event my view verified (400 to Last-Event-ID), when I follow, then ChannelIntegrityError seq_gap with the 400 as its cause', async () => {
