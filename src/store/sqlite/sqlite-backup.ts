@@ -21,12 +21,14 @@ export interface SqliteBackupResult {
 
 export class SqliteBackupError extends Error {}
 
-/** Whether `path` is a directory; false also when it cannot be (a file on the way: ENOTDIR). */
+/** Whether `path` is a directory; false also when it cannot be (a file on the way: ENOTDIR). Other errors (EACCES, …) are thrown as they are. */
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
-  } catch {
-    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw err;
   }
 }
 
