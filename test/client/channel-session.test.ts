@@ -282,8 +282,10 @@ describe('ChannelSession against a running service', () => {
     });
   });
 
-  it('given a session following the channel, when another appends, then it yields each event verified, decrypted and in its view', async () => {
-    const follower = session(ru);
+  it('given a session following the channel, when another appends, then it yields each event verified, decrypted and in its view, asked from after its head', async () => {
+    const proxy = new FaultProxy();
+    await proxy.start(server.url);
+    const follower = new ChannelSession(new ParleyHttpClient({ server: proxy.url, keys: ru }), ru, channel);
     await follower.sync();
     const from = follower.state.nextSeq;
     const abort = new AbortController();
@@ -299,6 +301,10 @@ describe('ChannelSession against a running service', () => {
     const stop = setTimeout(() => abort.abort(), 20_000);
     for (const text of ['live one', 'live two']) await writer.submit(() => draft('MessagePosted', { audience: ['ru', 'ua'] }, { text }));
     await following.finally(() => clearTimeout(stop));
+    await proxy.stop();
+    // One stream, resumed after the view's last event: not the whole log again.
+    const streams = proxy.requests.filter((r) => r.startsWith(`GET /v1/channels/${channel}/stream `));
+    expect(streams).toEqual([expect.stringMatching(new RegExp(`\r\nlast-event-id: ${from - 1}\r\n`, 'i'))]);
     expect(got).toEqual([
       { seq: from, readability: 'opened', content: { text: 'live one' } },
       { seq: from + 1, readability: 'opened', content: { text: 'live two' } },

@@ -29,6 +29,8 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   /** How many answers were cut. */
   cut = 0;
+  /** The first chunk of every request relayed or faked (its request line and headers, as sent), in order. */
+  readonly requests: string[] = [];
   /** How many answers were replaced. */
   replaced = 0;
   /** How many requests were answered here and never forwarded. */
@@ -84,6 +86,8 @@ export class FaultProxy {
     let swallowing = false;
     client.on('data', (chunk) => {
       if (swallowing) return; // the rest of a faked request's body
+      const text = chunk.toString('latin1');
+      if (/^[A-Z]+ \S+ HTTP\/1\.1\r\n/.test(text)) this.requests.push(text.split('\r\n\r\n')[0]);
       const armed = this.armings[0];
       if (!armed || !chunk.toString('latin1').startsWith(armed.prefix)) return void up.write(chunk);
       if (armed.kind === 'fake') {
